@@ -1,0 +1,1 @@
+//! weft: a WebAssembly runtime whose point is threads you can trust.

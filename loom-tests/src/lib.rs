@@ -1,0 +1,1 @@
+//! loom models of weft-core live in `tests/`; this library is empty on purpose.

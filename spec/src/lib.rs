@@ -1,0 +1,1 @@
+//! weft-spec: runs `.wast` spec tests on weft's engines.

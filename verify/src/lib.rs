@@ -1,0 +1,1 @@
+//! weft-verify: an independent reference interpreter for WebAssembly.
