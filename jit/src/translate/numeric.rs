@@ -1,0 +1,1 @@
+//! Numeric instructions (being written by the numeric helper).

@@ -1,0 +1,90 @@
+//! Trap codes: why wasm execution stopped.
+//!
+//! weft has no signal handlers: every trap is an explicit check in generated
+//! code that returns a [`TrapCode`] to its caller. The numeric value of a code
+//! is what generated code stores and returns, so the discriminants are part of
+//! the JIT ABI; `0` is reserved for "no trap".
+
+use std::fmt;
+
+/// Why wasm execution trapped. `Display` prints the spec testsuite's message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// `unreachable` was executed.
+    Unreachable = 1,
+    /// A load, store or bulk memory operation went past the memory's length.
+    MemoryOutOfBounds = 2,
+    /// A table access or bulk table operation went past the table's size.
+    TableOutOfBounds = 3,
+    /// `call_indirect` found a null entry.
+    IndirectCallToNull = 4,
+    /// `call_indirect` found a function of the wrong type.
+    BadSignature = 5,
+    /// Signed division overflowed (`INT_MIN / -1`) or a float-to-int conversion
+    /// was out of range.
+    IntegerOverflow = 6,
+    /// Integer division or remainder by zero.
+    IntegerDivisionByZero = 7,
+    /// A float-to-int conversion of a NaN.
+    BadConversionToInteger = 8,
+    /// An atomic access at an address that is not naturally aligned.
+    UnalignedAtomic = 9,
+    /// `memory.atomic.wait*` on a memory that is not shared.
+    ExpectedSharedMemory = 10,
+    /// The wasm call stack exceeded the configured maximum.
+    StackOverflow = 11,
+    /// A host function returned an error.
+    HostError = 12,
+}
+
+impl TrapCode {
+    /// The code's ABI value, as generated code stores it.
+    pub const fn as_u32(self) -> u32 {
+        self as u32
+    }
+
+    /// Decodes an ABI value; `None` for `0` ("no trap") and unknown values.
+    pub const fn from_u32(code: u32) -> Option<TrapCode> {
+        Some(match code {
+            1 => TrapCode::Unreachable,
+            2 => TrapCode::MemoryOutOfBounds,
+            3 => TrapCode::TableOutOfBounds,
+            4 => TrapCode::IndirectCallToNull,
+            5 => TrapCode::BadSignature,
+            6 => TrapCode::IntegerOverflow,
+            7 => TrapCode::IntegerDivisionByZero,
+            8 => TrapCode::BadConversionToInteger,
+            9 => TrapCode::UnalignedAtomic,
+            10 => TrapCode::ExpectedSharedMemory,
+            11 => TrapCode::StackOverflow,
+            12 => TrapCode::HostError,
+            _ => return None,
+        })
+    }
+
+    /// The message the spec testsuite expects for this trap.
+    pub const fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::IndirectCallToNull => "uninitialized element",
+            TrapCode::BadSignature => "indirect call type mismatch",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::IntegerDivisionByZero => "integer divide by zero",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::HostError => "host function error",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
