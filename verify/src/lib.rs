@@ -1,1 +1,4 @@
 //! weft-verify: an independent reference interpreter for WebAssembly.
+
+#[cfg(feature = "diff")]
+pub mod diff;

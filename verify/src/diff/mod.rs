@@ -1,0 +1,1 @@
+//! The differential harness: one module on the JIT and on the interpreter (being written).
