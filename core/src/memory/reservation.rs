@@ -1,0 +1,277 @@
+//! Address-space reservations: a memory's maximum reserved up front,
+//! committed page by page as it grows, so that its base never moves.
+//!
+//! The real backing ([`MmapReservation`]) maps `PROT_NONE` and `mprotect`s
+//! on commit. Miri cannot run `mmap`/`mprotect` and loom models want no
+//! system calls, so under `cfg(loom)` and `cfg(miri)` an in-process heap
+//! backing ([`HeapReservation`]) stands in; it also records which pages are
+//! committed so that the models and Miri can see a reader touching a page
+//! it has no right to know is committed.
+
+use super::MemoryError;
+
+/// A fixed range of address space whose prefix is accessible.
+///
+/// Implementations own their range and release it on drop.
+pub(crate) trait Reservation: Sized {
+    /// Reserves `bytes` (a multiple of the wasm page size) of inaccessible
+    /// address space.
+    fn reserve(bytes: usize) -> Result<Self, MemoryError>;
+
+    /// The first byte of the range; never changes. Aligned to at least 8
+    /// bytes (page-aligned when `len() > 0`).
+    fn base(&self) -> *mut u8;
+
+    /// The reserved length in bytes; the most a memory can commit.
+    fn len(&self) -> usize;
+
+    /// Makes `[from, to)` accessible and zeroed, given that `[0, from)`
+    /// already is.
+    ///
+    /// # Safety
+    ///
+    /// `from <= to <= ` the reserved length, both multiples of the wasm page
+    /// size, `from` is exactly the committed length, no other commit runs
+    /// concurrently (callers hold the grow lock or `&mut`), and no thread
+    /// accesses `[from, to)` until the caller publishes it.
+    unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError>;
+
+    /// Checks, where the backing can, that `[start, end)` lies in committed
+    /// pages that the calling thread has seen committed. The real backing
+    /// cannot check and does nothing; the heap backing panics, which under
+    /// loom or Miri is the bug report.
+    fn check_touch(&self, start: usize, end: usize) {
+        let _ = (start, end);
+    }
+}
+
+/// The backing every memory uses in this build.
+#[cfg(not(any(loom, miri)))]
+pub(crate) type Backing = MmapReservation;
+/// The backing every memory uses in this build.
+#[cfg(any(loom, miri))]
+pub(crate) type Backing = HeapReservation;
+
+/// A base for zero-length reservations: never dereferenced (no access to a
+/// zero-length memory passes its bounds check) but non-null and aligned, so
+/// that building slices and atomics from it would be sound.
+fn empty_base() -> *mut u8 {
+    std::ptr::dangling_mut::<u64>().cast()
+}
+
+#[cfg(not(any(loom, miri)))]
+pub(crate) use mmap::MmapReservation;
+
+#[cfg(not(any(loom, miri)))]
+mod mmap {
+    use super::{MemoryError, Reservation, empty_base};
+    use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
+
+    /// An anonymous `PROT_NONE` mapping, made readable and writable page by
+    /// page.
+    #[derive(Debug)]
+    pub(crate) struct MmapReservation {
+        base: *mut u8,
+        len: usize,
+    }
+
+    // SAFETY: the mapping is plain memory owned by this value; which thread
+    // maps, protects or unmaps it does not matter to the kernel.
+    unsafe impl Send for MmapReservation {}
+    // SAFETY: the only `&self` operation that mutates is `commit`, whose
+    // contract (grow lock) excludes concurrent commits; the bytes themselves
+    // are accessed through raw pointers under the memories' own rules.
+    unsafe impl Sync for MmapReservation {}
+
+    impl Reservation for MmapReservation {
+        fn reserve(bytes: usize) -> Result<Self, MemoryError> {
+            if bytes == 0 {
+                return Ok(Self {
+                    base: empty_base(),
+                    len: 0,
+                });
+            }
+            // SAFETY: a fresh anonymous mapping at an address of the
+            // kernel's choosing cannot overlap anything we own. NORESERVE:
+            // inaccessible pages must not count against overcommit.
+            let base = unsafe {
+                rustix::mm::mmap_anonymous(
+                    std::ptr::null_mut(),
+                    bytes,
+                    ProtFlags::empty(),
+                    MapFlags::PRIVATE | MapFlags::NORESERVE,
+                )
+            }
+            .map_err(|errno| MemoryError::Reserve {
+                bytes: bytes as u64,
+                source: errno.into(),
+            })?;
+            Ok(Self {
+                base: base.cast(),
+                len: bytes,
+            })
+        }
+
+        fn base(&self) -> *mut u8 {
+            self.base
+        }
+
+        fn len(&self) -> usize {
+            self.len
+        }
+
+        unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError> {
+            debug_assert!(
+                from <= to && to <= self.len,
+                "commit range inside the reservation"
+            );
+            if from == to {
+                return Ok(());
+            }
+            // SAFETY: the caller guarantees `[from, to)` is inside our
+            // mapping and that nobody uses it yet; `from` is a multiple of
+            // 64 KiB, so `base + from` is page-aligned for any host page
+            // size up to 64 KiB. Fresh anonymous pages read as zero.
+            unsafe {
+                rustix::mm::mprotect(
+                    self.base.add(from).cast(),
+                    to - from,
+                    MprotectFlags::READ | MprotectFlags::WRITE,
+                )
+            }
+            .map_err(|errno| MemoryError::Commit {
+                bytes: (to - from) as u64,
+                source: errno.into(),
+            })
+        }
+    }
+
+    impl Drop for MmapReservation {
+        fn drop(&mut self) {
+            if self.len == 0 {
+                return;
+            }
+            // SAFETY: we own exactly this mapping and nothing refers to it
+            // any more (every memory drops its reservation last).
+            let result = unsafe { rustix::mm::munmap(self.base.cast(), self.len) };
+            // munmap of a range we mapped cannot fail; if it did, leaking
+            // address space is the only safe outcome.
+            debug_assert!(result.is_ok(), "munmap of our own mapping: {result:?}");
+        }
+    }
+}
+
+#[cfg(any(loom, miri, test))]
+pub(crate) use heap::HeapReservation;
+
+#[cfg(any(loom, miri, test))]
+mod heap {
+    use super::{MemoryError, Reservation, empty_base};
+    use crate::memory::WASM_PAGE_SIZE;
+    use crate::sync::cell::UnsafeCell;
+    use std::alloc::Layout;
+
+    /// A zeroed heap allocation of the whole reservation, with a
+    /// committed-flag per page written once by `commit` and read by
+    /// `check_touch`, so that loom's causality checks and Miri's data-race
+    /// detector see the commit-then-publish protocol.
+    #[derive(Debug)]
+    pub(crate) struct HeapReservation {
+        base: *mut u8,
+        len: usize,
+        committed: Box<[UnsafeCell<bool>]>,
+    }
+
+    // SAFETY: the allocation is owned by this value; see `Sync`.
+    unsafe impl Send for HeapReservation {}
+    // SAFETY: a page flag is written only by `commit` (exclusive by its
+    // contract) before the page is published, and read only by threads that
+    // have seen the publication; the bytes follow the memories' own rules.
+    unsafe impl Sync for HeapReservation {}
+
+    impl HeapReservation {
+        fn layout(len: usize) -> Option<Layout> {
+            Layout::from_size_align(len, WASM_PAGE_SIZE).ok()
+        }
+    }
+
+    impl Reservation for HeapReservation {
+        fn reserve(bytes: usize) -> Result<Self, MemoryError> {
+            let pages = bytes / WASM_PAGE_SIZE;
+            let committed = (0..pages).map(|_| UnsafeCell::new(false)).collect();
+            if bytes == 0 {
+                return Ok(Self {
+                    base: empty_base(),
+                    len: 0,
+                    committed,
+                });
+            }
+            let failed = |what: &str| MemoryError::Reserve {
+                bytes: bytes as u64,
+                source: std::io::Error::new(std::io::ErrorKind::OutOfMemory, what.to_owned()),
+            };
+            let layout = Self::layout(bytes).ok_or_else(|| failed("size overflows a layout"))?;
+            // SAFETY: `layout` has a non-zero size (checked above).
+            let base = unsafe { std::alloc::alloc_zeroed(layout) };
+            if base.is_null() {
+                return Err(failed("heap allocation failed"));
+            }
+            Ok(Self {
+                base,
+                len: bytes,
+                committed,
+            })
+        }
+
+        fn base(&self) -> *mut u8 {
+            self.base
+        }
+
+        fn len(&self) -> usize {
+            self.len
+        }
+
+        unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError> {
+            debug_assert!(
+                from <= to && to <= self.len,
+                "commit range inside the reservation"
+            );
+            // SAFETY: `[from, to)` is inside our allocation and, by the
+            // caller's contract, unused by any other thread. The bytes are
+            // already zero; writing them anyway is what lets Miri report a
+            // reader that is not ordered after this commit.
+            unsafe { self.base.add(from).write_bytes(0, to - from) };
+            for flag in &self.committed[from / WASM_PAGE_SIZE..to / WASM_PAGE_SIZE] {
+                // SAFETY: only `commit` writes a flag, once, exclusively by
+                // its contract; readers come after the publication.
+                flag.with_mut(|flag| unsafe { *flag = true });
+            }
+            Ok(())
+        }
+
+        fn check_touch(&self, start: usize, end: usize) {
+            if start == end {
+                return;
+            }
+            let pages = start / WASM_PAGE_SIZE..end.div_ceil(WASM_PAGE_SIZE);
+            for flag in &self.committed[pages] {
+                // SAFETY: the flag was written by `commit` before the length
+                // covering it was published; loom checks that this read is
+                // ordered after that write.
+                let committed = flag.with(|flag| unsafe { *flag });
+                assert!(committed, "touched a page not known to be committed");
+            }
+        }
+    }
+
+    impl Drop for HeapReservation {
+        fn drop(&mut self) {
+            if self.len == 0 {
+                return;
+            }
+            let layout = Self::layout(self.len).expect("the same layout was valid in reserve");
+            // SAFETY: allocated in `reserve` with this layout, freed once.
+            unsafe { std::alloc::dealloc(self.base, layout) };
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! `SharedMemory`: one linear memory used by many instances on many threads.
+
+use super::access::{self, AccessError};
+use super::limits::{self, MemoryError, MemoryLimits, ReservationPolicy};
+use super::reservation::{Backing, Reservation};
+use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::{self, raw};
+use crate::sync::{Arc, Mutex};
+use crate::wait::{WaitQueues, WaitResult, deadline_after};
+
+/// A wasm `shared` memory: `Send + Sync + Clone`, every clone the same
+/// memory.
+///
+/// Its single [`VMMemoryDefinition`] lives inside the shared allocation and
+/// never moves, so every instance importing the memory points at it and
+/// sees one `current_length`. Growth is serialized by a grow lock and
+/// publishes the new length only after the pages are committed. The host
+/// never gets a `&[u8]` to the bytes (other threads write them at any
+/// time); it copies with [`read`](Self::read) / [`write`](Self::write) or
+/// uses the atomic accessors. Each memory has its own wait queues, keyed by
+/// address.
+#[derive(Clone, Debug)]
+pub struct SharedMemory {
+    inner: Arc<SharedInner>,
+}
+
+#[derive(Debug)]
+struct SharedInner {
+    definition: VMMemoryDefinition,
+    limits: MemoryLimits,
+    /// Held while committing and publishing; makes concurrent grows
+    /// serialize and keeps `Reservation::commit`'s exclusivity contract.
+    grow_lock: Mutex<()>,
+    queues: WaitQueues,
+    /// Dropped last (field order): nothing may point into the mapping then.
+    reservation: Backing,
+}
+
+// SAFETY: `base` is written once, before sharing; `current_length` is
+// atomic; the reservation is `Send + Sync`; the bytes are only accessed
+// atomically by the host (see the module docs of `access`).
+unsafe impl Send for SharedInner {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for SharedInner {}
+
+impl SharedMemory {
+    /// Creates a shared memory of `limits.minimum` zeroed pages, reserving
+    /// address space for its maximum under `policy`.
+    ///
+    /// Fails if the limits are invalid, not `shared`, have no maximum, if
+    /// the minimum needs more than the policy's cap, or if the OS refuses.
+    pub fn new(
+        limits: MemoryLimits,
+        policy: ReservationPolicy,
+    ) -> Result<SharedMemory, MemoryError> {
+        let plan = limits::plan(limits, policy, true)?;
+        let reservation = Backing::reserve(plan.reserved_bytes)?;
+        // SAFETY: `[0, initial)` lies in the fresh reservation (checked by
+        // `plan`); nothing is committed and no one else has seen it.
+        unsafe { reservation.commit(0, plan.initial_bytes)? };
+        Ok(SharedMemory {
+            inner: Arc::new(SharedInner {
+                definition: VMMemoryDefinition {
+                    base: reservation.base(),
+                    current_length: AtomicUsize::new(plan.initial_bytes),
+                },
+                limits,
+                grow_lock: Mutex::new(()),
+                queues: WaitQueues::new(),
+                reservation,
+            }),
+        })
+    }
+
+    /// Grows the memory by `delta_pages`, returning the old size in pages,
+    /// or `None` (wasm's `-1`) if the result would pass the maximum, the
+    /// 65536-page limit or the reservation, or if the OS refuses to commit.
+    ///
+    /// Concurrent grows serialize; each sees the size the previous one left,
+    /// so their old sizes are distinct and add up. Never grows partially.
+    pub fn grow(&self, delta_pages: u64) -> Option<u64> {
+        let inner = &*self.inner;
+        let _guard = sync::lock(&inner.grow_lock);
+        // Relaxed: every store to the length happens under this lock, whose
+        // acquisition already ordered the last one before us.
+        let old_len = inner.definition.current_length.load(Ordering::Relaxed);
+        let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
+        let target = limits::grow_target(
+            old_pages,
+            delta_pages,
+            inner.limits.maximum,
+            inner.reservation.len(),
+        )?;
+        let new_len = target as usize * WASM_PAGE_SIZE;
+        // SAFETY: `grow_target` bounds `new_len` by the reservation;
+        // `old_len` is the committed length; the grow lock excludes other
+        // commits, and no one touches `[old_len, new_len)` before the store
+        // below publishes it.
+        unsafe { inner.reservation.commit(old_len, new_len) }.ok()?;
+        // SeqCst (a Release at least): pairs with the acquiring loads of the
+        // length in `byte_len`, the accessors and JIT code, so whoever sees
+        // the new length also sees the pages committed. SeqCst so that the
+        // grow takes its place in the total order of wasm's SeqCst atomics.
+        inner
+            .definition
+            .current_length
+            .store(new_len, Ordering::SeqCst);
+        Some(old_pages)
+    }
+
+    /// The current size in wasm pages.
+    pub fn size_pages(&self) -> u64 {
+        (self.byte_len() / WASM_PAGE_SIZE) as u64
+    }
+
+    /// The current size in bytes; may grow the moment after it is read.
+    pub fn byte_len(&self) -> usize {
+        // SeqCst (an Acquire at least): pairs with the store in `grow`, so
+        // every byte below the returned length is committed for us.
+        self.inner.definition.current_length.load(Ordering::SeqCst)
+    }
+
+    /// The limits the memory was created with.
+    pub fn limits(&self) -> MemoryLimits {
+        self.inner.limits
+    }
+
+    /// The one definition every importing instance points at; valid while
+    /// any clone of this memory lives. Read `current_length` atomically and
+    /// never write `base`.
+    pub fn definition(&self) -> *mut VMMemoryDefinition {
+        std::ptr::from_ref::<VMMemoryDefinition>(&self.inner.definition).cast_mut()
+    }
+
+    /// Whether `self` and `other` are the same memory.
+    pub fn same(&self, other: &SharedMemory) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// The first byte of the memory; the same for its whole life.
+    pub fn base(&self) -> *mut u8 {
+        self.inner.definition.base
+    }
+
+    /// The memory's wait queues, for tests that watch them.
+    #[cfg(test)]
+    pub(crate) fn queues(&self) -> &WaitQueues {
+        &self.inner.queues
+    }
+
+    /// Copies `buf.len()` bytes starting at `offset` out of the memory.
+    ///
+    /// Other threads may be writing the same bytes: each byte read is one
+    /// of the values written to it, but the copy is not a snapshot.
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), AccessError> {
+        let start = access::check_bounds(offset, buf.len() as u64, self.byte_len())?;
+        self.inner.reservation.check_touch(start, start + buf.len());
+        // SAFETY: `[start, start + len)` is below the length we loaded, so
+        // committed (the length was published after the commit, and pages
+        // are never decommitted while `self` keeps the memory alive); all
+        // host accesses are atomic.
+        unsafe { access::copy_out(self.base().add(start), buf) };
+        Ok(())
+    }
+
+    /// Copies `data` into the memory starting at `offset`.
+    ///
+    /// Concurrent readers may see part of the copy; each byte is written
+    /// once, atomically.
+    pub fn write(&self, offset: u64, data: &[u8]) -> Result<(), AccessError> {
+        let start = access::check_bounds(offset, data.len() as u64, self.byte_len())?;
+        self.inner
+            .reservation
+            .check_touch(start, start + data.len());
+        // SAFETY: as in `read`.
+        unsafe { access::copy_in(self.base().add(start), data) };
+        Ok(())
+    }
+
+    /// Waits on the 32-bit word at `addr` while it equals `expected`
+    /// (wasm's `memory.atomic.wait32`).
+    ///
+    /// Checks alignment (4) and then bounds. `timeout_ns` is in
+    /// nanoseconds; negative means forever. Returns
+    /// [`NotEqual`](WaitResult::NotEqual) at once if the word differs,
+    /// [`Ok`](WaitResult::Ok) when woken by [`notify`](Self::notify),
+    /// [`TimedOut`](WaitResult::TimedOut) otherwise.
+    pub fn wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout_ns: i64,
+    ) -> Result<WaitResult, AccessError> {
+        let word = self.atomic_u32(addr)?;
+        let deadline = deadline_after(timeout_ns);
+        // SeqCst: wait's load is one of wasm's SeqCst atomics. The ordering
+        // against notify comes from the queue's fences and bucket lock.
+        let equal = || word.load(raw::Ordering::SeqCst) == expected;
+        Ok(self.inner.queues.wait(addr, equal, deadline))
+    }
+
+    /// Waits on the 64-bit word at `addr` while it equals `expected`
+    /// (wasm's `memory.atomic.wait64`); as [`wait32`](Self::wait32) with an
+    /// alignment of 8.
+    pub fn wait64(
+        &self,
+        addr: u64,
+        expected: u64,
+        timeout_ns: i64,
+    ) -> Result<WaitResult, AccessError> {
+        let word = self.atomic_u64(addr)?;
+        let deadline = deadline_after(timeout_ns);
+        // SeqCst: as in `wait32`.
+        let equal = || word.load(raw::Ordering::SeqCst) == expected;
+        Ok(self.inner.queues.wait(addr, equal, deadline))
+    }
+
+    /// Wakes up to `count` waiters on `addr`, oldest first, and returns how
+    /// many it woke (wasm's `memory.atomic.notify`). Checks alignment (4)
+    /// and then bounds, even when nobody waits.
+    pub fn notify(&self, addr: u64, count: u32) -> Result<u32, AccessError> {
+        access::check_atomic(addr, 4, self.byte_len())?;
+        Ok(self.inner.queues.notify(addr, count))
+    }
+}
+
+/// Generates, per width, the internal `&Atomic` lookup and the public
+/// SeqCst accessors over it.
+macro_rules! atomic_accessors {
+    ($(
+        $ty:ty, $atomic:ident, $lookup:ident,
+        $load:ident, $store:ident, $swap:ident, $cmpxchg:ident,
+        $add:ident, $sub:ident, $and:ident, $or:ident, $xor:ident;
+    )*) => {
+        impl SharedMemory {
+            $(
+                /// The atomic word at `offset`, after the alignment and then
+                /// the bounds check.
+                fn $lookup(&self, offset: u64) -> Result<&raw::$atomic, AccessError> {
+                    let width = size_of::<$ty>();
+                    let start = access::check_atomic(offset, width as u64, self.byte_len())?;
+                    self.inner.reservation.check_touch(start, start + width);
+                    // SAFETY: `start` is aligned to the width and (the base
+                    // being page-aligned) so is the address; the word is
+                    // committed (below the published length) and stays so
+                    // while `&self` keeps the memory alive; the host only
+                    // accesses memory atomically.
+                    Ok(unsafe { raw::$atomic::from_ptr(self.base().add(start).cast()) })
+                }
+
+                #[doc = concat!("Atomically loads the `", stringify!($ty), "` at `offset` (SeqCst).")]
+                pub fn $load(&self, offset: u64) -> Result<$ty, AccessError> {
+                    // SeqCst: the ordering of wasm's atomic loads.
+                    Ok(self.$lookup(offset)?.load(raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically stores the `", stringify!($ty), "` `value` at `offset` (SeqCst).")]
+                pub fn $store(&self, offset: u64, value: $ty) -> Result<(), AccessError> {
+                    // SeqCst: the ordering of wasm's atomic stores.
+                    self.$lookup(offset)?.store(value, raw::Ordering::SeqCst);
+                    Ok(())
+                }
+
+                #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $swap(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.swap(value, raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `offset` by `replacement` if it equals `expected`; returns the value found (equal to `expected` exactly when replaced), as wasm's `cmpxchg` does.")]
+                pub fn $cmpxchg(&self, offset: u64, expected: $ty, replacement: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst both ways: wasm's cmpxchg is SeqCst whether or
+                    // not it stores.
+                    let found = self.$lookup(offset)?.compare_exchange(
+                        expected,
+                        replacement,
+                        raw::Ordering::SeqCst,
+                        raw::Ordering::SeqCst,
+                    );
+                    Ok(found.unwrap_or_else(|current| current))
+                }
+
+                #[doc = concat!("Atomically adds (wrapping) to the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $add(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.fetch_add(value, raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically subtracts (wrapping) from the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $sub(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.fetch_sub(value, raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically ANDs into the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $and(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.fetch_and(value, raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically ORs into the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $or(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.fetch_or(value, raw::Ordering::SeqCst))
+                }
+
+                #[doc = concat!("Atomically XORs into the `", stringify!($ty), "` at `offset`, returning the old value (SeqCst).")]
+                pub fn $xor(&self, offset: u64, value: $ty) -> Result<$ty, AccessError> {
+                    // SeqCst: wasm's read-modify-writes are SeqCst.
+                    Ok(self.$lookup(offset)?.fetch_xor(value, raw::Ordering::SeqCst))
+                }
+            )*
+        }
+    };
+}
+
+atomic_accessors! {
+    u8, AtomicU8, atomic_u8, load_u8, store_u8, swap_u8, compare_exchange_u8,
+        fetch_add_u8, fetch_sub_u8, fetch_and_u8, fetch_or_u8, fetch_xor_u8;
+    u16, AtomicU16, atomic_u16, load_u16, store_u16, swap_u16, compare_exchange_u16,
+        fetch_add_u16, fetch_sub_u16, fetch_and_u16, fetch_or_u16, fetch_xor_u16;
+    u32, AtomicU32, atomic_u32, load_u32, store_u32, swap_u32, compare_exchange_u32,
+        fetch_add_u32, fetch_sub_u32, fetch_and_u32, fetch_or_u32, fetch_xor_u32;
+    u64, AtomicU64, atomic_u64, load_u64, store_u64, swap_u64, compare_exchange_u64,
+        fetch_add_u64, fetch_sub_u64, fetch_and_u64, fetch_or_u64, fetch_xor_u64;
+}

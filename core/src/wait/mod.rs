@@ -1,0 +1,277 @@
+//! The wait/notify queues behind `memory.atomic.wait32/wait64` and
+//! `memory.atomic.notify`.
+//!
+//! Each [`SharedMemory`](crate::memory::SharedMemory) owns one
+//! [`WaitQueues`], keyed by address. Waiters queue FIFO per address in
+//! buckets sharded by address (64 by default), each bucket a lock, a queue
+//! and a waiter count, so unrelated addresses rarely contend.
+//!
+//! # Protocol
+//!
+//! `wait(key, equal, deadline)`:
+//!
+//! 1. `bucket.waiters.fetch_add(1, Relaxed)`, then `fence(SeqCst)`;
+//! 2. lock the bucket; if `equal()` is false, decrement the count and
+//!    return `NotEqual`; else mark the parker `Queued` and enqueue it;
+//!    unlock;
+//! 3. park until taken out or expired; when expired, lock the bucket: if
+//!    still `Queued`, take itself out, decrement the count and return
+//!    `TimedOut`; otherwise `notify` got there first, return `Ok`.
+//!
+//! `notify(key, count)`:
+//!
+//! 1. `fence(SeqCst)`, then if `bucket.waiters.load(Relaxed) == 0`, return
+//!    0 without locking;
+//! 2. lock the bucket; unlink up to `count` waiters on `key`, oldest first,
+//!    mark each `Notified`, decrement the count by their number; unlock;
+//! 3. unpark them, after the unlock, and return their number.
+//!
+//! # Why no wake-up is lost
+//!
+//! The caller of `notify` has stored a new value in the word (the wasm
+//! program's `store; notify` pattern) and a waiter that compares equal
+//! before that store must be woken. Two cases:
+//!
+//! * **Both take the bucket lock.** The compare and the enqueue are one
+//!   critical section, and `notify` looks at the queue in another critical
+//!   section of the same lock. If the waiter's section comes first, `notify`
+//!   finds it queued and wakes it. If `notify`'s section comes first, the
+//!   store (before `notify` in program order) happens-before the waiter's
+//!   compare through the lock, so the waiter sees the new value and returns
+//!   `NotEqual`.
+//! * **`notify` takes the fast path** (it read a zero count). The count and
+//!   the word form a Dekker pair: the waiter writes the count then reads the
+//!   word; the notifier writes the word then reads the count; a `SeqCst`
+//!   fence sits between the two accesses on each side. Fences order all
+//!   `SeqCst` fences in one total order. If the notifier's fence comes
+//!   first, the waiter's read of the word (after its fence) sees the store
+//!   and returns `NotEqual`. If the waiter's fence comes first, the
+//!   notifier's read of the count (after its fence) sees the increment,
+//!   which contradicts taking the fast path. So a notifier that skips the
+//!   lock has no waiter to miss. The fences, rather than `SeqCst` loads and
+//!   stores, are what C++20/Rust guarantee this for with a `Relaxed`
+//!   counter, and they are what loom models exactly.
+//!
+//! The count may be higher than the number of queued waiters (between a
+//! waiter's increment and its lock); that only sends `notify` to the slow
+//! path. It is never lower: every decrement is made by whoever takes a
+//! waiter out (`notify` or the waiter itself, on `NotEqual` or on a
+//! timeout), under the bucket lock, after the matching increment.
+//!
+//! # Timeouts count once
+//!
+//! A waiter whose deadline passes while `notify` is unlinking it must be
+//! reported exactly once: either as woken (counted by `notify`, returns
+//! `Ok`) or as timed out (not counted, returns `TimedOut`). The status
+//! decides, and only holders of the bucket lock change it from `Queued`:
+//! `notify` sets `Notified` as it unlinks; the expired waiter's cancel
+//! re-checks the status under the same lock and unlinks itself only if it is
+//! still `Queued`. So exactly one of the two removes the waiter.
+//!
+//! # Lock order
+//!
+//! Bucket, then parker. `notify` and cancel take a parker lock only inside
+//! the bucket lock (to set or read the status); the parked waiter holds only
+//! its parker lock. No code takes a bucket lock while holding a parker lock,
+//! and no code holds two bucket locks.
+
+mod parker;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::sync::atomic::{AtomicUsize, Ordering, fence};
+use crate::sync::{self, Arc, Mutex};
+
+pub use parker::Parker;
+use parker::{Status, Wake};
+
+/// The result of a wait, numbered as wasm's `memory.atomic.wait*` returns
+/// it.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WaitResult {
+    /// Woken by a notify.
+    Ok = 0,
+    /// The value in memory was not the expected one; did not wait.
+    NotEqual = 1,
+    /// The timeout passed before any notify.
+    TimedOut = 2,
+}
+
+/// The deadline `timeout_ns` nanoseconds from now; `None` (wait forever)
+/// for a negative timeout, or for one so far away that `Instant` cannot
+/// represent it (`i64::MAX` nanoseconds is 292 years).
+pub fn deadline_after(timeout_ns: i64) -> Option<Instant> {
+    let nanos = u64::try_from(timeout_ns).ok()?;
+    Instant::now().checked_add(Duration::from_nanos(nanos))
+}
+
+/// The number of buckets [`WaitQueues::new`] shards into.
+pub const DEFAULT_BUCKETS: usize = 64;
+
+/// Wait queues keyed by address, sharded into buckets.
+///
+/// Standalone (not tied to a memory): the "word" is whatever the caller's
+/// `equal` closure reads, which is how the loom models drive it with a loom
+/// atomic. See the module docs for the protocol and why it is correct.
+pub struct WaitQueues {
+    buckets: Box<[Bucket]>,
+}
+
+struct Bucket {
+    /// Waiters announced on this bucket: incremented before the lock,
+    /// decremented under it by whoever takes a waiter out.
+    waiters: AtomicUsize,
+    queue: Mutex<VecDeque<Entry>>,
+}
+
+struct Entry {
+    key: u64,
+    parker: Arc<Parker>,
+}
+
+impl fmt::Debug for WaitQueues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitQueues")
+            .field("buckets", &self.buckets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for WaitQueues {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WaitQueues {
+    /// Queues with [`DEFAULT_BUCKETS`] buckets.
+    pub fn new() -> WaitQueues {
+        Self::with_buckets(DEFAULT_BUCKETS)
+    }
+
+    /// Queues with `buckets` buckets (at least one). Small counts are for
+    /// models and tests: many keys then share a bucket.
+    pub fn with_buckets(buckets: usize) -> WaitQueues {
+        WaitQueues {
+            buckets: (0..buckets.max(1))
+                .map(|_| Bucket {
+                    waiters: AtomicUsize::new(0),
+                    queue: Mutex::new(VecDeque::new()),
+                })
+                .collect(),
+        }
+    }
+
+    fn bucket(&self, key: u64) -> &Bucket {
+        // Fibonacci hashing of the word index: neighbouring words land in
+        // different buckets.
+        let hash = (key >> 2).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        &self.buckets[(hash % self.buckets.len() as u64) as usize]
+    }
+
+    /// Waits on `key` while `equal()` holds, until notified or `deadline`
+    /// (`None`: forever).
+    ///
+    /// `equal` runs once, under the bucket lock that `notify` takes.
+    pub fn wait(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        deadline: Option<Instant>,
+    ) -> WaitResult {
+        self.wait_with_parker(key, equal, &Arc::new(Parker::with_deadline(deadline)))
+    }
+
+    /// [`wait`](Self::wait) with the caller's parker, whose deadline (or
+    /// [`Parker::expire`] from another thread) ends the wait.
+    pub fn wait_with_parker(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        parker: &Arc<Parker>,
+    ) -> WaitResult {
+        let bucket = self.bucket(key);
+        // Relaxed: ordered against the word by the fence below.
+        bucket.waiters.fetch_add(1, Ordering::Relaxed);
+        // SeqCst fence: pairs with the fence in `notify`, between its
+        // caller's store to the word and its read of `waiters`. Either
+        // `notify` sees our increment, or our compare sees its store.
+        #[cfg(not(feature = "loom-broken-no-fence"))]
+        fence(Ordering::SeqCst);
+        {
+            let mut queue = sync::lock(&bucket.queue);
+            if !equal() {
+                // Relaxed: decrements happen under the bucket lock.
+                bucket.waiters.fetch_sub(1, Ordering::Relaxed);
+                return WaitResult::NotEqual;
+            }
+            parker.set_status(Status::Queued);
+            queue.push_back(Entry {
+                key,
+                parker: Arc::clone(parker),
+            });
+        }
+        match parker.park() {
+            Wake::Removed => WaitResult::Ok,
+            Wake::Expired => self.cancel(bucket, parker),
+        }
+    }
+
+    /// The timeout path: takes the waiter out unless `notify` already did.
+    fn cancel(&self, bucket: &Bucket, parker: &Arc<Parker>) -> WaitResult {
+        let mut queue = sync::lock(&bucket.queue);
+        // Re-check under the bucket lock: `notify` changes the status only
+        // under it, so whichever of us holds it first is the one remover.
+        if parker.status() != Status::Queued {
+            return WaitResult::Ok;
+        }
+        let position = queue
+            .iter()
+            .position(|entry| Arc::ptr_eq(&entry.parker, parker))
+            .expect("a Queued parker is in its bucket's queue");
+        queue.remove(position);
+        // Relaxed: decrements happen under the bucket lock.
+        bucket.waiters.fetch_sub(1, Ordering::Relaxed);
+        parker.set_status(Status::Idle);
+        WaitResult::TimedOut
+    }
+
+    /// Wakes up to `count` waiters on `key`, oldest first; returns how many.
+    pub fn notify(&self, key: u64, count: u32) -> u32 {
+        let bucket = self.bucket(key);
+        // SeqCst fence: pairs with the fence in `wait_with_parker`; our
+        // caller's store to the word is before it, our read of `waiters`
+        // after it.
+        #[cfg(not(feature = "loom-broken-no-fence"))]
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above.
+        if count == 0 || bucket.waiters.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        let mut woken = Vec::new();
+        {
+            let mut queue = sync::lock(&bucket.queue);
+            let limit = count as usize;
+            queue.retain(|entry| {
+                if woken.len() < limit && entry.key == key {
+                    entry.parker.set_status(Status::Notified);
+                    woken.push(Arc::clone(&entry.parker));
+                    false
+                } else {
+                    true
+                }
+            });
+            // Relaxed: decrements happen under the bucket lock.
+            bucket.waiters.fetch_sub(woken.len(), Ordering::Relaxed);
+        }
+        for parker in &woken {
+            parker.unpark();
+        }
+        u32::try_from(woken.len()).expect("woke at most `count: u32` waiters")
+    }
+}
