@@ -1,4 +1,12 @@
-//! weft-verify: an independent reference interpreter for WebAssembly.
+//! weft-verify: weft's independent reference interpreter and the tools that
+//! check the JIT against it.
+//!
+//! [`interp`] is the oracle: a small, spec-shaped interpreter for Wasm 2.0
+//! (without SIMD) plus threads, which depends on neither `weft-core` nor
+//! `weft`.
+#![deny(missing_docs)]
+
+pub mod interp;
 
 #[cfg(feature = "diff")]
 pub mod diff;

@@ -1,0 +1,201 @@
+//! Tables: the `TableRef` handle and the table instructions' semantics.
+
+use super::trap::Trap;
+use super::value::Value;
+use super::{Error, ErrorKind};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use wasmparser::{RefType, TableType, ValType};
+
+/// The most elements this interpreter lets a table hold: `table.grow` past
+/// it fails with -1 (which the spec allows), a larger minimum fails.
+pub const ALLOCATION_LIMIT_ELEMENTS: u32 = 10_000_000;
+
+/// A table of references, shared by every clone of the handle.
+#[derive(Clone)]
+pub struct TableRef(Arc<TableInner>);
+
+struct TableInner {
+    element: RefType,
+    maximum: Option<u32>,
+    elements: Mutex<Vec<Value>>,
+}
+
+impl std::fmt::Debug for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableRef")
+            .field("element", &self.0.element)
+            .field("size", &self.size())
+            .field("maximum", &self.0.maximum)
+            .finish()
+    }
+}
+
+impl TableRef {
+    /// Creates a table of `minimum` copies of `init`.
+    ///
+    /// Errors if `init` is not a reference of type `elem`, `elem` is not
+    /// `funcref` or `externref`, or the limits are invalid or too large.
+    pub fn new(
+        elem: RefType,
+        minimum: u32,
+        maximum: Option<u32>,
+        init: Value,
+    ) -> Result<TableRef, Error> {
+        if !(elem == RefType::FUNCREF || elem == RefType::EXTERNREF) {
+            return Err(Error::new(ErrorKind::Unsupported(format!(
+                "table element type {elem}"
+            ))));
+        }
+        if !init.has_type(ValType::Ref(elem)) {
+            return Err(Error::new(ErrorKind::Limits(format!(
+                "table initial value {init:?} is not a {elem}"
+            ))));
+        }
+        if maximum.is_some_and(|m| m < minimum) {
+            return Err(Error::new(ErrorKind::Limits(
+                "size minimum must not be greater than maximum".to_string(),
+            )));
+        }
+        if minimum > ALLOCATION_LIMIT_ELEMENTS {
+            return Err(Error::new(ErrorKind::Limits(format!(
+                "table of {minimum} elements is above this interpreter's limit"
+            ))));
+        }
+        Ok(TableRef(Arc::new(TableInner {
+            element: elem,
+            maximum,
+            elements: Mutex::new(vec![init; minimum as usize]),
+        })))
+    }
+
+    /// The table's type, with its current size as the minimum.
+    pub fn ty(&self) -> TableType {
+        TableType {
+            element_type: self.0.element,
+            table64: false,
+            initial: u64::from(self.size()),
+            maximum: self.0.maximum.map(u64::from),
+            shared: false,
+        }
+    }
+
+    /// The element type.
+    pub fn element(&self) -> RefType {
+        self.0.element
+    }
+
+    /// The declared maximum, if any.
+    pub fn maximum(&self) -> Option<u32> {
+        self.0.maximum
+    }
+
+    /// Current number of elements.
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.lock().len()).expect("sizes are capped at ALLOCATION_LIMIT_ELEMENTS")
+    }
+
+    /// The element at `i`, or `None` if out of bounds.
+    pub fn get(&self, i: u32) -> Option<Value> {
+        self.lock().get(i as usize).cloned()
+    }
+
+    /// Stores `value` at `i`; errors if out of bounds or of the wrong type.
+    pub fn set(&self, i: u32, value: Value) -> Result<(), Trap> {
+        if !value.has_type(ValType::Ref(self.0.element)) {
+            return Err(Trap::InvalidInvocation(format!(
+                "{value:?} is not a {}",
+                self.0.element
+            )));
+        }
+        let mut elements = self.lock();
+        let slot = elements.get_mut(i as usize).ok_or(Trap::TableOutOfBounds)?;
+        *slot = value;
+        Ok(())
+    }
+
+    /// `table.grow`: appends `delta` copies of `init`, returning the old size,
+    /// or `None` (wasm's -1) past the maximum or the allocation limit.
+    pub fn grow(&self, delta: u32, init: Value) -> Option<u32> {
+        let mut elements = self.lock();
+        let old = u32::try_from(elements.len()).expect("sizes are capped");
+        let new = old.checked_add(delta)?;
+        let limit = self
+            .0
+            .maximum
+            .unwrap_or(u32::MAX)
+            .min(ALLOCATION_LIMIT_ELEMENTS);
+        if new > limit {
+            return None;
+        }
+        elements.try_reserve_exact(delta as usize).ok()?;
+        elements.resize(new as usize, init);
+        Some(old)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Vec<Value>> {
+        // Element updates are single assignments: a panic elsewhere cannot
+        // leave the vector inconsistent.
+        self.0
+            .elements
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn same_as(&self, other: &TableRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// `[start, start + len)` if it lies within `size` elements.
+fn checked_range(size: usize, start: u32, len: u32) -> Result<std::ops::Range<usize>, Trap> {
+    let end = u64::from(start) + u64::from(len);
+    if end > size as u64 {
+        return Err(Trap::TableOutOfBounds);
+    }
+    Ok(start as usize..end as usize)
+}
+
+/// `table.fill`.
+pub(crate) fn fill(table: &TableRef, dst: u32, value: Value, len: u32) -> Result<(), Trap> {
+    let mut elements = table.lock();
+    let range = checked_range(elements.len(), dst, len)?;
+    elements[range].fill(value);
+    Ok(())
+}
+
+/// `table.copy`, overlap-safe, also between two tables.
+pub(crate) fn copy(
+    dst_table: &TableRef,
+    dst: u32,
+    src_table: &TableRef,
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
+    let staged = {
+        let elements = src_table.lock();
+        let range = checked_range(elements.len(), src, len)?;
+        if dst_table.same_as(src_table) {
+            checked_range(elements.len(), dst, len)?;
+        }
+        elements[range].to_vec()
+    };
+    let mut elements = dst_table.lock();
+    let range = checked_range(elements.len(), dst, len)?;
+    elements[range].clone_from_slice(&staged);
+    Ok(())
+}
+
+/// `table.init`: copies `len` elements of a segment from `src` to `dst`.
+pub(crate) fn init(
+    table: &TableRef,
+    dst: u32,
+    segment: &[Value],
+    src: u32,
+    len: u32,
+) -> Result<(), Trap> {
+    let src_range = checked_range(segment.len(), src, len)?;
+    let mut elements = table.lock();
+    let dst_range = checked_range(elements.len(), dst, len)?;
+    elements[dst_range].clone_from_slice(&segment[src_range]);
+    Ok(())
+}
