@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod seeds;
+pub mod smith;
 pub mod threads_program;
 
 use arbitrary::Unstructured;
