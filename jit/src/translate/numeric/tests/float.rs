@@ -406,3 +406,290 @@ fn without_canonicalization_hardware_nans_pass_through() {
         assert_eq!(raw, F32(0xffc0_0000));
     }
 }
+
+/// Deterministic float inputs (xorshift64), biased towards the values where
+/// float operators go wrong: zeros, infinities, NaNs, subnormals, halves and
+/// integers near the rounding limits.
+struct FloatInputs(u64);
+
+impl FloatInputs {
+    fn next_raw(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn f32(&mut self) -> f32 {
+        let raw = self.next_raw();
+        let special = [
+            0.0,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            f32::from_bits(SIGNALLING_F32),
+            f32::MIN_POSITIVE,
+            f32::from_bits(1),
+            0.5,
+            -2.5,
+            8_388_608.5,
+            16_777_217.0,
+            f32::MAX,
+        ];
+        match raw % 4 {
+            0 => special[(raw >> 8) as usize % special.len()],
+            // A small number with a fractional part of a few bits.
+            1 => ((raw >> 8) as i16 as f32) / 4.0,
+            _ => f32::from_bits((raw >> 16) as u32),
+        }
+    }
+
+    fn f64(&mut self) -> f64 {
+        let raw = self.next_raw();
+        let special = [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::from_bits(SIGNALLING_F64),
+            f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            0.5,
+            -2.5,
+            4_503_599_627_370_495.5,
+            f64::MAX,
+        ];
+        match raw % 4 {
+            0 => special[(raw >> 8) as usize % special.len()],
+            1 => ((raw >> 8) as i32 as f64) / 8.0,
+            _ => f64::from_bits(self.next_raw()),
+        }
+    }
+}
+
+/// wasm's `min`: NaN if either is NaN, and `-0 < +0`.
+fn wasm_min<F: Copy + PartialOrd>(
+    x: F,
+    y: F,
+    is_nan: fn(F) -> bool,
+    is_neg: fn(F) -> bool,
+) -> Option<F> {
+    if is_nan(x) || is_nan(y) {
+        None
+    } else if x < y || (x == y && is_neg(x)) {
+        Some(x)
+    } else {
+        Some(y)
+    }
+}
+
+/// wasm's `max`: NaN if either is NaN, and `+0 > -0`.
+fn wasm_max<F: Copy + PartialOrd>(
+    x: F,
+    y: F,
+    is_nan: fn(F) -> bool,
+    is_neg: fn(F) -> bool,
+) -> Option<F> {
+    if is_nan(x) || is_nan(y) {
+        None
+    } else if x > y || (x == y && !is_neg(x)) {
+        Some(x)
+    } else {
+        Some(y)
+    }
+}
+
+type Unary32 = fn(f32) -> f32;
+type Binary32 = fn(f32, f32) -> f32;
+type Unary64 = fn(f64) -> f64;
+type Binary64 = fn(f64, f64) -> f64;
+type Compare32 = fn(f32, f32) -> bool;
+type Compare64 = fn(f64, f64) -> bool;
+
+/// Checks a float result against Rust's: identical bits, or, when Rust's is
+/// a NaN from arithmetic, any arithmetic NaN.
+fn check_f32(
+    op: &O,
+    args: &[f32],
+    got: Result<Val, crate::trap::TrapCode>,
+    want: f32,
+    bitwise: bool,
+) {
+    let Ok(F32(got)) = got else {
+        panic!("{op:?}{args:?} gave {got:?}");
+    };
+    if want.is_nan() && !bitwise {
+        assert!(
+            is_arithmetic_nan_f32(got),
+            "{op:?}{args:?} gave {got:#x}, want a NaN"
+        );
+    } else {
+        assert_eq!(got, want.to_bits(), "{op:?}{args:?}");
+    }
+}
+
+fn check_f64(
+    op: &O,
+    args: &[f64],
+    got: Result<Val, crate::trap::TrapCode>,
+    want: f64,
+    bitwise: bool,
+) {
+    let Ok(F64(got)) = got else {
+        panic!("{op:?}{args:?} gave {got:?}");
+    };
+    if want.is_nan() && !bitwise {
+        assert!(
+            is_arithmetic_nan_f64(got),
+            "{op:?}{args:?} gave {got:#x}, want a NaN"
+        );
+    } else {
+        assert_eq!(got, want.to_bits(), "{op:?}{args:?}");
+    }
+}
+
+#[test]
+fn float_operators_agree_with_rust_on_many_inputs() {
+    use super::harness::compile_loaded;
+    const ROUNDS: usize = 3000;
+    let mut inputs = FloatInputs(0x0123_4567_89ab_cdef);
+
+    let unary32: [(O<'static>, Unary32, bool); 7] = [
+        (O::F32Abs, f32::abs, true),
+        (O::F32Neg, |x| -x, true),
+        (O::F32Ceil, f32::ceil, false),
+        (O::F32Floor, f32::floor, false),
+        (O::F32Trunc, f32::trunc, false),
+        (O::F32Nearest, f32::round_ties_even, false),
+        (O::F32Sqrt, f32::sqrt, false),
+    ];
+    for (op, reference, bitwise) in unary32 {
+        let compiled = compile_loaded(op.clone(), &[F32(0)]);
+        for _ in 0..ROUNDS {
+            let x = inputs.f32();
+            check_f32(
+                &op,
+                &[x],
+                compiled.call(&[Val::f32(x)]),
+                reference(x),
+                bitwise,
+            );
+        }
+    }
+    let binary32: [(O<'static>, Binary32, bool); 7] = [
+        (O::F32Add, |x, y| x + y, false),
+        (O::F32Sub, |x, y| x - y, false),
+        (O::F32Mul, |x, y| x * y, false),
+        (O::F32Div, |x, y| x / y, false),
+        (
+            O::F32Min,
+            |x, y| wasm_min(x, y, f32::is_nan, f32::is_sign_negative).unwrap_or(f32::NAN),
+            false,
+        ),
+        (
+            O::F32Max,
+            |x, y| wasm_max(x, y, f32::is_nan, f32::is_sign_negative).unwrap_or(f32::NAN),
+            false,
+        ),
+        (O::F32Copysign, f32::copysign, true),
+    ];
+    for (op, reference, bitwise) in binary32 {
+        let compiled = compile_loaded(op.clone(), &[F32(0), F32(0)]);
+        for _ in 0..ROUNDS {
+            let (x, y) = (inputs.f32(), inputs.f32());
+            let got = compiled.call(&[Val::f32(x), Val::f32(y)]);
+            check_f32(&op, &[x, y], got, reference(x, y), bitwise);
+        }
+    }
+
+    let unary64: [(O<'static>, Unary64, bool); 7] = [
+        (O::F64Abs, f64::abs, true),
+        (O::F64Neg, |x| -x, true),
+        (O::F64Ceil, f64::ceil, false),
+        (O::F64Floor, f64::floor, false),
+        (O::F64Trunc, f64::trunc, false),
+        (O::F64Nearest, f64::round_ties_even, false),
+        (O::F64Sqrt, f64::sqrt, false),
+    ];
+    for (op, reference, bitwise) in unary64 {
+        let compiled = compile_loaded(op.clone(), &[F64(0)]);
+        for _ in 0..ROUNDS {
+            let x = inputs.f64();
+            check_f64(
+                &op,
+                &[x],
+                compiled.call(&[Val::f64(x)]),
+                reference(x),
+                bitwise,
+            );
+        }
+    }
+    let binary64: [(O<'static>, Binary64, bool); 7] = [
+        (O::F64Add, |x, y| x + y, false),
+        (O::F64Sub, |x, y| x - y, false),
+        (O::F64Mul, |x, y| x * y, false),
+        (O::F64Div, |x, y| x / y, false),
+        (
+            O::F64Min,
+            |x, y| wasm_min(x, y, f64::is_nan, f64::is_sign_negative).unwrap_or(f64::NAN),
+            false,
+        ),
+        (
+            O::F64Max,
+            |x, y| wasm_max(x, y, f64::is_nan, f64::is_sign_negative).unwrap_or(f64::NAN),
+            false,
+        ),
+        (O::F64Copysign, f64::copysign, true),
+    ];
+    for (op, reference, bitwise) in binary64 {
+        let compiled = compile_loaded(op.clone(), &[F64(0), F64(0)]);
+        for _ in 0..ROUNDS {
+            let (x, y) = (inputs.f64(), inputs.f64());
+            let got = compiled.call(&[Val::f64(x), Val::f64(y)]);
+            check_f64(&op, &[x, y], got, reference(x, y), bitwise);
+        }
+    }
+
+    // Comparisons: Rust's operators have wasm's NaN rules.
+    let compares32: [(O<'static>, Compare32); 6] = [
+        (O::F32Eq, |x, y| x == y),
+        (O::F32Ne, |x, y| x != y),
+        (O::F32Lt, |x, y| x < y),
+        (O::F32Gt, |x, y| x > y),
+        (O::F32Le, |x, y| x <= y),
+        (O::F32Ge, |x, y| x >= y),
+    ];
+    for (op, reference) in compares32 {
+        let compiled = compile_loaded(op.clone(), &[F32(0), F32(0)]);
+        for _ in 0..ROUNDS {
+            let (x, y) = (
+                inputs.f32(),
+                if inputs.next_raw().is_multiple_of(4) {
+                    0.0
+                } else {
+                    inputs.f32()
+                },
+            );
+            let got = compiled.call(&[Val::f32(x), Val::f32(y)]);
+            assert_eq!(got, Ok(I32(i32::from(reference(x, y)))), "{op:?}({x}, {y})");
+        }
+    }
+    let compares64: [(O<'static>, Compare64); 6] = [
+        (O::F64Eq, |x, y| x == y),
+        (O::F64Ne, |x, y| x != y),
+        (O::F64Lt, |x, y| x < y),
+        (O::F64Gt, |x, y| x > y),
+        (O::F64Le, |x, y| x <= y),
+        (O::F64Ge, |x, y| x >= y),
+    ];
+    for (op, reference) in compares64 {
+        let compiled = compile_loaded(op.clone(), &[F64(0), F64(0)]);
+        for _ in 0..ROUNDS {
+            let (x, y) = (inputs.f64(), inputs.f64());
+            let got = compiled.call(&[Val::f64(x), Val::f64(y)]);
+            assert_eq!(got, Ok(I32(i32::from(reference(x, y)))), "{op:?}({x}, {y})");
+        }
+    }
+}
