@@ -86,7 +86,12 @@ impl Module {
         let mut validator = Validator::new_with_features(FEATURES);
         let mut m = ModuleInner::default();
         let mut allocs = FuncValidatorAllocations::default();
-        for payload in Parser::new(0).parse_all(bytes) {
+        // The decoder needs the feature set too: without it, it decodes
+        // encodings that only later proposals allow (multi-memory indices,
+        // 64-bit limits) instead of rejecting them as malformed.
+        let mut parser = Parser::new(0);
+        parser.set_features(FEATURES);
+        for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(Error::invalid)?;
             match validator.payload(&payload).map_err(Error::invalid)? {
                 ValidPayload::Func(to_validate, body) => {

@@ -169,11 +169,11 @@ pub(crate) fn compile(op: &Operator<'_>) -> Option<Instr> {
         O::F32Neg => un!(f32_bits, V::F32, |a| a ^ 0x8000_0000),
         O::F32Copysign => bin!(f32_bits, V::F32, |a, b| (a & 0x7fff_ffff)
             | (b & 0x8000_0000)),
-        O::F32Ceil => un!(f32, V::from_f32, |a| a.ceil()),
-        O::F32Floor => un!(f32, V::from_f32, |a| a.floor()),
-        O::F32Trunc => un!(f32, V::from_f32, |a| a.trunc()),
-        O::F32Nearest => un!(f32, V::from_f32, |a| a.round_ties_even()),
-        O::F32Sqrt => un!(f32, V::from_f32, |a| a.sqrt()),
+        O::F32Ceil => un!(f32, V::from_f32, |a| quiet_32(a.ceil())),
+        O::F32Floor => un!(f32, V::from_f32, |a| quiet_32(a.floor())),
+        O::F32Trunc => un!(f32, V::from_f32, |a| quiet_32(a.trunc())),
+        O::F32Nearest => un!(f32, V::from_f32, |a| quiet_32(a.round_ties_even())),
+        O::F32Sqrt => un!(f32, V::from_f32, |a| quiet_32(a.sqrt())),
         O::F32Add => bin!(f32, V::from_f32, |a, b| a + b),
         O::F32Sub => bin!(f32, V::from_f32, |a, b| a - b),
         O::F32Mul => bin!(f32, V::from_f32, |a, b| a * b),
@@ -185,11 +185,11 @@ pub(crate) fn compile(op: &Operator<'_>) -> Option<Instr> {
         O::F64Neg => un!(f64_bits, V::F64, |a| a ^ 0x8000_0000_0000_0000),
         O::F64Copysign => bin!(f64_bits, V::F64, |a, b| (a & 0x7fff_ffff_ffff_ffff)
             | (b & 0x8000_0000_0000_0000)),
-        O::F64Ceil => un!(f64, V::from_f64, |a| a.ceil()),
-        O::F64Floor => un!(f64, V::from_f64, |a| a.floor()),
-        O::F64Trunc => un!(f64, V::from_f64, |a| a.trunc()),
-        O::F64Nearest => un!(f64, V::from_f64, |a| a.round_ties_even()),
-        O::F64Sqrt => un!(f64, V::from_f64, |a| a.sqrt()),
+        O::F64Ceil => un!(f64, V::from_f64, |a| quiet_64(a.ceil())),
+        O::F64Floor => un!(f64, V::from_f64, |a| quiet_64(a.floor())),
+        O::F64Trunc => un!(f64, V::from_f64, |a| quiet_64(a.trunc())),
+        O::F64Nearest => un!(f64, V::from_f64, |a| quiet_64(a.round_ties_even())),
+        O::F64Sqrt => un!(f64, V::from_f64, |a| quiet_64(a.sqrt())),
         O::F64Add => bin!(f64, V::from_f64, |a, b| a + b),
         O::F64Sub => bin!(f64, V::from_f64, |a, b| a - b),
         O::F64Mul => bin!(f64, V::from_f64, |a, b| a * b),
@@ -276,6 +276,26 @@ fn trunc_u(x: f64, bits: u32) -> Result<u64, Trap> {
         return Err(Trap::IntegerOverflow);
     }
     Ok(t as u64)
+}
+
+// Rounding functions may hand a signalling NaN back unchanged (libm
+// does, without SSE4.1), but wasm requires an arithmetic (quiet) NaN: set
+// the quiet bit, keep the payload.
+
+fn quiet_32(r: f32) -> f32 {
+    if r.is_nan() {
+        f32::from_bits(r.to_bits() | 0x0040_0000)
+    } else {
+        r
+    }
+}
+
+fn quiet_64(r: f64) -> f64 {
+    if r.is_nan() {
+        f64::from_bits(r.to_bits() | 0x0008_0000_0000_0000)
+    } else {
+        r
+    }
 }
 
 // min/max: NaN if either operand is NaN (the canonical NaN, which the spec
