@@ -1,7 +1,64 @@
 //! weft: a WebAssembly runtime whose point is threads you can trust.
+//!
+//! weft compiles WebAssembly 2.0 (without SIMD) and the threads proposal
+//! with Cranelift and runs it with no signal handlers: every trap is an
+//! explicit check in generated code that returns a code to its caller
+//! (`docs/jit.md` describes the calling convention and the `VMContext`).
+//! The API follows wasmtime's shape.
+//!
+//! ```
+//! use weft::{Caller, Engine, Func, Instance, Module, Store};
+//!
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "host" "log" (func $log (param i32)))
+//!       (func (export "run") (param i32) (result i32)
+//!         local.get 0
+//!         call $log
+//!         local.get 0
+//!         i32.const 1
+//!         i32.add))"#)?;
+//! let mut store = Store::new(&engine, Vec::new());
+//! let log = Func::wrap(&mut store, |mut caller: Caller<'_, Vec<i32>>, x: i32| {
+//!     caller.data_mut().push(x);
+//! });
+//! let instance = Instance::new(&mut store, &module, &[log.into()])?;
+//! let run = instance.get_typed_func::<i32, i32>(&mut store, "run")?;
+//! assert_eq!(run.call(&mut store, 41)?, 42);
+//! assert_eq!(store.data(), &[41]);
+//! # Ok::<(), weft::Error>(())
+//! ```
 
-pub mod trap;
-#[allow(dead_code)] // Filled in as the translator lands.
+#![deny(missing_docs)]
+
+mod builtins;
+mod compile;
+mod config;
+mod engine;
+mod environ;
+mod error;
+mod linker;
+mod module;
+mod runtime;
 mod translate;
+pub mod trap;
+mod types;
 
-pub use trap::TrapCode;
+pub use config::{Config, OptLevel};
+pub use engine::Engine;
+pub use error::{Error, ErrorKind, Result};
+pub use linker::Linker;
+pub use module::Module;
+pub use runtime::func::{
+    Caller, Func, HostResults, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmResultsInto,
+    WasmTy,
+};
+pub use runtime::global::Global;
+pub use runtime::instance::{Extern, Instance};
+pub use runtime::memory::{Memory, SharedMemory};
+pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use runtime::table::Table;
+pub use runtime::values::{ExternRef, Val};
+pub use trap::{Trap, TrapCode};
+pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};

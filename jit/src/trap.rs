@@ -88,3 +88,59 @@ impl fmt::Display for TrapCode {
         f.write_str(self.message())
     }
 }
+
+/// A trap raised by wasm code: its [`TrapCode`] and the wasm function where
+/// it happened.
+///
+/// `Display` prints exactly the spec's message for the code, so that test
+/// harnesses can compare it; [`Trap::func_index`] and [`Trap::module_name`]
+/// say where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trap {
+    code: TrapCode,
+    func_index: Option<u32>,
+    module_name: Option<String>,
+}
+
+impl Trap {
+    /// A trap with no location (raised by the host side of a call).
+    pub fn new(code: TrapCode) -> Trap {
+        Trap {
+            code,
+            func_index: None,
+            module_name: None,
+        }
+    }
+
+    pub(crate) fn at(code: TrapCode, func_index: u32, module_name: Option<String>) -> Trap {
+        Trap {
+            code,
+            func_index: Some(func_index),
+            module_name,
+        }
+    }
+
+    /// Why execution stopped.
+    pub fn code(&self) -> TrapCode {
+        self.code
+    }
+
+    /// Index (in its module's function index space) of the wasm function
+    /// that trapped; `None` if the trap was raised outside wasm code.
+    pub fn func_index(&self) -> Option<u32> {
+        self.func_index
+    }
+
+    /// Name of the module whose function trapped, if the module has one.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.message())
+    }
+}
+
+impl std::error::Error for Trap {}

@@ -1,4 +1,451 @@
 //! The translator: wasm operators to Cranelift IR, one module per
 //! instruction family.
+//!
+//! One [`FuncTranslator`] per function holds the `FunctionBuilder`, the
+//! operand and control stacks and the function's `FuncValidator`; every
+//! operator is validated first, then translated, so the translator only
+//! ever sees valid code and its stacks stay in step with the validator's.
+//!
+//! Calling convention (see `docs/jit.md`): every wasm function is
+//! `extern "C" fn(callee_vmctx, caller_vmctx, values: *mut [u64]) -> u32`.
+//! Parameters arrive in `values`, results leave through it (one 8-byte slot
+//! per value, the value in its natural width at the slot's start), and the
+//! return value is a trap code: `0` for a normal return. Every call site
+//! checks that code and propagates it; nothing unwinds.
 
+mod call;
+mod control;
+mod memory;
 pub(crate) mod numeric;
+mod reference;
+mod table;
+mod variable;
+
+use cranelift_codegen::ir::{
+    self, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
+    StackSlotKind, condcodes::IntCC, types,
+};
+use cranelift_codegen::isa::CallConv;
+use cranelift_frontend::{FunctionBuilder, Variable};
+use wasmparser::{FuncValidator, Operator, ValidatorResources};
+
+use weft_core::vm::{
+    VMCTX_STORE_OFFSET, VMOffsets, VMSTORE_CONTEXT_STACK_LIMIT_OFFSET,
+    VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET, VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET,
+};
+
+use crate::builtins::Builtin;
+use crate::environ::ModuleInfo;
+use crate::error::{Error, ErrorKind, Result};
+use crate::trap::TrapCode;
+use crate::types::ValType;
+
+use self::control::Frame;
+use self::numeric::TrapSink;
+
+/// Module-wide facts every function translation needs.
+pub(crate) struct TranslateEnv<'m> {
+    pub(crate) info: &'m ModuleInfo,
+    pub(crate) offsets: VMOffsets,
+    pub(crate) pointer: ir::Type,
+    pub(crate) call_conv: CallConv,
+    pub(crate) canonicalize_nans: bool,
+    pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
+}
+
+impl TranslateEnv<'_> {
+    /// The signature of every wasm function (and host trampoline).
+    pub(crate) fn wasm_signature(&self) -> Signature {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(self.pointer)); // callee vmctx
+        sig.params.push(AbiParam::new(self.pointer)); // caller vmctx
+        sig.params.push(AbiParam::new(self.pointer)); // values
+        sig.returns.push(AbiParam::new(types::I32)); // trap code
+        sig
+    }
+}
+
+/// Flags for loads and stores of runtime data that cannot fault: the
+/// `VMContext`, definitions, the values area.
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// Where traps leave the function. Two cold blocks, both taking the code as
+/// a block parameter: `raise` records where the trap happened and returns,
+/// `propagate` returns a code a callee already recorded.
+struct TrapExit {
+    raise: Option<Block>,
+    propagate: Option<Block>,
+}
+
+impl TrapExit {
+    fn raise_block(&mut self, builder: &mut FunctionBuilder) -> Block {
+        *self.raise.get_or_insert_with(|| {
+            let b = builder.create_block();
+            builder.append_block_param(b, types::I32);
+            builder.set_cold_block(b);
+            b
+        })
+    }
+
+    fn propagate_block(&mut self, builder: &mut FunctionBuilder) -> Block {
+        *self.propagate.get_or_insert_with(|| {
+            let b = builder.create_block();
+            builder.append_block_param(b, types::I32);
+            builder.set_cold_block(b);
+            b
+        })
+    }
+
+    /// Branches to `raise` with `code` (an `i32` value) if it is non-zero.
+    fn raise_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
+        let raise = self.raise_block(builder);
+        let cont = builder.create_block();
+        builder
+            .ins()
+            .brif(code, raise, &[BlockArg::Value(code)], cont, &[]);
+        builder.seal_block(cont);
+        builder.switch_to_block(cont);
+    }
+
+    /// Branches to `propagate` with `code` if it is non-zero.
+    fn propagate_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
+        let propagate = self.propagate_block(builder);
+        let cont = builder.create_block();
+        builder
+            .ins()
+            .brif(code, propagate, &[BlockArg::Value(code)], cont, &[]);
+        builder.seal_block(cont);
+        builder.switch_to_block(cont);
+    }
+
+    /// Leaves unconditionally with `code`.
+    fn raise(&mut self, builder: &mut FunctionBuilder, code: TrapCode) {
+        let raise = self.raise_block(builder);
+        let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
+        builder.ins().jump(raise, &[BlockArg::Value(code)]);
+    }
+}
+
+impl TrapSink for TrapExit {
+    fn trap_if(&mut self, builder: &mut FunctionBuilder, cond: ir::Value, code: TrapCode) {
+        let raise = self.raise_block(builder);
+        let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
+        let cont = builder.create_block();
+        builder
+            .ins()
+            .brif(cond, raise, &[BlockArg::Value(code)], cont, &[]);
+        builder.seal_block(cont);
+        builder.switch_to_block(cont);
+    }
+}
+
+/// The cached view of one linear memory inside a function.
+#[derive(Clone, Copy)]
+struct MemoryCache {
+    /// `*mut VMMemoryDefinition`, loaded at entry (it never changes).
+    definition: ir::Value,
+    /// The memory's base; weft-core never moves it.
+    base: ir::Value,
+    /// The last `current_length` seen: a lower bound, since memories only
+    /// grow.
+    length: Variable,
+}
+
+/// Translates one function body.
+pub(crate) struct FuncTranslator<'a, 'f> {
+    builder: FunctionBuilder<'f>,
+    env: &'a TranslateEnv<'a>,
+    validator: FuncValidator<ValidatorResources>,
+    func_index: u32,
+    vmctx: ir::Value,
+    /// The values area: parameters in, results out.
+    values: ir::Value,
+    store_ctx: ir::Value,
+    locals: Vec<(Variable, ValType)>,
+    stack: Vec<ir::Value>,
+    control: Vec<Frame>,
+    /// Whether the current position can execute.
+    reachable: bool,
+    /// Nesting depth of blocks opened while unreachable.
+    unreachable_depth: u32,
+    traps: TrapExit,
+    memories: Vec<MemoryCache>,
+    /// The values area for outgoing calls, sized at the end to the largest
+    /// call.
+    call_area: ir::StackSlot,
+    call_area_slots: u32,
+    wasm_sig: Option<ir::SigRef>,
+    builtin_sigs: Vec<(Builtin, ir::SigRef)>,
+}
+
+/// Translates function `func_index` (module-level index) into `func`.
+pub(crate) fn translate_function(
+    env: &TranslateEnv<'_>,
+    func_index: u32,
+    mut validator: FuncValidator<ValidatorResources>,
+    body: &wasmparser::FunctionBody<'_>,
+    func: &mut ir::Function,
+    fctx: &mut cranelift_frontend::FunctionBuilderContext,
+) -> Result<FuncValidator<ValidatorResources>> {
+    func.signature = env.wasm_signature();
+    let builder = FunctionBuilder::new(func, fctx);
+    let mut locals_reader = body.get_locals_reader()?;
+    let mut local_decls = Vec::new();
+    for _ in 0..locals_reader.get_count() {
+        let offset = locals_reader.original_position();
+        let (count, ty) = locals_reader.read()?;
+        validator.define_locals(offset, count, ty)?;
+        local_decls.push((count, ty, offset));
+    }
+    let mut t = FuncTranslator::new(builder, env, validator, func_index);
+    t.prologue(&local_decls)?;
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset()?;
+        t.validator.op(offset, &op)?;
+        t.translate(&op).map_err(|message| {
+            Error::from(ErrorKind::Unsupported {
+                func_index,
+                offset,
+                message,
+            })
+        })?;
+    }
+    reader.finish()?;
+    Ok(t.finish(env))
+}
+
+impl<'a, 'f> FuncTranslator<'a, 'f> {
+    fn new(
+        mut builder: FunctionBuilder<'f>,
+        env: &'a TranslateEnv<'a>,
+        validator: FuncValidator<ValidatorResources>,
+        func_index: u32,
+    ) -> Self {
+        let entry = builder.create_block();
+        builder.append_block_params_for_function_params(entry);
+        builder.switch_to_block(entry);
+        builder.seal_block(entry);
+        let vmctx = builder.block_params(entry)[0];
+        let values = builder.block_params(entry)[2];
+        let store_ctx = builder.ins().load(
+            env.pointer,
+            trusted().with_readonly(),
+            vmctx,
+            VMCTX_STORE_OFFSET as i32,
+        );
+        let call_area =
+            builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 0, 3));
+        FuncTranslator {
+            builder,
+            env,
+            validator,
+            func_index,
+            vmctx,
+            values,
+            store_ctx,
+            locals: Vec::new(),
+            stack: Vec::new(),
+            control: Vec::new(),
+            reachable: true,
+            unreachable_depth: 0,
+            traps: TrapExit {
+                raise: None,
+                propagate: None,
+            },
+            memories: Vec::new(),
+            call_area,
+            call_area_slots: 0,
+            wasm_sig: None,
+            builtin_sigs: Vec::new(),
+        }
+    }
+
+    /// Stack check, parameters, locals, memory caches, the function frame.
+    fn prologue(&mut self, local_decls: &[(u32, wasmparser::ValType, u64)]) -> Result<()> {
+        let env = self.env;
+        // Stack exhaustion is an explicit compare, never a guard-page fault.
+        let sp = self.builder.ins().get_stack_pointer(env.pointer);
+        let limit = self.builder.ins().load(
+            env.pointer,
+            trusted(),
+            self.store_ctx,
+            VMSTORE_CONTEXT_STACK_LIMIT_OFFSET as i32,
+        );
+        let exhausted = self.builder.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        self.traps
+            .trap_if(&mut self.builder, exhausted, TrapCode::StackOverflow);
+
+        let ty = env.info.func_type(self.func_index).clone();
+        let values = self.values;
+        for (i, &p) in ty.params().iter().enumerate() {
+            let clif = p.clif(env.pointer);
+            let var = self.builder.declare_var(clif);
+            let v = self
+                .builder
+                .ins()
+                .load(clif, trusted(), values, slot_offset(i));
+            self.builder.def_var(var, v);
+            self.locals.push((var, p));
+        }
+        for &(count, wty, offset) in local_decls {
+            let vt = ValType::from_wasm(wty).map_err(|e| Error::invalid(offset, e.to_string()))?;
+            let clif = vt.clif(env.pointer);
+            for _ in 0..count {
+                let var = self.builder.declare_var(clif);
+                let zero = self.zero(vt);
+                self.builder.def_var(var, zero);
+                self.locals.push((var, vt));
+            }
+        }
+        self.load_memory_caches();
+        let ret = self.builder.create_block();
+        for r in ty.results() {
+            self.builder.append_block_param(ret, r.clif(env.pointer));
+        }
+        self.control.push(Frame::function(ret, ty.results().len()));
+        Ok(())
+    }
+
+    /// A zero of type `ty` (null for references).
+    fn zero(&mut self, ty: ValType) -> ir::Value {
+        let ins = self.builder.ins();
+        match ty {
+            ValType::I32 => ins.iconst(types::I32, 0),
+            ValType::I64 => ins.iconst(types::I64, 0),
+            ValType::F32 => ins.f32const(0.0),
+            ValType::F64 => ins.f64const(0.0),
+            ValType::FuncRef | ValType::ExternRef => ins.iconst(self.env.pointer, 0),
+        }
+    }
+
+    /// Translates one (already validated) operator.
+    fn translate(&mut self, op: &Operator<'_>) -> Result<(), String> {
+        if !self.reachable {
+            return self.translate_unreachable(op);
+        }
+        if numeric::translate_numeric(
+            op,
+            &mut self.builder,
+            &mut self.stack,
+            &mut self.traps,
+            self.env.canonicalize_nans,
+        )
+        .map_err(|e| e.to_string())?
+        {
+            return Ok(());
+        }
+        if self.translate_control(op)?
+            || self.translate_variable(op)?
+            || self.translate_call(op)?
+            || self.translate_memory(op)?
+            || self.translate_table(op)?
+            || self.translate_reference(op)?
+        {
+            return Ok(());
+        }
+        Err(format!("operator {op:?} is not supported"))
+    }
+
+    fn pop(&mut self) -> Result<ir::Value, String> {
+        self.stack
+            .pop()
+            .ok_or_else(|| "operand stack underflow (translator bug)".to_owned())
+    }
+
+    fn pop_n(&mut self, n: usize) -> Result<Vec<ir::Value>, String> {
+        if self.stack.len() < n {
+            return Err("operand stack underflow (translator bug)".to_owned());
+        }
+        Ok(self.stack.split_off(self.stack.len() - n))
+    }
+
+    fn peek_n(&self, n: usize) -> Result<&[ir::Value], String> {
+        if self.stack.len() < n {
+            return Err("operand stack underflow (translator bug)".to_owned());
+        }
+        Ok(&self.stack[self.stack.len() - n..])
+    }
+
+    /// The signature reference for calls to wasm functions.
+    fn wasm_sig(&mut self) -> ir::SigRef {
+        if let Some(s) = self.wasm_sig {
+            return s;
+        }
+        let s = self.builder.import_signature(self.env.wasm_signature());
+        self.wasm_sig = Some(s);
+        s
+    }
+
+    /// Calls a builtin and returns its result.
+    fn call_builtin(&mut self, builtin: Builtin, args: &[ir::Value]) -> ir::Value {
+        let sig = match self.builtin_sigs.iter().find(|(b, _)| *b == builtin) {
+            Some(&(_, s)) => s,
+            None => {
+                let s = self
+                    .builder
+                    .import_signature(builtin.signature(self.env.pointer, self.env.call_conv));
+                self.builtin_sigs.push((builtin, s));
+                s
+            }
+        };
+        let address = i64::try_from(builtin.address()).expect("user-space addresses fit in i64");
+        let callee = self.builder.ins().iconst(self.env.pointer, address);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let call = self.builder.ins().call_indirect(sig, callee, &all);
+        self.builder.inst_results(call)[0]
+    }
+
+    /// Address of the outgoing values area, grown to hold `slots` values.
+    fn call_area(&mut self, slots: usize) -> ir::Value {
+        let slots = u32::try_from(slots).expect("wasm limits keep signatures far below 2^32");
+        self.call_area_slots = self.call_area_slots.max(slots);
+        self.builder
+            .ins()
+            .stack_addr(self.env.pointer, self.call_area, 0)
+    }
+
+    /// Fills the exits and seals the function.
+    fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
+        let size = self.call_area_slots.max(1) * 8;
+        self.builder.func.sized_stack_slots[self.call_area].size = size;
+        if let Some(raise) = self.traps.raise {
+            self.builder.switch_to_block(raise);
+            let code = self.builder.block_params(raise)[0];
+            self.builder.ins().store(
+                trusted(),
+                self.vmctx,
+                self.store_ctx,
+                VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET as i32,
+            );
+            let index = self
+                .builder
+                .ins()
+                .iconst(types::I32, i64::from(self.func_index));
+            self.builder.ins().store(
+                trusted(),
+                index,
+                self.store_ctx,
+                VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET as i32,
+            );
+            self.builder.ins().return_(&[code]);
+        }
+        if let Some(propagate) = self.traps.propagate {
+            self.builder.switch_to_block(propagate);
+            let code = self.builder.block_params(propagate)[0];
+            self.builder.ins().return_(&[code]);
+        }
+        self.builder.seal_all_blocks();
+        self.builder.finalize(env.frontend);
+        self.validator
+    }
+}
+
+/// Byte offset of value slot `i` in a values area.
+fn slot_offset(i: usize) -> i32 {
+    i32::try_from(i * 8).expect("wasm limits keep value counts far below 2^28")
+}

@@ -1,0 +1,200 @@
+//! Compiling a module's functions and placing them in code memory.
+//!
+//! All functions are declared first, then translated and compiled with
+//! `Context::compile`, on several threads when the configuration allows
+//! (functions never refer to each other at compile time: every call goes
+//! through a `VMFuncRef`). The owning thread then places the machine code
+//! with `define_function_bytes` and finalizes the module once: cranelift-jit
+//! writes the code into read-write pages and only then makes them
+//! read-execute, so no page is ever writable and executable at once.
+
+use std::mem::ManuallyDrop;
+use std::sync::Mutex;
+
+use cranelift_codegen::Context;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir;
+use cranelift_frontend::FunctionBuilderContext;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Module as _, ModuleReloc, default_libcall_names};
+use wasmparser::FuncValidatorAllocations;
+
+use crate::engine::Engine;
+use crate::environ::{ModuleInfo, PendingFunc};
+use crate::error::{ErrorKind, Result};
+use crate::translate::{TranslateEnv, translate_function};
+
+/// Executable code of one module; freed when dropped.
+pub(crate) struct CodeMemory {
+    /// Behind a mutex only because `JITModule` is `Send` but not `Sync`;
+    /// after finalization nothing but `Drop` touches it.
+    module: Mutex<ManuallyDrop<JITModule>>,
+}
+
+impl Drop for CodeMemory {
+    fn drop(&mut self) {
+        let module = self
+            .module
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // SAFETY: `CodeMemory` is owned by a `Module`'s shared inner state
+        // and every instance keeps that `Module` alive; so when it drops, no
+        // instance remains whose code could run or be called, and no code
+        // pointer into this memory is used again. `take` runs once, here.
+        unsafe { ManuallyDrop::take(module).free_memory() };
+    }
+}
+
+/// Machine code for one function, ready to be placed.
+struct CompiledFunc {
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<ModuleReloc>,
+}
+
+/// Compiles every defined function; returns the code memory and each
+/// defined function's entry point.
+pub(crate) fn compile_module(
+    engine: &Engine,
+    info: &ModuleInfo,
+    pending: Vec<PendingFunc<'_>>,
+) -> Result<(CodeMemory, Vec<usize>)> {
+    let isa = engine.isa().clone();
+    let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+    let env = TranslateEnv {
+        info,
+        offsets: info.offsets(),
+        pointer: isa.pointer_type(),
+        call_conv: isa.default_call_conv(),
+        canonicalize_nans: engine.config().canonicalize_nans,
+        frontend: isa.frontend_config(),
+    };
+    let sig = env.wasm_signature();
+    let mut ids = Vec::with_capacity(pending.len());
+    for _ in 0..pending.len() {
+        let id = jit
+            .declare_anonymous_function(&sig)
+            .map_err(|e| compile_error(0, e))?;
+        ids.push(id);
+    }
+    let first = info.counts.imported_funcs;
+    let jobs: Vec<(u32, FuncId, PendingFunc<'_>)> = pending
+        .into_iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(i, (p, &id))| (first + i as u32, id, p))
+        .collect();
+
+    let threads = if engine.config().parallel_compilation {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(jobs.len())
+            .max(1)
+    } else {
+        1
+    };
+    let compiled: Vec<Result<Vec<(FuncId, CompiledFunc)>>> = if threads <= 1 {
+        vec![compile_batch(&env, &*isa, jobs)]
+    } else {
+        // Round-robin so that large functions, which cluster, spread out.
+        let mut batches: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
+        for (i, job) in jobs.into_iter().enumerate() {
+            batches[i % threads].push(job);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = batches
+                .into_iter()
+                .map(|batch| {
+                    let env = &env;
+                    let isa = &*isa;
+                    scope.spawn(move || compile_batch(env, isa, batch))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(r) => r,
+                    Err(_) => Err(ErrorKind::Compile {
+                        func_index: 0,
+                        message: "a compilation thread panicked".into(),
+                    }
+                    .into()),
+                })
+                .collect()
+        })
+    };
+    let mut placed = Vec::new();
+    for batch in compiled {
+        placed.extend(batch?);
+    }
+    for (id, f) in &placed {
+        jit.define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
+            .map_err(|e| compile_error(0, e))?;
+    }
+    jit.finalize_definitions()
+        .map_err(|e| compile_error(0, e))?;
+    let entries = ids
+        .iter()
+        .map(|&id| jit.get_finalized_function(id) as usize)
+        .collect();
+    Ok((
+        CodeMemory {
+            module: Mutex::new(ManuallyDrop::new(jit)),
+        },
+        entries,
+    ))
+}
+
+fn compile_error(func_index: u32, e: impl std::fmt::Display) -> crate::Error {
+    ErrorKind::Compile {
+        func_index,
+        message: e.to_string(),
+    }
+    .into()
+}
+
+fn compile_batch(
+    env: &TranslateEnv<'_>,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    jobs: Vec<(u32, FuncId, PendingFunc<'_>)>,
+) -> Result<Vec<(FuncId, CompiledFunc)>> {
+    let mut fctx = FunctionBuilderContext::new();
+    let mut ctx = Context::new();
+    let mut ctrl = ControlPlane::default();
+    let mut allocs = FuncValidatorAllocations::default();
+    let mut out = Vec::with_capacity(jobs.len());
+    for (func_index, id, pending) in jobs {
+        ctx.clear();
+        ctx.func.name = ir::UserFuncName::user(0, id.as_u32());
+        let validator = pending.validator.into_validator(allocs);
+        let validator = translate_function(
+            env,
+            func_index,
+            validator,
+            &pending.body,
+            &mut ctx.func,
+            &mut fctx,
+        )?;
+        allocs = validator.into_allocations();
+        let code = ctx
+            .compile(isa, &mut ctrl)
+            .map_err(|e| compile_error(func_index, format!("{:?}", e.inner)))?;
+        let alignment = u64::from(code.buffer.alignment);
+        let bytes = code.code_buffer().to_vec();
+        let mach_relocs = code.buffer.relocs().to_vec();
+        let relocs = mach_relocs
+            .iter()
+            .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+            .collect();
+        out.push((
+            id,
+            CompiledFunc {
+                bytes,
+                alignment,
+                relocs,
+            },
+        ));
+    }
+    Ok(out)
+}

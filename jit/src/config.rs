@@ -1,0 +1,114 @@
+//! Compilation and runtime settings.
+
+/// How hard Cranelift optimizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OptLevel {
+    /// No optimization: fastest compile.
+    None,
+    /// Optimize for speed (the default).
+    #[default]
+    Speed,
+    /// Optimize for speed and size.
+    SpeedAndSize,
+}
+
+/// Settings for an [`Engine`](crate::Engine).
+///
+/// ```
+/// let mut config = weft::Config::new();
+/// config.wasm_threads(true).max_wasm_stack(512 * 1024);
+/// let engine = weft::Engine::new(&config)?;
+/// # Ok::<(), weft::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) threads: bool,
+    pub(crate) multi_memory: bool,
+    pub(crate) opt_level: OptLevel,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) canonicalize_nans: bool,
+    pub(crate) parallel_compilation: bool,
+    pub(crate) verifier: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config::new()
+    }
+}
+
+impl Config {
+    /// The defaults: WebAssembly 2.0 without SIMD, threads off, speed
+    /// optimization, 1 MiB of wasm stack, parallel compilation on.
+    pub fn new() -> Config {
+        Config {
+            threads: false,
+            multi_memory: false,
+            opt_level: OptLevel::Speed,
+            max_wasm_stack: 1 << 20,
+            canonicalize_nans: false,
+            parallel_compilation: true,
+            // The verifier costs 25-35% of compile time: on where debug
+            // assertions are, off in release builds.
+            verifier: cfg!(debug_assertions),
+        }
+    }
+
+    /// Enables the threads proposal: shared memories, atomics,
+    /// `memory.atomic.wait32/64` and `notify`.
+    pub fn wasm_threads(&mut self, enable: bool) -> &mut Self {
+        self.threads = enable;
+        self
+    }
+
+    /// Enables the multi-memory proposal.
+    pub fn wasm_multi_memory(&mut self, enable: bool) -> &mut Self {
+        self.multi_memory = enable;
+        self
+    }
+
+    /// Sets Cranelift's optimization level.
+    pub fn cranelift_opt_level(&mut self, level: OptLevel) -> &mut Self {
+        self.opt_level = level;
+        self
+    }
+
+    /// The most stack, in bytes, that wasm code may use on one host call.
+    ///
+    /// Exceeding it traps with "call stack exhausted". weft also never lets
+    /// wasm use stack the host thread does not have: the limit is clamped
+    /// to the calling thread's remaining stack minus a reserve for host
+    /// functions, so deep recursion traps instead of crashing the process.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// Replaces every NaN produced by float arithmetic with the canonical
+    /// NaN, making results deterministic.
+    pub fn cranelift_nan_canonicalization(&mut self, enable: bool) -> &mut Self {
+        self.canonicalize_nans = enable;
+        self
+    }
+
+    /// Compiles a module's functions on several threads.
+    pub fn parallel_compilation(&mut self, enable: bool) -> &mut Self {
+        self.parallel_compilation = enable;
+        self
+    }
+
+    /// Runs Cranelift's IR verifier on every function (slower compiles).
+    pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
+        self.verifier = enable;
+        self
+    }
+
+    pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
+        use wasmparser::WasmFeatures as F;
+        let mut f = F::WASM2;
+        f.remove(F::SIMD);
+        f.set(F::THREADS, self.threads);
+        f.set(F::MULTI_MEMORY, self.multi_memory);
+        f
+    }
+}

@@ -1,0 +1,141 @@
+//! The engine: configuration, the target ISA and the signature registry.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+
+use crate::config::{Config, OptLevel};
+use crate::error::{Error, Result};
+use crate::types::FuncType;
+
+/// A compilation environment shared by modules and stores.
+///
+/// Cheap to clone (`Arc`), `Send + Sync`. Function signatures get an
+/// engine-wide canonical id here, so `call_indirect` between any two
+/// instances of one engine compares one integer.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    config: Config,
+    isa: OwnedTargetIsa,
+    types: Mutex<TypeRegistry>,
+}
+
+/// Interned signatures. Ids are never reused, so an id baked into code
+/// stays meaningful; the registry grows with the number of distinct
+/// signatures ever compiled, which real programs bound.
+#[derive(Default)]
+struct TypeRegistry {
+    ids: HashMap<FuncType, u32>,
+    types: Vec<FuncType>,
+}
+
+impl Engine {
+    /// Creates an engine for the host CPU.
+    pub fn new(config: &Config) -> Result<Engine> {
+        let mut flags = settings::builder();
+        let opt = match config.opt_level {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        };
+        let set = |flags: &mut settings::Builder, k: &str, v: &str| {
+            flags
+                .set(k, v)
+                .map_err(|e| Error::usage(format!("cranelift setting {k}={v}: {e}")))
+        };
+        set(&mut flags, "opt_level", opt)?;
+        set(
+            &mut flags,
+            "enable_verifier",
+            if config.verifier { "true" } else { "false" },
+        )?;
+        // cranelift-jit needs absolute, non-PIC code.
+        set(&mut flags, "is_pic", "false")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        let isa_builder = cranelift_native::builder()
+            .map_err(|e| Error::usage(format!("host CPU not supported: {e}")))?;
+        let isa = isa_builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| Error::usage(format!("building the target ISA: {e}")))?;
+        Ok(Engine {
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                isa,
+                types: Mutex::new(TypeRegistry::default()),
+            }),
+        })
+    }
+
+    /// The configuration this engine was created with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Whether two handles name the same engine.
+    pub fn same(a: &Engine, b: &Engine) -> bool {
+        Arc::ptr_eq(&a.inner, &b.inner)
+    }
+
+    pub(crate) fn isa(&self) -> &OwnedTargetIsa {
+        &self.inner.isa
+    }
+
+    /// The canonical id of `ty`, interning it on first sight.
+    pub(crate) fn type_id(&self, ty: &FuncType) -> u32 {
+        let mut reg = self
+            .inner
+            .types
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&id) = reg.ids.get(ty) {
+            return id;
+        }
+        let id = u32::try_from(reg.types.len()).expect("fewer than 2^32 distinct signatures");
+        reg.types.push(ty.clone());
+        reg.ids.insert(ty.clone(), id);
+        id
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine::new(&Config::new()).expect("the default configuration is valid on supported hosts")
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ValType;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn equal_signatures_share_an_id() {
+        let engine = Engine::default();
+        let a = FuncType::new([ValType::I32], [ValType::I64]);
+        let b = FuncType::new([ValType::I32], [ValType::I64]);
+        let c = FuncType::new([ValType::I64], [ValType::I64]);
+        assert_eq!(engine.type_id(&a), engine.type_id(&b));
+        assert_ne!(engine.type_id(&a), engine.type_id(&c));
+    }
+}

@@ -1,0 +1,143 @@
+//! Compiled modules.
+
+use std::sync::Arc;
+
+use crate::compile::{CodeMemory, compile_module};
+use crate::engine::Engine;
+use crate::environ::{EntityIndex, ModuleInfo, read_module};
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{ExternType, FuncType};
+
+/// A validated, compiled module: cheap to clone (`Arc`), `Send + Sync`,
+/// instantiable in any store of its engine. Its code memory is freed when
+/// the last clone (including those held by instances) drops.
+///
+/// ```
+/// let engine = weft::Engine::default();
+/// let module = weft::Module::new(&engine, r#"(module (func (export "f") (result i32) i32.const 1))"#)?;
+/// assert_eq!(module.exports().count(), 1);
+/// assert!(weft::Module::new(&engine, b"\0asm\x01\0\0\0\x99").is_err());
+/// # Ok::<(), weft::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    engine: Engine,
+    info: ModuleInfo,
+    /// Entry point of each defined function. Kept next to `code`, which
+    /// they point into; both drop together.
+    entries: Vec<usize>,
+    _code: CodeMemory,
+}
+
+impl Module {
+    /// Compiles a module from its binary or text (`.wat`) form.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = wat::parse_bytes(bytes.as_ref())
+            .map_err(|e| Error::from(ErrorKind::InvalidText(e.to_string())))?;
+        Module::from_binary(engine, &bytes)
+    }
+
+    /// Compiles a module from its binary form.
+    pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
+        let (info, pending) = read_module(engine, binary)?;
+        let (code, entries) = compile_module(engine, &info, pending)?;
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                info,
+                entries,
+                _code: code,
+            }),
+        })
+    }
+
+    /// Reads and compiles a `.wasm` or `.wat` file.
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| {
+            Error::from(ErrorKind::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        })?;
+        Module::new(engine, bytes)
+    }
+
+    /// Validates a binary module without compiling it.
+    pub fn validate(engine: &Engine, binary: &[u8]) -> Result<()> {
+        let mut validator = wasmparser::Validator::new_with_features(engine.config().features());
+        validator.validate_all(binary)?;
+        // Also refuse what weft does not support, as `new` would.
+        read_module(engine, binary).map(|_| ())
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's name; weft does not read the name section yet, so
+    /// this is always `None`.
+    pub fn name(&self) -> Option<&str> {
+        None
+    }
+
+    /// The imports: module name, field name, type.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = (&str, &str, ExternType)> + '_ {
+        self.inner
+            .info
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.name.as_str(), i.ty.clone()))
+    }
+
+    /// The exports: name and type.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = (&str, ExternType)> + '_ {
+        let info = &self.inner.info;
+        info.exports.iter().map(move |(name, index)| {
+            let ty = match *index {
+                EntityIndex::Func(f) => ExternType::Func(info.func_type(f).clone()),
+                EntityIndex::Table(t) => ExternType::Table(info.tables[t as usize]),
+                EntityIndex::Memory(m) => ExternType::Memory(info.memories[m as usize]),
+                EntityIndex::Global(g) => ExternType::Global(info.globals[g as usize]),
+            };
+            (name.as_str(), ty)
+        })
+    }
+
+    pub(crate) fn info(&self) -> &ModuleInfo {
+        &self.inner.info
+    }
+
+    pub(crate) fn entry(&self, defined_index: usize) -> usize {
+        self.inner.entries[defined_index]
+    }
+
+    pub(crate) fn func_type(&self, index: u32) -> &FuncType {
+        self.inner.info.func_type(index)
+    }
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("funcs", &self.inner.info.funcs.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn module_is_send_and_sync() {
+        assert_send_sync::<Module>();
+    }
+}

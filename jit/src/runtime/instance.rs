@@ -1,0 +1,496 @@
+//! Instances: instantiation, the `VMContext`, exports.
+
+use std::sync::Arc;
+
+use weft_core::vm::{VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET, VMFuncRef};
+
+use crate::environ::{ConstExpr, DataMode, ElementMode, EntityIndex};
+use crate::error::{Error, Result};
+use crate::module::Module;
+use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
+use crate::runtime::global::Global;
+use crate::runtime::memory::{Memory, MemoryStorage, SharedMemory};
+use crate::runtime::store::{AsContext, AsContextMut, StoreOpaque, TableData};
+use crate::runtime::table::Table;
+use crate::trap::{Trap, TrapCode};
+use crate::types::{ExternType, MemoryType, TableType};
+
+/// Something an instance imports or exports.
+#[derive(Clone, Debug)]
+pub enum Extern {
+    /// A function.
+    Func(Func),
+    /// A global.
+    Global(Global),
+    /// A table.
+    Table(Table),
+    /// A memory of the store.
+    Memory(Memory),
+    /// A shared memory, importable into any store.
+    SharedMemory(SharedMemory),
+}
+
+impl From<Func> for Extern {
+    fn from(f: Func) -> Extern {
+        Extern::Func(f)
+    }
+}
+impl From<Global> for Extern {
+    fn from(g: Global) -> Extern {
+        Extern::Global(g)
+    }
+}
+impl From<Table> for Extern {
+    fn from(t: Table) -> Extern {
+        Extern::Table(t)
+    }
+}
+impl From<Memory> for Extern {
+    fn from(m: Memory) -> Extern {
+        Extern::Memory(m)
+    }
+}
+impl From<SharedMemory> for Extern {
+    fn from(m: SharedMemory) -> Extern {
+        Extern::SharedMemory(m)
+    }
+}
+
+impl Extern {
+    /// The function, if it is one.
+    pub fn into_func(self) -> Option<Func> {
+        if let Extern::Func(f) = self {
+            Some(f)
+        } else {
+            None
+        }
+    }
+    /// The memory, if it is one.
+    pub fn into_memory(self) -> Option<Memory> {
+        if let Extern::Memory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
+    }
+    /// The global, if it is one.
+    pub fn into_global(self) -> Option<Global> {
+        if let Extern::Global(g) = self {
+            Some(g)
+        } else {
+            None
+        }
+    }
+    /// The table, if it is one.
+    pub fn into_table(self) -> Option<Table> {
+        if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a `VMContext` header points at so that builtins find their
+/// instance: the store and the instance's index in it.
+pub(crate) struct VMInstanceLink {
+    pub(crate) store: *mut StoreOpaque,
+    pub(crate) instance: usize,
+}
+
+/// The runtime side of an instance.
+pub(crate) struct InstanceData {
+    pub(crate) module: Module,
+    /// The `VMContext`, as 8-byte words (its fields are pointer-aligned).
+    vmctx: *mut [u64],
+    _link: Box<VMInstanceLink>,
+    pub(crate) tables: Vec<Table>,
+    pub(crate) memories: Vec<Memory>,
+    /// Element segments as table words; emptied by `elem.drop` and after
+    /// active initialization.
+    pub(crate) elements: Vec<Vec<usize>>,
+    /// Data segments; emptied by `data.drop` and after active
+    /// initialization.
+    pub(crate) data: Vec<Arc<[u8]>>,
+    exports: Vec<(String, Extern)>,
+}
+
+impl Drop for InstanceData {
+    fn drop(&mut self) {
+        // SAFETY: `vmctx` came from `Box::into_raw` in `instantiate` and is
+        // freed only here; the store drops instances only when it drops, so
+        // no code runs with this context any more.
+        drop(unsafe { Box::from_raw(self.vmctx) });
+    }
+}
+
+impl InstanceData {
+    pub(crate) fn vmctx_ptr(&self) -> *mut u8 {
+        self.vmctx.cast()
+    }
+
+    pub(crate) fn export(&self, name: &str) -> Option<Extern> {
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+    }
+}
+
+/// An instantiated module in a store.
+///
+/// ```
+/// use weft::{Engine, Instance, Module, Store};
+/// let engine = Engine::default();
+/// let module = Module::new(&engine, r#"
+///     (module (func (export "add") (param i32 i32) (result i32)
+///         local.get 0 local.get 1 i32.add))"#)?;
+/// let mut store = Store::new(&engine, ());
+/// let instance = Instance::new(&mut store, &module, &[])?;
+/// let add = instance.get_typed_func::<(i32, i32), i32>(&mut store, "add")?;
+/// assert_eq!(add.call(&mut store, (2, 3))?, 5);
+/// # Ok::<(), weft::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Instance {
+    store_id: u64,
+    index: u32,
+}
+
+fn write_word<T>(vmctx: *mut [u64], offset: u32, value: T) {
+    let base = vmctx.cast::<u8>();
+    // SAFETY: every offset comes from the module's `VMOffsets`, inside the
+    // allocation of `offsets.size()` bytes, pointer-aligned for `T`.
+    unsafe { base.add(offset as usize).cast::<T>().write(value) };
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the module's import
+    /// order, runs its segment initializers and its start function.
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        let opaque: *mut StoreOpaque = &mut store.as_context_mut().0.opaque;
+        // SAFETY: from the exclusive borrow above; used only through this
+        // pointer until we return.
+        unsafe { instantiate(opaque, module, imports) }
+    }
+
+    fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s InstanceData> {
+        store.check_store(self.store_id, "instance")?;
+        store
+            .instances
+            .get(self.index as usize)
+            .ok_or_else(|| Error::usage("instance handle out of range"))
+    }
+
+    /// The export called `name`.
+    pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        self.data(&store.as_context().0.opaque).ok()?.export(name)
+    }
+
+    /// All exports, in the module's order.
+    pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        self.data(&store.as_context().0.opaque)
+            .map(|d| d.exports.clone())
+            .unwrap_or_default()
+    }
+
+    /// The exported function `name`.
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// The exported function `name`, typed; an error if missing or of
+    /// another type.
+    pub fn get_typed_func<Params: WasmParams, Results: WasmResults>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<TypedFunc<Params, Results>> {
+        let f = self
+            .get_func(&store, name)
+            .ok_or_else(|| Error::usage(format!("no exported function `{name}`")))?;
+        f.typed(&store)
+    }
+
+    /// The exported memory `name`.
+    pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// The exported shared memory `name`.
+    pub fn get_shared_memory(&self, store: impl AsContext, name: &str) -> Option<SharedMemory> {
+        let m = self.get_export(&store, name)?.into_memory()?;
+        m.into_shared_memory(&store).ok()
+    }
+
+    /// The exported global `name`.
+    pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+
+    /// The exported table `name`.
+    pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+}
+
+fn incompatible(i: usize, module: &str, name: &str, why: &str) -> Error {
+    Error::link(format!(
+        "incompatible import type for import {i} `{module}::{name}`: {why}"
+    ))
+}
+
+fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<u64>) -> bool {
+    actual_min >= min
+        && match max {
+            None => true,
+            Some(m) => actual_max.is_some_and(|am| am <= m),
+        }
+}
+
+/// # Safety
+/// `opaque` is a live store used only through this pointer for the call.
+unsafe fn instantiate(
+    opaque: *mut StoreOpaque,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
+    // SAFETY: caller's contract.
+    let store = unsafe { &mut *opaque };
+    if !crate::Engine::same(module.engine(), &store.engine) {
+        return Err(Error::usage("module and store belong to different engines"));
+    }
+    let info = module.info();
+    if imports.len() != info.imports.len() {
+        return Err(Error::link(format!(
+            "expected {} imports, got {}",
+            info.imports.len(),
+            imports.len()
+        )));
+    }
+    let mut funcs = Vec::with_capacity(info.funcs.len());
+    let mut tables = Vec::with_capacity(info.tables.len());
+    let mut memories = Vec::with_capacity(info.memories.len());
+    let mut globals = Vec::with_capacity(info.globals.len());
+    for (i, (import, ext)) in info.imports.iter().zip(imports).enumerate() {
+        let bad = |why: &str| incompatible(i, &import.module, &import.name, why);
+        match (&import.ty, ext) {
+            (ExternType::Func(ty), Extern::Func(f)) => {
+                let data = store.func_data(*f)?;
+                if data.ty != *ty {
+                    return Err(bad(&format!("expected {ty}, found {}", data.ty)));
+                }
+                funcs.push(*f);
+            }
+            (ExternType::Table(ty), Extern::Table(t)) => {
+                let actual: TableType = t.ty_opaque(store)?;
+                if actual.element != ty.element
+                    || !limits_match(
+                        actual.minimum.into(),
+                        actual.maximum.map(u64::from),
+                        ty.minimum.into(),
+                        ty.maximum.map(u64::from),
+                    )
+                {
+                    return Err(bad("table type or limits"));
+                }
+                tables.push(*t);
+            }
+            (ExternType::Memory(ty), Extern::Memory(m)) => {
+                let storage = m.storage(store)?;
+                let actual: MemoryType = storage.ty();
+                if actual.shared != ty.shared
+                    || !limits_match(storage.size_pages(), actual.maximum, ty.minimum, ty.maximum)
+                {
+                    return Err(bad("memory type or limits"));
+                }
+                memories.push(*m);
+            }
+            (ExternType::Memory(ty), Extern::SharedMemory(s)) => {
+                let actual = s.ty();
+                if !ty.shared || !limits_match(s.size(), actual.maximum, ty.minimum, ty.maximum) {
+                    return Err(bad("shared memory type or limits"));
+                }
+                memories.push(store.push_memory(MemoryStorage::Shared(s.clone())));
+            }
+            (ExternType::Global(ty), Extern::Global(g)) => {
+                if g.ty_opaque(store)? != *ty {
+                    return Err(bad("global type"));
+                }
+                globals.push(*g);
+            }
+            _ => return Err(bad("wrong kind of import")),
+        }
+    }
+    for ty in &info.memories[memories.len()..] {
+        let m = MemoryStorage::new(*ty)?;
+        memories.push(store.push_memory(m));
+    }
+    for ty in &info.tables[tables.len()..] {
+        let t = TableData::new(*ty, 0)?;
+        tables.push(store.push_table(t));
+    }
+
+    let offsets = info.offsets();
+    let words = (offsets.size() as usize).div_ceil(8);
+    let vmctx: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
+    let instance_index = store.instances.len();
+    let link = Box::new(VMInstanceLink {
+        store: opaque,
+        instance: instance_index,
+    });
+    write_word(vmctx, VMCTX_STORE_OFFSET, store.vmstore_ptr());
+    write_word(vmctx, VMCTX_INSTANCE_OFFSET, &raw const *link);
+    for (i, m) in memories.iter().enumerate() {
+        let def = store.memories[m.index() as usize].definition();
+        write_word(vmctx, offsets.memory_pointer(i as u32), def);
+    }
+    for (i, t) in tables.iter().enumerate() {
+        let def = store.tables[t.index() as usize].definition_ptr();
+        write_word(vmctx, offsets.table_pointer(i as u32), def);
+    }
+    let vmctx_u8 = vmctx.cast::<u8>();
+    for index in 0..info.funcs.len() as u32 {
+        let offset = offsets.func_ref(index);
+        let funcref_addr = vmctx_u8.wrapping_add(offset as usize) as *const VMFuncRef;
+        if let Some(&f) = funcs.get(index as usize) {
+            let data = store.func_data(f)?;
+            // SAFETY: `data.funcref` is a live funcref of this store.
+            let imported = unsafe { *data.funcref };
+            write_word(vmctx, offset, imported);
+            store.funcref_index.insert(funcref_addr as usize, f.index());
+        } else {
+            let defined = index as usize - info.counts.imported_funcs as usize;
+            let type_index = info.funcs[index as usize] as usize;
+            write_word(
+                vmctx,
+                offset,
+                VMFuncRef {
+                    code: module.entry(defined) as *const u8,
+                    vmctx: vmctx_u8,
+                    type_id: info.type_ids[type_index],
+                },
+            );
+            funcs.push(store.push_func(funcref_addr, module.func_type(index).clone()));
+        }
+    }
+    let func_ref_addr =
+        |f: u32| vmctx_u8.wrapping_add(offsets.func_ref(f) as usize) as usize as u64;
+    for init in &info.global_inits {
+        let ty = info.globals[globals.len()];
+        let bits = eval_const(store, &globals, &func_ref_addr, *init)?;
+        globals.push(store.push_global(ty, bits));
+    }
+    for (i, g) in globals.iter().enumerate() {
+        let def = store.globals[g.index() as usize].definition.get();
+        write_word(vmctx, offsets.global_pointer(i as u32), def);
+    }
+
+    let mut elements = Vec::with_capacity(info.elements.len());
+    for seg in &info.elements {
+        let mut items = Vec::with_capacity(seg.items.len());
+        for item in &seg.items {
+            items.push(eval_const(store, &globals, &func_ref_addr, *item)? as usize);
+        }
+        elements.push(items);
+    }
+    let data: Vec<Arc<[u8]>> = info.data.iter().map(|d| Arc::clone(&d.bytes)).collect();
+
+    let mut exports = Vec::with_capacity(info.exports.len());
+    for (name, index) in &info.exports {
+        let e = match *index {
+            EntityIndex::Func(f) => Extern::Func(funcs[f as usize]),
+            EntityIndex::Table(t) => Extern::Table(tables[t as usize]),
+            EntityIndex::Memory(m) => Extern::Memory(memories[m as usize]),
+            EntityIndex::Global(g) => Extern::Global(globals[g as usize]),
+        };
+        exports.push((name.clone(), e));
+    }
+    store.instances.push(InstanceData {
+        module: module.clone(),
+        vmctx,
+        _link: link,
+        tables: tables.clone(),
+        memories: memories.clone(),
+        elements,
+        data,
+        exports,
+    });
+    let instance = Instance {
+        store_id: store.id,
+        index: instance_index as u32,
+    };
+
+    // Segment initialization, in order; a failure traps with the earlier
+    // segments' effects kept, as wasm 2.0 specifies.
+    for (i, seg) in info.elements.iter().enumerate() {
+        match &seg.mode {
+            ElementMode::Active { table, offset } => {
+                let offset = eval_const(store, &globals, &func_ref_addr, *offset)? as u32;
+                let t = tables[*table as usize].index() as usize;
+                let items = std::mem::take(&mut store.instances[instance_index].elements[i]);
+                let table = &mut store.tables[t];
+                let start = offset as usize;
+                let end = start.checked_add(items.len());
+                match end {
+                    Some(end) if end <= table.elements.len() => {
+                        table.elements[start..end].copy_from_slice(&items);
+                    }
+                    _ => return Err(Trap::new(TrapCode::TableOutOfBounds).into()),
+                }
+            }
+            ElementMode::Declared => {
+                store.instances[instance_index].elements[i].clear();
+            }
+            ElementMode::Passive => {}
+        }
+    }
+    for (i, seg) in info.data.iter().enumerate() {
+        if let DataMode::Active { memory, offset } = &seg.mode {
+            let offset = eval_const(store, &globals, &func_ref_addr, *offset)? as u32;
+            let m = memories[*memory as usize].index() as usize;
+            store.instances[instance_index].data[i] = Arc::from(&[][..]);
+            store.memories[m]
+                .write(u64::from(offset), &seg.bytes)
+                .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
+        }
+    }
+    if let Some(start) = info.start {
+        let f = funcs[start as usize];
+        let funcref = store.func_data(f)?.funcref;
+        let mut values = vec![0u64; 1];
+        // SAFETY: `start` takes no parameters and returns none (validated);
+        // `funcref` is this store's.
+        unsafe { StoreOpaque::invoke(opaque, funcref, &mut values)? };
+    }
+    Ok(instance)
+}
+
+/// Evaluates a constant expression to its slot bits.
+fn eval_const(
+    store: &StoreOpaque,
+    globals: &[Global],
+    func_ref_addr: &dyn Fn(u32) -> u64,
+    expr: ConstExpr,
+) -> Result<u64> {
+    Ok(match expr {
+        ConstExpr::I32(v) => u64::from(v as u32),
+        ConstExpr::I64(v) => v as u64,
+        ConstExpr::F32(b) => u64::from(b),
+        ConstExpr::F64(b) => b,
+        ConstExpr::RefNull => 0,
+        ConstExpr::RefFunc(f) => func_ref_addr(f),
+        ConstExpr::GlobalGet(g) => {
+            let g = globals
+                .get(g as usize)
+                .ok_or_else(|| Error::link("constant expression reads an undefined global"))?;
+            let def = store.globals[g.index() as usize].definition.get();
+            // SAFETY: the store is exclusively ours; no code runs.
+            unsafe { (*def).bits }
+        }
+    })
+}

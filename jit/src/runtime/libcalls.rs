@@ -1,0 +1,340 @@
+//! The Rust side of the builtins generated code calls (declared in
+//! `crate::builtins`).
+//!
+//! Each takes the calling instance's `VMContext` and finds the store and
+//! instance through the header's instance link. Nothing here may panic
+//! into generated code: every index was validated at compile time and every
+//! dynamic condition is a returned trap code.
+
+use weft_core::vm::VMCTX_INSTANCE_OFFSET;
+use weft_core::wait::WaitResult;
+
+use crate::runtime::instance::VMInstanceLink;
+use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
+use crate::runtime::store::StoreOpaque;
+use crate::trap::TrapCode;
+
+const OK: u32 = 0;
+
+fn code(c: TrapCode) -> u32 {
+    c.as_u32()
+}
+
+/// The store and instance index of `vmctx`.
+///
+/// # Safety
+/// `vmctx` is the `VMContext` of a live instance whose store is in a wasm
+/// call on this thread (so no other reference to the store is in use).
+unsafe fn instance<'a>(vmctx: *mut u8) -> (&'a mut StoreOpaque, usize) {
+    // SAFETY: the header's instance field holds the instance's link
+    // (written at instantiation, valid as long as the instance), and the
+    // store is exclusively ours during the call (contract).
+    unsafe {
+        let link = vmctx
+            .add(VMCTX_INSTANCE_OFFSET as usize)
+            .cast::<*const VMInstanceLink>()
+            .read();
+        (&mut *(*link).store, (*link).instance)
+    }
+}
+
+fn memory(store: &mut StoreOpaque, instance: usize, index: u32) -> &mut MemoryStorage {
+    let m = store.instances[instance].memories[index as usize].index();
+    &mut store.memories[m as usize]
+}
+
+fn table_index(store: &StoreOpaque, instance: usize, index: u32) -> usize {
+    store.instances[instance].tables[index as usize].index() as usize
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index).grow(u64::from(delta)) {
+        Some(old) => old as u32,
+        None => u32::MAX,
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_fill(
+    vmctx: *mut u8,
+    index: u32,
+    dst: u64,
+    value: u32,
+    len: u64,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index).fill(dst, value as u8, len) {
+        Ok(()) => OK,
+        Err(e) => code(access_trap(e)),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_copy(
+    vmctx: *mut u8,
+    dst_index: u32,
+    src_index: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let oob = code(TrapCode::MemoryOutOfBounds);
+    let Ok(len) = usize::try_from(len) else {
+        return oob;
+    };
+    let dst_len = memory(store, inst, dst_index).byte_len();
+    let src_len = memory(store, inst, src_index).byte_len();
+    let (Ok(d), Ok(s)) = (bounds(dst, len, dst_len), bounds(src, len, src_len)) else {
+        return oob;
+    };
+    let d_mem = store.instances[inst].memories[dst_index as usize].index();
+    let s_mem = store.instances[inst].memories[src_index as usize].index();
+    if d_mem == s_mem
+        && let MemoryStorage::Owned(m, _) = &mut store.memories[d_mem as usize]
+    {
+        m.data_mut().copy_within(s, d.start);
+        return OK;
+    }
+    // Shared or distinct memories: copy in chunks, backwards when the
+    // ranges overlap with the destination above the source.
+    const CHUNK: usize = 64 * 1024;
+    let mut buf = vec![0u8; len.min(CHUNK)];
+    let backwards = d_mem == s_mem && d.start > s.start;
+    let mut done = 0;
+    while done < len {
+        let n = CHUNK.min(len - done);
+        let at = if backwards { len - done - n } else { done };
+        let src_mem = &mut store.memories[s_mem as usize];
+        if let Err(e) = src_mem.read((s.start + at) as u64, &mut buf[..n]) {
+            return code(access_trap(e));
+        }
+        let dst_mem = &mut store.memories[d_mem as usize];
+        if let Err(e) = dst_mem.write((d.start + at) as u64, &buf[..n]) {
+            return code(access_trap(e));
+        }
+        done += n;
+    }
+    OK
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_init(
+    vmctx: *mut u8,
+    index: u32,
+    data: u32,
+    dst: u64,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let segment = std::sync::Arc::clone(&store.instances[inst].data[data as usize]);
+    let Ok(range) = bounds(u64::from(src), len as usize, segment.len()) else {
+        return code(TrapCode::MemoryOutOfBounds);
+    };
+    match memory(store, inst, index).write(dst, &segment[range]) {
+        Ok(()) => OK,
+        Err(e) => code(access_trap(e)),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    store.instances[inst].data[data as usize] = std::sync::Arc::from(&[][..]);
+    OK
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn table_grow(
+    vmctx: *mut u8,
+    index: u32,
+    init: usize,
+    delta: u32,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let t = table_index(store, inst, index);
+    store.tables[t].grow(delta, init).unwrap_or(u32::MAX)
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn table_fill(
+    vmctx: *mut u8,
+    index: u32,
+    dst: u32,
+    value: usize,
+    len: u32,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let t = table_index(store, inst, index);
+    let t = &mut store.tables[t];
+    match bounds(u64::from(dst), len as usize, t.elements.len()) {
+        Ok(r) => {
+            t.elements[r].fill(value);
+            OK
+        }
+        Err(_) => code(TrapCode::TableOutOfBounds),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn table_copy(
+    vmctx: *mut u8,
+    dst_index: u32,
+    src_index: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let d = table_index(store, inst, dst_index);
+    let s = table_index(store, inst, src_index);
+    let oob = code(TrapCode::TableOutOfBounds);
+    let (Ok(dr), Ok(sr)) = (
+        bounds(u64::from(dst), len as usize, store.tables[d].elements.len()),
+        bounds(u64::from(src), len as usize, store.tables[s].elements.len()),
+    ) else {
+        return oob;
+    };
+    if d == s {
+        store.tables[d].elements.copy_within(sr, dr.start);
+    } else {
+        let items = store.tables[s].elements[sr].to_vec();
+        store.tables[d].elements[dr].copy_from_slice(&items);
+    }
+    OK
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn table_init(
+    vmctx: *mut u8,
+    index: u32,
+    elem: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    let t = table_index(store, inst, index);
+    let segment = &store.instances[inst].elements[elem as usize];
+    let Ok(sr) = bounds(u64::from(src), len as usize, segment.len()) else {
+        return code(TrapCode::TableOutOfBounds);
+    };
+    let items = segment[sr].to_vec();
+    let table = &mut store.tables[t];
+    match bounds(u64::from(dst), len as usize, table.elements.len()) {
+        Ok(dr) => {
+            table.elements[dr].copy_from_slice(&items);
+            OK
+        }
+        Err(_) => code(TrapCode::TableOutOfBounds),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    store.instances[inst].elements[elem as usize] = Vec::new();
+    OK
+}
+
+fn negated(c: TrapCode) -> u64 {
+    (-i64::from(c.as_u32())) as u64
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_atomic_notify(
+    vmctx: *mut u8,
+    index: u32,
+    addr: u64,
+    count: u32,
+) -> u64 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index) {
+        MemoryStorage::Shared(s) => match s.inner.notify(addr, count) {
+            Ok(n) => u64::from(n),
+            Err(e) => negated(access_trap(e)),
+        },
+        // An unshared memory has no waiters; the checks still apply.
+        m @ MemoryStorage::Owned(..) => {
+            if !addr.is_multiple_of(4) {
+                negated(TrapCode::UnalignedAtomic)
+            } else if bounds(addr, 4, m.byte_len()).is_err() {
+                negated(TrapCode::MemoryOutOfBounds)
+            } else {
+                0
+            }
+        }
+    }
+}
+
+fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
+    match r {
+        Ok(w) => w as u64,
+        Err(e) => negated(access_trap(e)),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_atomic_wait32(
+    vmctx: *mut u8,
+    index: u32,
+    addr: u64,
+    expected: u32,
+    timeout: u64,
+) -> u64 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index) {
+        MemoryStorage::Shared(s) => {
+            let s = s.inner.clone();
+            wait_result(s.wait32(addr, expected, timeout as i64))
+        }
+        MemoryStorage::Owned(..) => negated(TrapCode::ExpectedSharedMemory),
+    }
+}
+
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn memory_atomic_wait64(
+    vmctx: *mut u8,
+    index: u32,
+    addr: u64,
+    expected: u64,
+    timeout: u64,
+) -> u64 {
+    // SAFETY: called from generated code of a live instance.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index) {
+        MemoryStorage::Shared(s) => {
+            let s = s.inner.clone();
+            wait_result(s.wait64(addr, expected, timeout as i64))
+        }
+        MemoryStorage::Owned(..) => negated(TrapCode::ExpectedSharedMemory),
+    }
+}

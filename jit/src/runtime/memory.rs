@@ -1,0 +1,369 @@
+//! Linear memories in the API: [`Memory`] (a handle into a store) and
+//! [`SharedMemory`] (a `Send + Sync` memory that many stores import).
+
+use weft_core::memory::{
+    self as core_memory, AccessError, MemoryLimits, ReservationPolicy, VMMemoryDefinition,
+};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::runtime::store::{AsContext, AsContextMut, StoreOpaque};
+use crate::trap::{Trap, TrapCode};
+use crate::types::MemoryType;
+
+/// A memory as a store holds it.
+pub(crate) enum MemoryStorage {
+    /// Owned by one instance of this store.
+    Owned(core_memory::Memory, MemoryType),
+    /// Imported (or defined) shared memory; other stores may hold it too.
+    Shared(SharedMemory),
+}
+
+fn limits(ty: &MemoryType) -> MemoryLimits {
+    MemoryLimits {
+        minimum: ty.minimum,
+        maximum: ty.maximum,
+        shared: ty.shared,
+    }
+}
+
+impl MemoryStorage {
+    pub(crate) fn new(ty: MemoryType) -> Result<MemoryStorage> {
+        if ty.shared {
+            Ok(MemoryStorage::Shared(SharedMemory::create(ty)?))
+        } else {
+            let m = core_memory::Memory::new(limits(&ty), ReservationPolicy::default())
+                .map_err(|e| Error::link(format!("creating memory: {e}")))?;
+            Ok(MemoryStorage::Owned(m, ty))
+        }
+    }
+
+    pub(crate) fn definition(&self) -> *mut VMMemoryDefinition {
+        match self {
+            MemoryStorage::Owned(m, _) => m.definition(),
+            MemoryStorage::Shared(s) => s.inner.definition(),
+        }
+    }
+
+    pub(crate) fn ty(&self) -> MemoryType {
+        match self {
+            MemoryStorage::Owned(_, ty) => *ty,
+            MemoryStorage::Shared(s) => s.ty,
+        }
+    }
+
+    pub(crate) fn size_pages(&self) -> u64 {
+        match self {
+            MemoryStorage::Owned(m, _) => m.size_pages(),
+            MemoryStorage::Shared(s) => s.inner.size_pages(),
+        }
+    }
+
+    pub(crate) fn byte_len(&self) -> usize {
+        match self {
+            MemoryStorage::Owned(m, _) => m.byte_len(),
+            MemoryStorage::Shared(s) => s.inner.byte_len(),
+        }
+    }
+
+    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
+        match self {
+            MemoryStorage::Owned(m, _) => m.grow(delta),
+            MemoryStorage::Shared(s) => s.inner.grow(delta),
+        }
+    }
+
+    /// Copies out `buf.len()` bytes at `offset`.
+    pub(crate) fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), AccessError> {
+        match self {
+            MemoryStorage::Owned(m, _) => {
+                let range = bounds(offset, buf.len(), m.byte_len())?;
+                buf.copy_from_slice(&m.data()[range]);
+                Ok(())
+            }
+            MemoryStorage::Shared(s) => s.inner.read(offset, buf),
+        }
+    }
+
+    /// Copies `data` in at `offset`.
+    pub(crate) fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), AccessError> {
+        match self {
+            MemoryStorage::Owned(m, _) => {
+                let range = bounds(offset, data.len(), m.byte_len())?;
+                m.data_mut()[range].copy_from_slice(data);
+                Ok(())
+            }
+            MemoryStorage::Shared(s) => s.inner.write(offset, data),
+        }
+    }
+
+    /// Fills `len` bytes at `offset` with `value`.
+    pub(crate) fn fill(&mut self, offset: u64, value: u8, len: u64) -> Result<(), AccessError> {
+        match self {
+            MemoryStorage::Owned(m, _) => {
+                let len = usize::try_from(len).map_err(|_| AccessError::OutOfBounds)?;
+                let range = bounds(offset, len, m.byte_len())?;
+                m.data_mut()[range].fill(value);
+                Ok(())
+            }
+            MemoryStorage::Shared(s) => {
+                let len = usize::try_from(len).map_err(|_| AccessError::OutOfBounds)?;
+                bounds(offset, len, s.inner.byte_len())?;
+                // Chunked so a large fill does not allocate its whole size.
+                let chunk = vec![value; len.min(64 * 1024)];
+                let mut done = 0usize;
+                while done < len {
+                    let n = chunk.len().min(len - done);
+                    s.inner.write(offset + done as u64, &chunk[..n])?;
+                    done += n;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The byte range `[offset, offset + len)` if it lies within `length`.
+pub(crate) fn bounds(
+    offset: u64,
+    len: usize,
+    length: usize,
+) -> Result<std::ops::Range<usize>, AccessError> {
+    let start = usize::try_from(offset).map_err(|_| AccessError::OutOfBounds)?;
+    let end = start.checked_add(len).ok_or(AccessError::OutOfBounds)?;
+    if end > length {
+        return Err(AccessError::OutOfBounds);
+    }
+    Ok(start..end)
+}
+
+pub(crate) fn access_trap(e: AccessError) -> TrapCode {
+    match e {
+        AccessError::Unaligned => TrapCode::UnalignedAtomic,
+        AccessError::OutOfBounds => TrapCode::MemoryOutOfBounds,
+    }
+}
+
+/// A linear memory of one store.
+///
+/// ```
+/// use weft::{Engine, Memory, MemoryType, Store};
+/// let mut store = Store::new(&Engine::default(), ());
+/// let memory = Memory::new(&mut store, MemoryType::new(1, Some(2)))?;
+/// memory.write(&mut store, 8, b"weft")?;
+/// let mut buf = [0u8; 4];
+/// memory.read(&store, 8, &mut buf)?;
+/// assert_eq!(&buf, b"weft");
+/// assert_eq!(memory.grow(&mut store, 1)?, 1);
+/// assert!(memory.grow(&mut store, 1).is_err()); // past the maximum
+/// # Ok::<(), weft::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Memory {
+    store_id: u64,
+    index: u32,
+}
+
+impl Memory {
+    pub(crate) fn from_parts(store_id: u64, index: u32) -> Memory {
+        Memory { store_id, index }
+    }
+
+    pub(crate) fn index(self) -> u32 {
+        self.index
+    }
+
+    /// Creates a memory in `store` (shared if `ty` says so).
+    pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
+        let store = &mut store.as_context_mut().0.opaque;
+        let storage = MemoryStorage::new(ty)?;
+        Ok(store.push_memory(storage))
+    }
+
+    /// Wraps a shared memory as a memory of `store`.
+    pub fn from_shared_memory(mut store: impl AsContextMut, shared: &SharedMemory) -> Memory {
+        let store = &mut store.as_context_mut().0.opaque;
+        store.push_memory(MemoryStorage::Shared(shared.clone()))
+    }
+
+    pub(crate) fn storage<'s>(&self, store: &'s StoreOpaque) -> Result<&'s MemoryStorage> {
+        store.check_store(self.store_id, "memory")?;
+        store
+            .memories
+            .get(self.index as usize)
+            .ok_or_else(|| Error::usage("memory handle out of range"))
+    }
+
+    fn storage_mut<'s>(&self, store: &'s mut StoreOpaque) -> Result<&'s mut MemoryStorage> {
+        store.check_store(self.store_id, "memory")?;
+        store
+            .memories
+            .get_mut(self.index as usize)
+            .ok_or_else(|| Error::usage("memory handle out of range"))
+    }
+
+    /// The memory's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<MemoryType> {
+        Ok(self.storage(&store.as_context().0.opaque)?.ty())
+    }
+
+    /// Current size in pages.
+    pub fn size(&self, store: impl AsContext) -> Result<u64> {
+        Ok(self.storage(&store.as_context().0.opaque)?.size_pages())
+    }
+
+    /// Current size in bytes.
+    pub fn data_size(&self, store: impl AsContext) -> Result<usize> {
+        Ok(self.storage(&store.as_context().0.opaque)?.byte_len())
+    }
+
+    /// Grows by `delta` pages and returns the old size; an error if the
+    /// memory cannot grow that far.
+    pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
+        self.storage_mut(&mut store.as_context_mut().0.opaque)?
+            .grow(delta)
+            .ok_or_else(|| Error::usage(format!("failed to grow memory by {delta} pages")))
+    }
+
+    /// Copies `buf.len()` bytes at `offset` out of the memory.
+    pub fn read(&self, store: impl AsContext, offset: usize, buf: &mut [u8]) -> Result<()> {
+        self.storage(&store.as_context().0.opaque)?
+            .read(offset as u64, buf)
+            .map_err(|e| Trap::new(access_trap(e)).into())
+    }
+
+    /// Copies `data` into the memory at `offset`.
+    pub fn write(&self, mut store: impl AsContextMut, offset: usize, data: &[u8]) -> Result<()> {
+        self.storage_mut(&mut store.as_context_mut().0.opaque)?
+            .write(offset as u64, data)
+            .map_err(|e| Trap::new(access_trap(e)).into())
+    }
+
+    /// The bytes of an unshared memory (shared memories may change under
+    /// any slice; use [`SharedMemory`]'s accessors for them).
+    pub fn data<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContext<'a, T>>,
+    ) -> Result<&'a [u8]> {
+        let store = store.into();
+        match self.storage(&store.0.opaque)? {
+            MemoryStorage::Owned(m, _) => Ok(m.data()),
+            MemoryStorage::Shared(_) => Err(Error::usage("data() of a shared memory")),
+        }
+    }
+
+    /// The bytes of an unshared memory, mutably.
+    pub fn data_mut<'a, T: 'a>(
+        &self,
+        store: impl Into<crate::StoreContextMut<'a, T>>,
+    ) -> Result<&'a mut [u8]> {
+        let store = store.into();
+        match self.storage_mut(&mut store.0.opaque)? {
+            MemoryStorage::Owned(m, _) => Ok(m.data_mut()),
+            MemoryStorage::Shared(_) => Err(Error::usage("data_mut() of a shared memory")),
+        }
+    }
+
+    /// The shared memory behind this handle, if it is shared.
+    pub fn into_shared_memory(self, store: impl AsContext) -> Result<SharedMemory> {
+        match self.storage(&store.as_context().0.opaque)? {
+            MemoryStorage::Shared(s) => Ok(s.clone()),
+            MemoryStorage::Owned(..) => Err(Error::usage("memory is not shared")),
+        }
+    }
+}
+
+impl<'a, T> From<&'a crate::Store<T>> for crate::StoreContext<'a, T> {
+    fn from(store: &'a crate::Store<T>) -> Self {
+        store.as_context()
+    }
+}
+
+impl<'a, T> From<&'a mut crate::Store<T>> for crate::StoreContextMut<'a, T> {
+    fn from(store: &'a mut crate::Store<T>) -> Self {
+        store.as_context_mut()
+    }
+}
+
+/// A shared linear memory: `Send + Sync`, cheap to clone, importable by
+/// instances in any number of stores on any threads.
+///
+/// ```
+/// use weft::{Config, Engine, MemoryType, SharedMemory};
+/// let engine = Engine::new(Config::new().wasm_threads(true))?;
+/// let memory = SharedMemory::new(&engine, MemoryType::shared(1, 4))?;
+/// let other = memory.clone();
+/// std::thread::spawn(move || other.grow(1)).join().unwrap()?;
+/// assert_eq!(memory.size(), 2);
+/// # Ok::<(), weft::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SharedMemory {
+    pub(crate) inner: core_memory::SharedMemory,
+    ty: MemoryType,
+}
+
+impl SharedMemory {
+    /// Creates a shared memory; `ty` must be shared, with a maximum.
+    pub fn new(_engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
+        if !ty.shared {
+            return Err(Error::usage("SharedMemory::new needs a shared memory type"));
+        }
+        SharedMemory::create(ty)
+    }
+
+    fn create(ty: MemoryType) -> Result<SharedMemory> {
+        let inner = core_memory::SharedMemory::new(limits(&ty), ReservationPolicy::default())
+            .map_err(|e| Error::link(format!("creating shared memory: {e}")))?;
+        Ok(SharedMemory { inner, ty })
+    }
+
+    /// The type it was created with.
+    pub fn ty(&self) -> MemoryType {
+        self.ty
+    }
+
+    /// Current size in pages.
+    pub fn size(&self) -> u64 {
+        self.inner.size_pages()
+    }
+
+    /// Current size in bytes.
+    pub fn data_size(&self) -> usize {
+        self.inner.byte_len()
+    }
+
+    /// Grows by `delta` pages (visible to every thread at once); the old
+    /// size.
+    pub fn grow(&self, delta: u64) -> Result<u64> {
+        self.inner
+            .grow(delta)
+            .ok_or_else(|| Error::usage(format!("failed to grow shared memory by {delta} pages")))
+    }
+
+    /// Copies bytes out (each byte atomically; not a snapshot).
+    pub fn read(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
+        self.inner
+            .read(offset as u64, buf)
+            .map_err(|e| Trap::new(access_trap(e)).into())
+    }
+
+    /// Copies bytes in (each byte atomically).
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
+        self.inner
+            .write(offset as u64, data)
+            .map_err(|e| Trap::new(access_trap(e)).into())
+    }
+
+    /// Wakes up to `count` waiters at `addr`; how many woke.
+    pub fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
+        self.inner
+            .notify(addr, count)
+            .map_err(|e| Trap::new(access_trap(e)).into())
+    }
+
+    /// Whether two handles are the same memory.
+    pub fn same(&self, other: &SharedMemory) -> bool {
+        self.inner.same(&other.inner)
+    }
+}

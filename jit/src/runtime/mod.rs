@@ -1,0 +1,12 @@
+//! The runtime: stores, instances and the objects they own, and the entry
+//! points generated code calls.
+
+pub(crate) mod func;
+pub(crate) mod global;
+pub(crate) mod instance;
+pub(crate) mod libcalls;
+pub(crate) mod memory;
+pub(crate) mod stack;
+pub(crate) mod store;
+pub(crate) mod table;
+pub(crate) mod values;

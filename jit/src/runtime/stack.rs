@@ -1,0 +1,71 @@
+//! How much stack wasm may use on this thread.
+//!
+//! Generated code compares its stack pointer with a limit at every function
+//! entry. The limit is set when the host first calls into wasm on a thread:
+//! `max_wasm_stack` below the current stack pointer, but never closer than
+//! [`HOST_RESERVE`] to the bottom of the thread's actual stack, so that deep
+//! recursion traps with "call stack exhausted" before it can touch the
+//! guard page, and host functions called from wasm still have room to run.
+
+/// Stack kept free below the limit for host functions, builtins and the
+/// frames of the function that detects exhaustion.
+pub(crate) const HOST_RESERVE: usize = 256 * 1024;
+
+/// The lowest usable address of the current thread's stack, if the OS
+/// says.
+#[cfg(target_os = "linux")]
+fn thread_stack_low() -> Option<usize> {
+    let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
+    // SAFETY: `pthread_self` is always valid; `attr` is written by
+    // `pthread_getattr_np` before we read it, and destroyed once.
+    unsafe {
+        if libc::pthread_getattr_np(libc::pthread_self(), attr.as_mut_ptr()) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let ok = libc::pthread_attr_getstack(attr.as_ptr(), &mut addr, &mut size) == 0;
+        libc::pthread_attr_destroy(attr.as_mut_ptr());
+        ok.then_some(addr as usize)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_stack_low() -> Option<usize> {
+    None
+}
+
+/// The stack limit for a host-to-wasm call starting here.
+pub(crate) fn limit_for_entry(max_wasm_stack: usize) -> usize {
+    let marker = 0u8;
+    let sp = std::ptr::from_ref(&marker) as usize;
+    let wanted = sp.saturating_sub(max_wasm_stack);
+    match thread_stack_low() {
+        Some(low) => wanted.max(low.saturating_add(HOST_RESERVE)),
+        // Without the bounds, trust the configuration (documented on
+        // `Config::max_wasm_stack`).
+        None => wanted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_below_the_current_frame_and_above_the_stack_bottom() {
+        let marker = 0u8;
+        let sp = std::ptr::from_ref(&marker) as usize;
+        let limit = limit_for_entry(1 << 20);
+        assert!(limit < sp);
+        if let Some(low) = thread_stack_low() {
+            assert!(limit >= low + HOST_RESERVE);
+        }
+    }
+
+    #[test]
+    fn a_huge_request_is_clamped_to_the_thread_stack() {
+        let low = thread_stack_low().expect("linux reports thread stacks");
+        assert_eq!(limit_for_entry(usize::MAX), low + HOST_RESERVE);
+    }
+}

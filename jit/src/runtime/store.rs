@@ -1,0 +1,424 @@
+//! Stores: the owner of every runtime object.
+//!
+//! A [`Store`] owns instances, functions, memories, tables and globals;
+//! handles ([`Func`], [`Memory`], ...) are indices into it, tagged with the
+//! store's id so that using a handle with the wrong store is an error, not
+//! undefined behaviour. A store is used by one thread at a time and is
+//! `Send`: threads are host threads, each with its own store and instance,
+//! sharing memory through [`SharedMemory`](crate::SharedMemory).
+//!
+//! Generated code reaches the store through raw pointers held in each
+//! `VMContext` (the store context, the instance link); the store's state is
+//! therefore boxed so that those pointers stay valid when the `Store`
+//! value moves.
+
+use std::cell::UnsafeCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use weft_core::vm::{VMFuncRef, VMGlobalDefinition, VMStoreContext, VMTableDefinition};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::runtime::func::Func;
+use crate::runtime::instance::InstanceData;
+use crate::runtime::memory::MemoryStorage;
+use crate::runtime::stack;
+use crate::trap::{Trap, TrapCode};
+use crate::types::{FuncType, GlobalType, TableType};
+
+/// Owns wasm state for one thread at a time; `T` is the embedder's data,
+/// reachable from host functions through [`Caller`](crate::Caller).
+///
+/// ```
+/// let engine = weft::Engine::default();
+/// let mut store = weft::Store::new(&engine, 42u32);
+/// assert_eq!(*store.data(), 42);
+/// ```
+pub struct Store<T> {
+    inner: Box<StoreInner<T>>,
+}
+
+pub(crate) struct StoreInner<T> {
+    /// First field: host trampolines cast between the two.
+    pub(crate) opaque: StoreOpaque,
+    pub(crate) data: T,
+}
+
+/// Owned by the store, freed with it: the state of host functions, whose
+/// concrete type depends on `T`.
+pub(crate) struct ErasedBox {
+    pub(crate) ptr: *mut u8,
+    pub(crate) drop: unsafe fn(*mut u8),
+}
+
+impl Drop for ErasedBox {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` and `drop` were made together from one
+        // `Box::into_raw` and its matching dropper; this runs once.
+        unsafe { (self.drop)(self.ptr) }
+    }
+}
+
+pub(crate) struct FuncData {
+    /// Stable: inside an instance's `VMContext` or a host function's state.
+    pub(crate) funcref: *const VMFuncRef,
+    pub(crate) ty: FuncType,
+}
+
+pub(crate) struct TableData {
+    pub(crate) ty: TableType,
+    pub(crate) elements: Vec<usize>,
+    /// Boxed: `VMContext`s point at it. Kept in sync with `elements`.
+    pub(crate) definition: Box<UnsafeCell<VMTableDefinition>>,
+}
+
+impl TableData {
+    pub(crate) fn new(ty: TableType, init: usize) -> Result<TableData> {
+        let mut elements = Vec::new();
+        elements
+            .try_reserve_exact(ty.minimum as usize)
+            .map_err(|_| Error::link("out of memory allocating a table"))?;
+        elements.resize(ty.minimum as usize, init);
+        let mut t = TableData {
+            ty,
+            elements,
+            definition: Box::new(UnsafeCell::new(VMTableDefinition {
+                base: std::ptr::null_mut(),
+                current_elements: 0,
+            })),
+        };
+        t.sync();
+        Ok(t)
+    }
+
+    /// Publishes `elements`' current storage to generated code.
+    pub(crate) fn sync(&mut self) {
+        let def = self.definition.get_mut();
+        def.base = self.elements.as_mut_ptr();
+        def.current_elements = self.elements.len();
+    }
+
+    pub(crate) fn definition_ptr(&self) -> *mut VMTableDefinition {
+        self.definition.get()
+    }
+
+    /// Grows by `delta`, filling with `init`; the old size or `None`.
+    pub(crate) fn grow(&mut self, delta: u32, init: usize) -> Option<u32> {
+        let old = u32::try_from(self.elements.len()).ok()?;
+        let new = old.checked_add(delta)?;
+        if self.ty.maximum.is_some_and(|m| new > m) || new > MAX_TABLE_ELEMENTS {
+            return None;
+        }
+        self.elements.try_reserve_exact(delta as usize).ok()?;
+        self.elements.resize(new as usize, init);
+        self.sync();
+        Some(old)
+    }
+}
+
+/// weft's cap on table size, so that `table.grow` by a huge delta fails
+/// (returns -1) instead of exhausting host memory.
+const MAX_TABLE_ELEMENTS: u32 = 10_000_000;
+
+pub(crate) struct GlobalData {
+    pub(crate) ty: GlobalType,
+    /// Boxed: `VMContext`s point at it; generated code writes it.
+    pub(crate) definition: Box<UnsafeCell<VMGlobalDefinition>>,
+}
+
+/// The part of a store that does not depend on `T`.
+pub(crate) struct StoreOpaque {
+    pub(crate) id: u64,
+    pub(crate) engine: Engine,
+    /// Boxed: every `VMContext` header points at it.
+    pub(crate) vmstore: Box<UnsafeCell<VMStoreContext>>,
+    pub(crate) instances: Vec<InstanceData>,
+    pub(crate) funcs: Vec<FuncData>,
+    /// `*const VMFuncRef` -> index in `funcs`, to turn references read
+    /// from tables or returned by wasm back into handles.
+    pub(crate) funcref_index: HashMap<usize, u32>,
+    pub(crate) memories: Vec<MemoryStorage>,
+    pub(crate) tables: Vec<TableData>,
+    pub(crate) globals: Vec<GlobalData>,
+    pub(crate) host_state: Vec<ErasedBox>,
+    /// The error a host function returned, until the call that reached it
+    /// returns.
+    pub(crate) pending_error: Option<Error>,
+    /// Nesting of host-to-wasm calls on this store.
+    entry_depth: u32,
+}
+
+// SAFETY: every raw pointer in a store points into memory the store owns
+// (boxed definitions, `VMContext`s, host-function state) or into shared
+// memories, which are `Sync`. A store is used by one thread at a time
+// (`&mut`), so moving it to another thread moves all of that with it. Host
+// functions and data must be `Send` for the store to be (`T: Send` below,
+// `Send + Sync` bounds on host closures).
+unsafe impl Send for StoreOpaque {}
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+impl StoreOpaque {
+    fn new(engine: &Engine) -> StoreOpaque {
+        StoreOpaque {
+            // Relaxed: only uniqueness matters.
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+            engine: engine.clone(),
+            vmstore: Box::new(UnsafeCell::new(VMStoreContext {
+                stack_limit: usize::MAX,
+                trap_vmctx: std::ptr::null_mut(),
+                trap_func_index: 0,
+            })),
+            instances: Vec::new(),
+            funcs: Vec::new(),
+            funcref_index: HashMap::new(),
+            memories: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            host_state: Vec::new(),
+            pending_error: None,
+            entry_depth: 0,
+        }
+    }
+
+    pub(crate) fn check_store(&self, id: u64, what: &str) -> Result<()> {
+        if id == self.id {
+            Ok(())
+        } else {
+            Err(Error::usage(format!("{what} belongs to a different store")))
+        }
+    }
+
+    pub(crate) fn func_data(&self, f: Func) -> Result<&FuncData> {
+        self.check_store(f.store_id(), "function")?;
+        self.funcs
+            .get(f.index() as usize)
+            .ok_or_else(|| Error::usage("function handle out of range"))
+    }
+
+    /// Registers a function; `funcref` must stay valid as long as the store.
+    pub(crate) fn push_func(&mut self, funcref: *const VMFuncRef, ty: FuncType) -> Func {
+        let index = u32::try_from(self.funcs.len()).expect("fewer than 2^32 functions per store");
+        self.funcs.push(FuncData { funcref, ty });
+        self.funcref_index.insert(funcref as usize, index);
+        Func::from_parts(self.id, index)
+    }
+
+    /// The handle for a `*const VMFuncRef` produced by wasm (0 is null).
+    pub(crate) fn func_from_ref(&self, funcref: usize) -> Result<Option<Func>> {
+        if funcref == 0 {
+            return Ok(None);
+        }
+        match self.funcref_index.get(&funcref) {
+            Some(&i) => Ok(Some(Func::from_parts(self.id, i))),
+            None => Err(Error::usage("unknown function reference (weft bug)")),
+        }
+    }
+
+    pub(crate) fn vmstore_ptr(&self) -> *mut VMStoreContext {
+        self.vmstore.get()
+    }
+
+    /// Calls wasm (or a host function) through `funcref` with `values` as
+    /// its values area, on this thread.
+    ///
+    /// # Safety
+    /// `funcref` must be a function of this store, and `values` must hold
+    /// its parameters (encoded per `Val::to_slot`) in at least
+    /// `value_slots()` slots.
+    pub(crate) unsafe fn invoke(
+        this: *mut StoreOpaque,
+        funcref: *const VMFuncRef,
+        values: &mut [u64],
+    ) -> Result<()> {
+        // SAFETY: the caller passes a live store; no other reference to it
+        // is used while this one is.
+        let store = unsafe { &mut *this };
+        let outermost = store.entry_depth == 0;
+        let saved_limit;
+        {
+            let vmstore = store.vmstore.get_mut();
+            saved_limit = vmstore.stack_limit;
+            if outermost {
+                vmstore.stack_limit = stack::limit_for_entry(store.engine.config().max_wasm_stack);
+            }
+        }
+        store.entry_depth += 1;
+        // SAFETY: `funcref` is a live function of this store (caller's
+        // contract), so `code` follows the calling convention of
+        // `translate` and `vmctx` is the context it expects.
+        let code = unsafe {
+            let f: unsafe extern "C" fn(*mut u8, *mut u8, *mut u64) -> u32 =
+                std::mem::transmute((*funcref).code);
+            f((*funcref).vmctx, std::ptr::null_mut(), values.as_mut_ptr())
+        };
+        // SAFETY: as above; the wasm call has returned, so nothing else
+        // uses the store now.
+        let store = unsafe { &mut *this };
+        store.entry_depth -= 1;
+        store.vmstore.get_mut().stack_limit = saved_limit;
+        if code == 0 {
+            store.pending_error = None;
+            return Ok(());
+        }
+        if let Some(e) = store.pending_error.take() {
+            return Err(e);
+        }
+        let Some(trap) = TrapCode::from_u32(code) else {
+            return Err(Error::usage(format!("unknown trap code {code} (weft bug)")));
+        };
+        let vmstore = store.vmstore.get_mut();
+        let (vmctx, func) = (vmstore.trap_vmctx, vmstore.trap_func_index);
+        vmstore.trap_vmctx = std::ptr::null_mut();
+        if vmctx.is_null() {
+            return Err(Trap::new(trap).into());
+        }
+        let name = store
+            .instances
+            .iter()
+            .find(|i| i.vmctx_ptr() == vmctx)
+            .and_then(|i| i.module.name().map(str::to_owned));
+        Err(Trap::at(trap, func, name).into())
+    }
+}
+
+impl<T> Store<T> {
+    /// A new, empty store.
+    pub fn new(engine: &Engine, data: T) -> Store<T> {
+        Store {
+            inner: Box::new(StoreInner {
+                opaque: StoreOpaque::new(engine),
+                data,
+            }),
+        }
+    }
+
+    /// The engine this store uses.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.opaque.engine
+    }
+
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.inner.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+
+    /// Consumes the store, returning the embedder's data.
+    pub fn into_data(self) -> T {
+        let inner = *self.inner;
+        inner.data
+    }
+}
+
+impl<T> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("id", &self.inner.opaque.id)
+            .finish()
+    }
+}
+
+/// Shared access to a store, as API methods take it.
+pub struct StoreContext<'a, T>(pub(crate) &'a StoreInner<T>);
+
+/// Exclusive access to a store, as API methods take it.
+pub struct StoreContextMut<'a, T>(pub(crate) &'a mut StoreInner<T>);
+
+impl<T> StoreContextMut<'_, T> {
+    /// The embedder's data.
+    pub fn data(&self) -> &T {
+        &self.0.data
+    }
+
+    /// The embedder's data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.0.data
+    }
+}
+
+/// Types that give shared access to a store: `&Store<T>`,
+/// `&mut Store<T>`, `Caller<T>`.
+pub trait AsContext {
+    /// The store's data type.
+    type Data;
+    /// Shared access to the store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Types that give exclusive access to a store.
+pub trait AsContextMut: AsContext {
+    /// Exclusive access to the store.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(&self.inner)
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(&mut self.inner)
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.0)
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        (**self).as_context_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn store_is_send() {
+        assert_send::<Store<()>>();
+        assert_send::<Store<String>>();
+    }
+}

@@ -1,0 +1,37 @@
+//! Reference instructions: `ref.null`, `ref.is_null`, `ref.func`.
+//!
+//! References are pointer-sized: a funcref is a `*const VMFuncRef`, an
+//! externref an encoded host reference, and null is zero for both.
+
+use cranelift_codegen::ir::{InstBuilder, condcodes::IntCC, types};
+use wasmparser::Operator;
+
+use super::FuncTranslator;
+
+impl FuncTranslator<'_, '_> {
+    /// Returns `Ok(false)` if `op` is not a reference operator.
+    pub(super) fn translate_reference(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+        match *op {
+            Operator::RefNull { .. } => {
+                let v = self.builder.ins().iconst(self.env.pointer, 0);
+                self.stack.push(v);
+            }
+            Operator::RefIsNull => {
+                let r = self.pop()?;
+                let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, r, 0);
+                let v = self.builder.ins().uextend(types::I32, is_null);
+                self.stack.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                if function_index >= self.env.offsets.num_funcs() {
+                    return Err("function index out of range (translator bug)".into());
+                }
+                let offset = self.env.offsets.func_ref(function_index);
+                let v = self.builder.ins().iadd_imm_s(self.vmctx, i64::from(offset));
+                self.stack.push(v);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,151 @@
+//! Table instructions. `table.get`, `table.set`, `table.size` and the
+//! element load of `call_indirect` are inline, with an explicit bounds
+//! check; the bulk operations call the runtime.
+
+use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
+use wasmparser::Operator;
+
+use weft_core::vm::{
+    VMTABLE_DEFINITION_BASE_OFFSET, VMTABLE_DEFINITION_CURRENT_ELEMENTS_OFFSET,
+    VMTABLE_ELEMENT_SIZE,
+};
+
+use super::numeric::TrapSink;
+use super::{FuncTranslator, trusted};
+use crate::builtins::Builtin;
+use crate::trap::TrapCode;
+
+impl FuncTranslator<'_, '_> {
+    fn table_definition(&mut self, table: u32) -> Result<ir::Value, String> {
+        if table >= self.env.offsets.num_tables() {
+            return Err(format!("table {table} out of range (translator bug)"));
+        }
+        let offset = self.env.offsets.table_pointer(table);
+        Ok(self.builder.ins().load(
+            self.env.pointer,
+            trusted().with_readonly(),
+            self.vmctx,
+            offset as i32,
+        ))
+    }
+
+    fn table_length(&mut self, definition: ir::Value) -> ir::Value {
+        self.builder.ins().load(
+            self.env.pointer,
+            trusted(),
+            definition,
+            VMTABLE_DEFINITION_CURRENT_ELEMENTS_OFFSET as i32,
+        )
+    }
+
+    /// Address of element `index` (an `i32`) of `table`, trapping if out
+    /// of bounds.
+    fn table_element_addr(&mut self, table: u32, index: ir::Value) -> Result<ir::Value, String> {
+        let pointer = self.env.pointer;
+        let definition = self.table_definition(table)?;
+        let length = self.table_length(definition);
+        let index = self.builder.ins().uextend(pointer, index);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
+        self.traps
+            .trap_if(&mut self.builder, oob, TrapCode::TableOutOfBounds);
+        let base = self.builder.ins().load(
+            pointer,
+            trusted(),
+            definition,
+            VMTABLE_DEFINITION_BASE_OFFSET as i32,
+        );
+        let scaled = self
+            .builder
+            .ins()
+            .imul_imm_s(index, i64::from(VMTABLE_ELEMENT_SIZE));
+        Ok(self.builder.ins().iadd(base, scaled))
+    }
+
+    /// Loads element `index` of `table`, trapping if out of bounds.
+    pub(super) fn table_element(
+        &mut self,
+        table: u32,
+        index: ir::Value,
+    ) -> Result<ir::Value, String> {
+        let addr = self.table_element_addr(table, index)?;
+        Ok(self
+            .builder
+            .ins()
+            .load(self.env.pointer, trusted(), addr, 0))
+    }
+
+    /// Calls a builtin returning a trap code and raises it if non-zero.
+    pub(super) fn call_trapping_builtin(&mut self, builtin: Builtin, args: &[ir::Value]) {
+        let code = self.call_builtin(builtin, args);
+        self.traps.raise_if_nonzero(&mut self.builder, code);
+    }
+
+    pub(super) fn i32_const(&mut self, value: u32) -> ir::Value {
+        self.builder.ins().iconst(types::I32, i64::from(value))
+    }
+
+    /// Returns `Ok(false)` if `op` is not a table operator.
+    pub(super) fn translate_table(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+        match *op {
+            Operator::TableGet { table } => {
+                let index = self.pop()?;
+                let v = self.table_element(table, index)?;
+                self.stack.push(v);
+            }
+            Operator::TableSet { table } => {
+                let value = self.pop()?;
+                let index = self.pop()?;
+                let addr = self.table_element_addr(table, index)?;
+                self.builder.ins().store(trusted(), value, addr, 0);
+            }
+            Operator::TableSize { table } => {
+                let definition = self.table_definition(table)?;
+                let length = self.table_length(definition);
+                let v = self.builder.ins().ireduce(types::I32, length);
+                self.stack.push(v);
+            }
+            Operator::TableGrow { table } => {
+                let delta = self.pop()?;
+                let init = self.pop()?;
+                let t = self.i32_const(table);
+                let v = self.call_builtin(Builtin::table_grow, &[t, init, delta]);
+                self.stack.push(v);
+            }
+            Operator::TableFill { table } => {
+                let len = self.pop()?;
+                let value = self.pop()?;
+                let dst = self.pop()?;
+                let t = self.i32_const(table);
+                self.call_trapping_builtin(Builtin::table_fill, &[t, dst, value, len]);
+            }
+            Operator::TableCopy {
+                dst_table,
+                src_table,
+            } => {
+                let len = self.pop()?;
+                let src = self.pop()?;
+                let dst = self.pop()?;
+                let d = self.i32_const(dst_table);
+                let s = self.i32_const(src_table);
+                self.call_trapping_builtin(Builtin::table_copy, &[d, s, dst, src, len]);
+            }
+            Operator::TableInit { elem_index, table } => {
+                let len = self.pop()?;
+                let src = self.pop()?;
+                let dst = self.pop()?;
+                let t = self.i32_const(table);
+                let e = self.i32_const(elem_index);
+                self.call_trapping_builtin(Builtin::table_init, &[t, e, dst, src, len]);
+            }
+            Operator::ElemDrop { elem_index } => {
+                let e = self.i32_const(elem_index);
+                self.call_builtin(Builtin::elem_drop, &[e]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
