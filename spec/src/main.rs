@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use weft_spec::engines::EngineKind;
+use weft_spec::engines::{EngineKind, SCRIPT_TIME_LIMIT};
 use weft_spec::known::KnownFailures;
 use weft_spec::suite::{ScriptFile, Suite};
 
@@ -58,7 +58,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let mut now_passing = Vec::new();
     let started = Instant::now();
     for script in &scripts {
-        let report = cli.engine.run_script(&script.text)?;
+        let report = cli
+            .engine
+            .run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
         let name = script.display_name();
         let counts = Counts {
             files: 1,

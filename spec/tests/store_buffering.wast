@@ -32,13 +32,25 @@
   (register "mem" $Mem)
   (module
     (memory (import "mem" "shared") 1 1 shared)
-    ;; Two-party barrier: arrive, then spin until both arrived for round i.
+    ;; Two-party barrier for round i: arrive, then spin briefly (so that
+    ;; both threads leave it close together when both are running) and
+    ;; sleep on the counter after that (so that a loaded machine is not
+    ;; flooded with spinning). The second to arrive notifies; a sleeper
+    ;; expects the value it last saw, so the wake-up cannot be lost.
     (func $barrier (param $i i32)
-      (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
-      (loop $spin
-        (br_if $spin
-          (i32.lt_u (i32.atomic.load (i32.const 0))
-                    (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 1))))))
+      (local $target i32) (local $seen i32) (local $spins i32)
+      (local.set $target (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 1)))
+      (if (i32.eq (i32.add (i32.atomic.rmw.add (i32.const 0) (i32.const 1)) (i32.const 1))
+                  (local.get $target))
+        (then (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))))
+      (block $done
+        (loop $again
+          (local.set $seen (i32.atomic.load (i32.const 0)))
+          (br_if $done (i32.ge_u (local.get $seen) (local.get $target)))
+          (if (i32.lt_u (local.get $spins) (i32.const 100))
+            (then (local.set $spins (i32.add (local.get $spins) (i32.const 1))))
+            (else (drop (memory.atomic.wait32 (i32.const 0) (local.get $seen) (i64.const -1)))))
+          (br $again))))
     (func (export "run") (param $rounds i32)
       (local $i i32) (local $a i32)
       (loop $round
@@ -57,11 +69,19 @@
   (module
     (memory (import "mem" "shared") 1 1 shared)
     (func $barrier (param $i i32)
-      (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
-      (loop $spin
-        (br_if $spin
-          (i32.lt_u (i32.atomic.load (i32.const 0))
-                    (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 1))))))
+      (local $target i32) (local $seen i32) (local $spins i32)
+      (local.set $target (i32.shl (i32.add (local.get $i) (i32.const 1)) (i32.const 1)))
+      (if (i32.eq (i32.add (i32.atomic.rmw.add (i32.const 0) (i32.const 1)) (i32.const 1))
+                  (local.get $target))
+        (then (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))))
+      (block $done
+        (loop $again
+          (local.set $seen (i32.atomic.load (i32.const 0)))
+          (br_if $done (i32.ge_u (local.get $seen) (local.get $target)))
+          (if (i32.lt_u (local.get $spins) (i32.const 100))
+            (then (local.set $spins (i32.add (local.get $spins) (i32.const 1))))
+            (else (drop (memory.atomic.wait32 (i32.const 0) (local.get $seen) (i64.const -1)))))
+          (br $again))))
     (func (export "run") (param $rounds i32)
       (local $i i32) (local $a i32)
       (loop $round

@@ -13,7 +13,7 @@
 use std::time::Instant;
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use weft_spec::engines::EngineKind;
+use weft_spec::engines::{EngineKind, SCRIPT_TIME_LIMIT};
 use weft_spec::known::KnownFailures;
 use weft_spec::suite::{ScriptFile, Suite};
 
@@ -67,7 +67,7 @@ fn run_one(
     script: &ScriptFile,
     known_reason: Option<String>,
 ) -> Result<Completion, Failed> {
-    let report = engine.run_script(&script.text)?;
+    let report = engine.run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
     let name = script.display_name();
     match (report.is_success(), known_reason) {
         (true, None) => Ok(Completion::Completed),
@@ -105,7 +105,7 @@ fn repeat(engine: EngineKind, scripts: &[ScriptFile]) -> Result<(), Failed> {
     let started = Instant::now();
     for round in 0..rounds {
         for script in scripts {
-            let report = engine.run_script(&script.text)?;
+            let report = engine.run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
             if !report.is_success() {
                 let name = script.display_name();
                 return Err(format!(

@@ -9,11 +9,20 @@ mod interp;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::mpsc;
+use std::time::Duration;
 
-use crate::report::Report;
+use crate::report::{Failure, Report};
 use crate::runner;
+use crate::script::Pos;
 
 pub use interp::InterpEngine;
+
+/// How long one script may run before [`EngineKind::run_script_within`]
+/// gives up on it. The slowest script takes well under a second on the
+/// interpreter; this only exists so that a lost wake-up or a deadlock in an
+/// engine fails one script instead of hanging the whole run.
+pub const SCRIPT_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// What the JIT engine says until it is built into this runner.
 pub const JIT_MISSING: &str = "the jit engine is not built into this runner yet";
@@ -54,6 +63,40 @@ impl EngineKind {
             EngineKind::Jit => Err(JIT_MISSING.to_string()),
         }
     }
+
+    /// Like [`EngineKind::run_script`], but a script still running after
+    /// `limit` is reported as one failed directive. Its threads cannot be
+    /// stopped from outside, so they are left running (detached) until the
+    /// process exits.
+    pub fn run_script_within(self, text: &str, limit: Duration) -> Result<Report, String> {
+        self.ensure_available()?;
+        let (send, receive) = mpsc::channel();
+        let text = text.to_string();
+        std::thread::Builder::new()
+            .name("wast-watchdog".into())
+            .spawn(move || {
+                // The receiver is gone only if the limit passed; nobody is
+                // left to tell.
+                let _ = send.send(self.run_script(&text));
+            })
+            .map_err(|e| format!("cannot spawn a script thread: {e}"))?;
+        match receive.recv_timeout(limit) {
+            Ok(outcome) => outcome,
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Report {
+                passed: 0,
+                failures: vec![Failure {
+                    pos: Pos { line: 1, col: 1 },
+                    reason: format!(
+                        "the script did not finish within {} s (a deadlock or a lost wake-up?)",
+                        limit.as_secs()
+                    ),
+                }],
+            }),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                Err("the script thread ended without a report".to_string())
+            }
+        }
+    }
 }
 
 impl fmt::Display for EngineKind {
@@ -73,5 +116,32 @@ impl FromStr for EngineKind {
                 "unknown engine \"{other}\" (expected interp or jit)"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hung_script_is_one_failure_after_the_limit() {
+        // Waits forever: nobody will ever notify.
+        let script = r#"(module (memory 1 1 shared)
+              (func (export "sleep") (result i32)
+                (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+            (invoke "sleep")"#;
+        let report = EngineKind::Interp
+            .run_script_within(script, Duration::from_millis(300))
+            .expect("interp is built in");
+        assert_eq!(report.passed, 0);
+        assert_eq!(report.failed(), 1);
+        assert!(report.failures[0].reason.contains("did not finish"));
+    }
+
+    #[test]
+    fn the_jit_says_it_is_missing() {
+        assert_eq!(EngineKind::Jit.run_script(""), Err(JIT_MISSING.to_string()));
+        assert_eq!("jit".parse::<EngineKind>(), Ok(EngineKind::Jit));
+        assert!("wasmtime".parse::<EngineKind>().is_err());
     }
 }
