@@ -1,0 +1,147 @@
+//! Compute kernels: calls, memory traffic on unshared and shared memories,
+//! floating point. Each checks its answer against the same computation done
+//! natively.
+
+use std::time::Instant;
+
+use anyhow::{Result, ensure};
+
+use super::instance_of;
+use crate::measure::{Runner, Sample, Scale};
+use crate::runtime::Runtime;
+
+const FIB: &str = include_str!("../../wat/fib.wat");
+const SIEVE: &str = include_str!("../../wat/sieve.wat");
+const MATMUL: &str = include_str!("../../wat/matmul.wat");
+
+/// Runs the export `run` of `text` once per repetition with `arg`, checking
+/// the result against `expected`.
+fn kernel<'a, R: Runtime>(
+    runtime: &'a R,
+    name: &'static str,
+    text: &str,
+    arg: i32,
+    expected: i64,
+) -> Result<Runner<'a>> {
+    let mut instance = instance_of(runtime, name, text)?;
+    let run = runtime.func(&mut instance, "run")?;
+    Ok(Box::new(move || {
+        let start = Instant::now();
+        let result = runtime.call(&mut instance, &run, arg)?;
+        let elapsed = start.elapsed();
+        ensure!(
+            result == expected,
+            "{name}({arg}) returned {result}, expected {expected}"
+        );
+        Ok(Sample {
+            elapsed,
+            ops: 1,
+            result,
+        })
+    }))
+}
+
+/// `fib(30)`, recursively: about 2.7 million wasm calls.
+pub fn fib<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+    const N: u32 = 30;
+    kernel(runtime, "fib", FIB, N as i32, i64::from(native_fib(N)))
+}
+
+fn native_fib(n: u32) -> u32 {
+    let (mut a, mut b) = (0u32, 1u32);
+    for _ in 0..n {
+        (a, b) = (b, a + b);
+    }
+    a
+}
+
+const SIEVE_LIMIT: u32 = 1_000_000;
+
+/// The primes below one million, on an unshared memory.
+pub fn sieve<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+    let expected = i64::from(native_prime_count(SIEVE_LIMIT));
+    kernel(runtime, "sieve", SIEVE, SIEVE_LIMIT as i32, expected)
+}
+
+/// The same kernel with its memory declared shared: nothing else changes,
+/// so the difference to `sieve` is what a shared memory costs plain loads
+/// and stores.
+pub fn sieve_shared<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+    let text = shared_variant(SIEVE)?;
+    let expected = i64::from(native_prime_count(SIEVE_LIMIT));
+    kernel(runtime, "sieve_shared", &text, SIEVE_LIMIT as i32, expected)
+}
+
+/// The sieve's text with its one memory declaration made shared.
+fn shared_variant(text: &str) -> Result<String> {
+    const UNSHARED: &str = "(memory 16)";
+    ensure!(
+        text.matches(UNSHARED).count() == 1,
+        "sieve.wat must declare its memory exactly as `{UNSHARED}`"
+    );
+    Ok(text.replacen(UNSHARED, "(memory 16 16 shared)", 1))
+}
+
+fn native_prime_count(limit: u32) -> u32 {
+    let limit = limit as usize;
+    let mut composite = vec![false; limit];
+    let mut i = 2;
+    while i * i < limit {
+        if !composite[i] {
+            for j in (i * i..limit).step_by(i) {
+                composite[j] = true;
+            }
+        }
+        i += 1;
+    }
+    (2..limit).filter(|&k| !composite[k]).count() as u32
+}
+
+const MATMUL_N: u32 = 128;
+
+/// A 128 x 128 f64 matrix product; the checksum must match bit for bit.
+pub fn matmul<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+    let expected = native_matmul_checksum(MATMUL_N).to_bits() as i64;
+    kernel(runtime, "matmul", MATMUL, MATMUL_N as i32, expected)
+}
+
+/// The kernel's computation in the same order, so the rounding is the same.
+fn native_matmul_checksum(n: u32) -> f64 {
+    let n = n as usize;
+    let a: Vec<f64> = (0..n * n)
+        .map(|idx| ((3 * (idx / n) + 7 * (idx % n)) % 17) as f64 * 0.25 + 1.0)
+        .collect();
+    let b: Vec<f64> = (0..n * n)
+        .map(|idx| ((5 * (idx / n) + 11 * (idx % n)) % 13) as f64 * 0.5 - 2.0)
+        .collect();
+    let mut total = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            let mut sum = 0.0;
+            for k in 0..n {
+                sum += a[i * n + k] * b[k * n + j];
+            }
+            total += sum * ((i * n + j) % 5 + 1) as f64;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_references_are_right() {
+        assert_eq!(native_fib(30), 832_040);
+        assert_eq!(native_prime_count(1_000_000), 78_498);
+        assert_eq!(native_prime_count(10), 4);
+    }
+
+    #[test]
+    fn shared_variant_changes_only_the_memory() {
+        let text = shared_variant(SIEVE).expect("sieve.wat has one memory");
+        assert!(text.contains("(memory 16 16 shared)"));
+        assert_eq!(text.replace("(memory 16 16 shared)", "(memory 16)"), SIEVE);
+    }
+}

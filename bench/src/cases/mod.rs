@@ -1,0 +1,120 @@
+//! The benchmarks, one module per family, and the list the driver runs.
+//!
+//! Every benchmark is one generic `prepare` function written against
+//! [`Runtime`]: it compiles and instantiates outside the timed region and
+//! returns a [`Runner`] whose every call is one checked repetition. The same
+//! function instantiated for weft and for wasmtime is what makes the two
+//! columns comparable.
+
+mod atomics;
+mod compute;
+mod grow;
+mod lifecycle;
+mod parallel;
+mod wait_notify;
+
+use anyhow::{Context, Result};
+
+use crate::measure::{Runner, Scale};
+#[cfg(feature = "weft")]
+use crate::runtime::WeftRuntime;
+use crate::runtime::{Runtime, WasmtimeRuntime};
+
+/// Prepares one benchmark on one runtime.
+pub type Prepare<R> = for<'a> fn(&'a R, Scale) -> Result<Runner<'a>>;
+
+/// One row of the comparison table.
+pub struct Case {
+    /// The benchmark's name (fixed; the JSON output and the README use it).
+    pub name: &'static str,
+    /// What one operation is, for the table's "per" column.
+    pub per: &'static str,
+    /// The benchmark on weft.
+    #[cfg(feature = "weft")]
+    pub on_weft: Prepare<WeftRuntime>,
+    /// The benchmark on wasmtime.
+    pub on_wasmtime: Prepare<WasmtimeRuntime>,
+}
+
+macro_rules! case {
+    ($name:literal, $per:literal, $($prepare:ident)::+) => {
+        Case {
+            name: $name,
+            per: $per,
+            #[cfg(feature = "weft")]
+            on_weft: $($prepare)::+::<WeftRuntime>,
+            on_wasmtime: $($prepare)::+::<WasmtimeRuntime>,
+        }
+    };
+}
+
+/// Every benchmark, in the order the table prints them.
+pub fn all() -> Vec<Case> {
+    vec![
+        case!("compile", "module", lifecycle::compile),
+        case!("instantiate", "instance", lifecycle::instantiate),
+        case!("fib", "fib(30)", compute::fib),
+        case!("sieve", "sieve(1e6)", compute::sieve),
+        case!("sieve_shared", "sieve(1e6)", compute::sieve_shared),
+        case!("matmul", "128x128 f64", compute::matmul),
+        case!("atomic_add", "add", atomics::add),
+        case!("atomic_add_contended", "add", atomics::add_contended),
+        case!("notify_no_waiters", "notify", atomics::notify_no_waiters),
+        case!("ping_pong", "round trip", wait_notify::ping_pong),
+        case!("grow_shared", "1-page grow", grow::grow_shared),
+    ]
+}
+
+/// Converts a kernel's text to the binary both runtimes are given, so that
+/// neither pays for text parsing inside a timed region.
+fn to_binary(name: &str, text: &str) -> Result<Vec<u8>> {
+    wat::parse_str(text).with_context(|| format!("parsing the `{name}` kernel"))
+}
+
+/// Compiles a kernel and instantiates it once with no imports.
+fn instance_of<R: Runtime>(runtime: &R, name: &str, text: &str) -> Result<R::Instance> {
+    let module = runtime.compile(&to_binary(name, text)?)?;
+    runtime.instantiate(&module, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kernel_parses() {
+        let kernels = [
+            ("atomics", include_str!("../../wat/atomics.wat")),
+            ("fib", include_str!("../../wat/fib.wat")),
+            ("grow", include_str!("../../wat/grow.wat")),
+            ("instantiate", include_str!("../../wat/instantiate.wat")),
+            ("matmul", include_str!("../../wat/matmul.wat")),
+            ("ping_pong", include_str!("../../wat/ping_pong.wat")),
+            ("sieve", include_str!("../../wat/sieve.wat")),
+        ];
+        for (name, text) in kernels {
+            to_binary(name, text).expect("kernel parses");
+        }
+    }
+
+    #[test]
+    fn names_are_the_issue_s_names() {
+        let names: Vec<_> = all().iter().map(|case| case.name).collect();
+        assert_eq!(
+            names,
+            [
+                "compile",
+                "instantiate",
+                "fib",
+                "sieve",
+                "sieve_shared",
+                "matmul",
+                "atomic_add",
+                "atomic_add_contended",
+                "notify_no_waiters",
+                "ping_pong",
+                "grow_shared",
+            ]
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The one interface every benchmark is written against, so that weft and
+//! wasmtime run exactly the same steps on exactly the same bytes.
+//!
+//! The interface is deliberately narrow: every kernel export has the type
+//! `(i32) -> i64` (an iteration count or size in, a checkable result out), and
+//! the only import a kernel may have is `env.memory`, a shared memory the host
+//! created. That is enough for every benchmark here, and it keeps the two
+//! implementations small enough to read side by side.
+
+use anyhow::Result;
+
+mod wasmtime;
+#[cfg(feature = "weft")]
+mod weft;
+
+pub use self::wasmtime::WasmtimeRuntime;
+#[cfg(feature = "weft")]
+pub use self::weft::WeftRuntime;
+
+/// A WebAssembly runtime under measurement.
+///
+/// `Sync` because threaded benchmarks share one runtime (one engine) among
+/// host threads, each with its own instance, as embedders do.
+pub trait Runtime: Sync {
+    /// A compiled module, shareable across threads.
+    type Module: Send + Sync;
+    /// A shared linear memory the host can hand to several instances.
+    type Shared: Clone + Send + Sync;
+    /// An instance together with the store that owns it.
+    type Instance: Send;
+    /// A typed handle to an `(i32) -> i64` export, looked up once so that
+    /// name lookup stays out of the timed region.
+    type Func: Clone + Send + Sync;
+
+    /// Validates and compiles `wasm` (binary).
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
+
+    /// Creates a shared memory of `min..=max` 64 KiB pages.
+    fn shared_memory(&self, min: u32, max: u32) -> Result<Self::Shared>;
+
+    /// Instantiates `module` in a fresh store; `memory`, if given, satisfies
+    /// the import `env.memory`.
+    fn instantiate(
+        &self,
+        module: &Self::Module,
+        memory: Option<&Self::Shared>,
+    ) -> Result<Self::Instance>;
+
+    /// Looks up the export `name`, which must have type `(i32) -> i64`.
+    fn func(&self, instance: &mut Self::Instance, name: &str) -> Result<Self::Func>;
+
+    /// Calls `func` with `arg`; a trap is an `Err`.
+    fn call(&self, instance: &mut Self::Instance, func: &Self::Func, arg: i32) -> Result<i64>;
+}
+
+/// Looks up `name` on `instance` and calls it once: for set-up and result
+/// checks, never inside a timed region.
+pub fn call_once<R: Runtime>(
+    runtime: &R,
+    instance: &mut R::Instance,
+    name: &str,
+    arg: i32,
+) -> Result<i64> {
+    let func = runtime.func(instance, name)?;
+    runtime.call(instance, &func, arg)
+}

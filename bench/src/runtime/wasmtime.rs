@@ -1,0 +1,91 @@
+//! The wasmtime side, configured as an embedder would for threads: the
+//! threads proposal and shared memories on, everything else at its defaults
+//! (Cranelift at `speed`, parallel compilation, signal-based bounds checks).
+
+use anyhow::{Result, anyhow};
+use wasmtime::{
+    Config, Engine, Extern, Instance, MemoryType, Module, SharedMemory, Store, TypedFunc,
+};
+
+use super::Runtime;
+
+/// wasmtime's errors do not implement `std::error::Error`, so they are
+/// carried over as their full (`{:#}`) message.
+fn carry<T>(result: wasmtime::Result<T>) -> Result<T> {
+    result.map_err(|e| anyhow!("wasmtime: {e:#}"))
+}
+
+/// One wasmtime engine.
+pub struct WasmtimeRuntime {
+    engine: Engine,
+}
+
+/// A wasmtime store holding one instance.
+pub struct WasmtimeInstance {
+    store: Store<()>,
+    instance: Instance,
+}
+
+impl WasmtimeRuntime {
+    /// An engine with threads and shared memory enabled. With
+    /// `explicit_bounds_checks`, wasmtime is told not to rely on signals and
+    /// guard pages, so it bounds-checks every access as weft does: the
+    /// configuration that isolates the cost of that one design choice.
+    pub fn new(explicit_bounds_checks: bool) -> Result<WasmtimeRuntime> {
+        let mut config = Config::new();
+        config.wasm_threads(true).shared_memory(true);
+        if explicit_bounds_checks {
+            config
+                .signals_based_traps(false)
+                .memory_reservation(0)
+                .memory_guard_size(0);
+        }
+        let engine = carry(Engine::new(&config))?;
+        Ok(WasmtimeRuntime { engine })
+    }
+}
+
+impl Runtime for WasmtimeRuntime {
+    type Module = Module;
+    type Shared = SharedMemory;
+    type Instance = WasmtimeInstance;
+    type Func = TypedFunc<i32, i64>;
+
+    fn compile(&self, wasm: &[u8]) -> Result<Module> {
+        carry(Module::new(&self.engine, wasm))
+    }
+
+    fn shared_memory(&self, min: u32, max: u32) -> Result<SharedMemory> {
+        carry(SharedMemory::new(
+            &self.engine,
+            MemoryType::shared(min, max),
+        ))
+    }
+
+    fn instantiate(
+        &self,
+        module: &Module,
+        memory: Option<&SharedMemory>,
+    ) -> Result<WasmtimeInstance> {
+        let mut store = Store::new(&self.engine, ());
+        // wasmtime takes a `SharedMemory` as an import directly.
+        let imports: Vec<Extern> = memory
+            .map(|shared| shared.clone().into())
+            .into_iter()
+            .collect();
+        let instance = carry(Instance::new(&mut store, module, &imports))?;
+        Ok(WasmtimeInstance { store, instance })
+    }
+
+    fn func(&self, instance: &mut WasmtimeInstance, name: &str) -> Result<Self::Func> {
+        carry(
+            instance
+                .instance
+                .get_typed_func::<i32, i64>(&mut instance.store, name),
+        )
+    }
+
+    fn call(&self, instance: &mut WasmtimeInstance, func: &Self::Func, arg: i32) -> Result<i64> {
+        carry(func.call(&mut instance.store, arg))
+    }
+}
