@@ -29,9 +29,15 @@ pub struct SharedMemory {
 struct SharedInner {
     definition: VMMemoryDefinition,
     limits: MemoryLimits,
-    /// Held while committing and publishing; makes concurrent grows
-    /// serialize and keeps `Reservation::commit`'s exclusivity contract.
-    grow_lock: Mutex<()>,
+    /// The grow lock, holding the committed length in bytes. Held while
+    /// committing and publishing: concurrent grows serialize, and
+    /// `Reservation::commit`'s exclusivity contract holds. `grow` reads the
+    /// old length from here, not from `current_length`, so the atomic is
+    /// only ever stored under the lock and loaded by readers (which also
+    /// keeps loom's dependency tracking exact: it remembers only the last
+    /// access to an atomic, so a grower's own load before its store would
+    /// hide a reader's earlier load from the model checker).
+    grow_lock: Mutex<usize>,
     queues: WaitQueues,
     /// Dropped last (field order): nothing may point into the mapping then.
     reservation: Backing,
@@ -66,7 +72,7 @@ impl SharedMemory {
                     current_length: AtomicUsize::new(plan.initial_bytes),
                 },
                 limits,
-                grow_lock: Mutex::new(()),
+                grow_lock: Mutex::new(plan.initial_bytes),
                 queues: WaitQueues::new(),
                 reservation,
             }),
@@ -81,10 +87,8 @@ impl SharedMemory {
     /// so their old sizes are distinct and add up. Never grows partially.
     pub fn grow(&self, delta_pages: u64) -> Option<u64> {
         let inner = &*self.inner;
-        let _guard = sync::lock(&inner.grow_lock);
-        // Relaxed: every store to the length happens under this lock, whose
-        // acquisition already ordered the last one before us.
-        let old_len = inner.definition.current_length.load(Ordering::Relaxed);
+        let mut committed = sync::lock(&inner.grow_lock);
+        let old_len = *committed;
         let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
         let target = limits::grow_target(
             old_pages,
@@ -106,6 +110,7 @@ impl SharedMemory {
             .definition
             .current_length
             .store(new_len, Ordering::SeqCst);
+        *committed = new_len;
         Some(old_pages)
     }
 

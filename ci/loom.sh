@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
+# proves the models can fail: a build with the fast-path fences removed
+# (feature `broken-no-fence`) must be caught.
+#
+# Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
+# which would invalidate every other crate's build, so it gets its own
+# target directory.
+set -euxo pipefail
+cd "$(dirname "$0")/.."
+
+export RUSTFLAGS="--cfg loom"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/loom}"
+unset WEFT_LOOM_UNBOUNDED LOOM_MAX_PREEMPTIONS
+
+loom_test() {
+    cargo test -p weft-loom-tests --release "$@"
+}
+
+start=$SECONDS
+
+# 1. Every model at the CI bound, then at 3 (cheap: ~1 s in total).
+LOOM_MAX_PREEMPTIONS=2 loom_test -- --nocapture --test-threads 1
+LOOM_MAX_PREEMPTIONS=3 loom_test -- --nocapture --test-threads 1
+
+# 2. The small models with no bound at all (each well under a second; the
+# handoff and FIFO models take many minutes unbounded and stay at 3).
+WEFT_LOOM_UNBOUNDED=1 loom_test --test grow -- --nocapture --test-threads 1
+WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads 1 --exact \
+    no_lost_wakeup_wait_vs_store_notify \
+    not_equal_leaves_the_count_balanced \
+    timeout_racing_notify_is_counted_once
+
+# 3. The broken variant must be caught. Build first, so that a compile error
+# cannot pass for a caught bug; then run each fence-sensitive model in its
+# own process (a failing loom model may abort its whole test binary, loom
+# #291) and require it to fail, at the CI bound and at bound 0.
+loom_test --features broken-no-fence --no-run
+for bound in 2 0; do
+    for model in no_lost_wakeup_wait_vs_store_notify handoff_never_sleeps_through_a_notify; do
+        log="$CARGO_TARGET_DIR/broken-$model-$bound.log"
+        if LOOM_MAX_PREEMPTIONS=$bound loom_test --features broken-no-fence \
+            --test wait_notify -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+            cat "$log"
+            echo "ci/loom.sh: FAILED: loom model $model passed at bound $bound against" \
+                 "weft-core built with the fast-path fences removed (broken-no-fence);" \
+                 "the model no longer detects lost wake-ups" >&2
+            exit 1
+        fi
+        # A lost wake-up shows as a loom deadlock (the waiter sleeps forever);
+        # any other failure is a broken model, not a caught bug.
+        if ! grep -q "deadlock" "$log"; then
+            cat "$log"
+            echo "ci/loom.sh: FAILED: $model failed against broken-no-fence," \
+                 "but not with the expected deadlock (lost wake-up)" >&2
+            exit 1
+        fi
+        echo "ci/loom.sh: ok: $model caught the missing fence at bound $bound"
+    done
+done
+
+echo "ci/loom.sh: all loom models passed and the broken variant was caught in $((SECONDS - start)) s"
