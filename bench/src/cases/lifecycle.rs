@@ -18,7 +18,7 @@ const INSTANTIATE: &str = include_str!("../../wat/instantiate.wat");
 /// called (untimed): a runtime that skipped work while compiling would fail
 /// there or return a different result from the other runtime.
 pub fn compile<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
-    let functions = scale.pick(2_000, 4_000);
+    let functions = scale.pick(1_000, 4_000);
     let wasm = to_binary("compile", &generated_module(functions, 0x5eed))?;
     Ok(Box::new(move || {
         let start = Instant::now();
