@@ -11,7 +11,10 @@
 
 #![deny(missing_docs)]
 
+pub mod deadline;
+pub mod differential_threads;
 pub mod seeds;
+pub mod shared_memory_ops;
 pub mod smith;
 pub mod threads_program;
 
