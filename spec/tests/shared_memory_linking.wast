@@ -82,9 +82,12 @@
   (invoke "run"))
 
 ;; Two threads import spectest's shared memory, which is one memory for the
-;; whole script. 100 increments each at 0.
+;; whole script. 100 increments each at 0; each also copies spectest's
+;; global_i32 to 8.
 (thread $Spec1
   (module
+    (import "spectest" "print_i32" (func $print (param i32)))
+    (import "spectest" "global_i32" (global $g i32))
     (memory (import "spectest" "shared_memory") 1 1 shared)
     (func (export "run")
       (local $i i32)
@@ -92,10 +95,15 @@
         (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
         (br_if $each
           (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
-                    (i32.const 100))))))
+                    (i32.const 100))))
+      ;; The rest of spectest is there on every thread too.
+      (call $print (global.get $g))
+      (i32.atomic.store (i32.const 8) (global.get $g))))
   (invoke "run"))
 (thread $Spec2
   (module
+    (import "spectest" "print_i32" (func $print (param i32)))
+    (import "spectest" "global_i32" (global $g i32))
     (memory (import "spectest" "shared_memory") 1 1 shared)
     (func (export "run")
       (local $i i32)
@@ -103,7 +111,10 @@
         (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
         (br_if $each
           (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
-                    (i32.const 100))))))
+                    (i32.const 100))))
+      ;; The rest of spectest is there on every thread too.
+      (call $print (global.get $g))
+      (i32.atomic.store (i32.const 8) (global.get $g))))
   (invoke "run"))
 
 (wait $ViaA)
@@ -116,3 +127,4 @@
   (import "spectest" "shared_memory" (memory 1 1 shared))
   (func (export "load") (param i32) (result i32) (i32.atomic.load (local.get 0))))
 (assert_return (invoke $Spec "load" (i32.const 0)) (i32.const 200))
+(assert_return (invoke $Spec "load" (i32.const 8)) (i32.const 666))
