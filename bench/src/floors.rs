@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow, bail, ensure};
 use rustix::io::Errno;
 use rustix::thread::futex;
 
-use crate::measure::{Sample, Scale};
+use crate::measure::{Sample, Settings};
 
 /// One reference row.
 pub struct Floor {
@@ -23,7 +23,7 @@ pub struct Floor {
     /// What one operation is.
     pub per: &'static str,
     /// One repetition.
-    pub run: fn(Scale) -> Result<Sample>,
+    pub run: fn(Settings) -> Result<Sample>,
 }
 
 /// Every reference row.
@@ -47,8 +47,8 @@ pub fn all() -> &'static [Floor] {
 
 /// `AtomicU32::fetch_add(1, SeqCst)` in a loop: the same `lock xadd` that
 /// `i32.atomic.rmw.add` compiles to, with nothing around it.
-fn fetch_add(scale: Scale) -> Result<Sample> {
-    let n: u32 = scale.pick(2_000_000, 10_000_000);
+fn fetch_add(settings: Settings) -> Result<Sample> {
+    let n: u32 = settings.pick(2_000_000, 10_000_000);
     let word = AtomicU32::new(0);
     let start = Instant::now();
     for _ in 0..n {
@@ -74,8 +74,8 @@ fn fetch_add(scale: Scale) -> Result<Sample> {
 /// The ping-pong protocol of `wat/ping_pong.wat`, with raw futex calls in
 /// place of `memory.atomic.wait32`/`notify`: every hand-off stores, wakes
 /// unconditionally and sleeps in the kernel while the token is away.
-fn futex_ping_pong(scale: Scale) -> Result<Sample> {
-    let rounds: u32 = scale.pick(10_000, 50_000);
+fn futex_ping_pong(settings: Settings) -> Result<Sample> {
+    let rounds: u32 = settings.pick(10_000, 50_000);
     let word = AtomicU32::new(0);
     let barrier = Barrier::new(2);
     let (ping, pong) = thread::scope(|scope| {

@@ -22,17 +22,24 @@ use anyhow::{Context, Result, bail};
 
 use crate::cases::Case;
 use crate::floors::Floor;
-use crate::measure::{Runner, Scale, Stats};
+use crate::measure::{Clock, Runner, Settings, Stats};
 use crate::report::{Column, Row, Table};
 use crate::runtime::WasmtimeRuntime;
 #[cfg(feature = "weft")]
 use crate::runtime::WeftRuntime;
 
 const USAGE: &str = "\
-usage: weft-bench [--quick] [--json FILE] [--wasmtime-explicit-checks] [FILTER]
+usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-compile]
+                  [--wasmtime-explicit-checks] [FILTER]
 
   --quick                      fewer repetitions and smaller inputs (under a minute)
   --json FILE                  also write one JSON object per benchmark to FILE
+  --reps N                     timed repetitions per runtime (default 5 quick, 15 full)
+  --cpu-time                   time single-threaded benchmarks by the thread's CPU
+                               clock instead of the wall clock (steadier on a busy
+                               machine; multi-threaded ones stay on the wall clock)
+  --serial-compile             both runtimes compile on the calling thread only (so
+                               `compile` compares work, and --cpu-time applies to it)
   --wasmtime-explicit-checks   run wasmtime without signal handlers and guard
                                pages (bounds-checked like weft), to isolate
                                what that design choice costs
@@ -40,7 +47,8 @@ usage: weft-bench [--quick] [--json FILE] [--wasmtime-explicit-checks] [FILTER]
 
 /// The command line.
 struct Options {
-    scale: Scale,
+    settings: Settings,
+    repetitions: Option<usize>,
     json: Option<String>,
     explicit_checks: bool,
     filter: Option<String>,
@@ -48,7 +56,12 @@ struct Options {
 
 fn parse_options() -> Result<Option<Options>> {
     let mut options = Options {
-        scale: Scale { quick: false },
+        settings: Settings {
+            quick: false,
+            clock: Clock::Wall,
+            serial_compile: false,
+        },
+        repetitions: None,
         json: None,
         explicit_checks: false,
         filter: None,
@@ -56,9 +69,19 @@ fn parse_options() -> Result<Option<Options>> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--quick" => options.scale.quick = true,
+            "--quick" => options.settings.quick = true,
+            "--cpu-time" => options.settings.clock = Clock::ThreadCpu,
+            "--reps" => {
+                let count = args.next().context("--reps needs a number")?;
+                let count: usize =
+                    count.parse().ok().filter(|&n| n > 0).with_context(|| {
+                        format!("--reps needs a positive number, not `{count}`")
+                    })?;
+                options.repetitions = Some(count);
+            }
             "--json" => options.json = Some(args.next().context("--json needs a file name")?),
             "--wasmtime-explicit-checks" => options.explicit_checks = true,
+            "--serial-compile" => options.settings.serial_compile = true,
             "-h" | "--help" => return Ok(None),
             flag if flag.starts_with('-') => bail!("unknown option `{flag}`\n\n{USAGE}"),
             filter => {
@@ -88,20 +111,30 @@ fn main() -> ExitCode {
 }
 
 fn run(options: &Options) -> Result<()> {
-    let scale = options.scale;
-    let repetitions = scale.pick(5, 15);
-    let warm_ups = scale.pick(1, 2);
+    let settings = options.settings;
+    let repetitions = options.repetitions.unwrap_or(settings.pick(5, 15));
+    let warm_ups = settings.pick(1, 2);
     let matches = |name: &str| options.filter.as_deref().is_none_or(|f| name.contains(f));
 
-    let wasmtime = WasmtimeRuntime::new(options.explicit_checks)?;
+    let wasmtime = WasmtimeRuntime::new(options.explicit_checks, !settings.serial_compile)?;
     #[cfg(feature = "weft")]
-    let weft = WeftRuntime::new().map_err(|e| format!("weft engine: {e:#}"));
+    let weft =
+        WeftRuntime::new(!settings.serial_compile).map_err(|e| format!("weft engine: {e:#}"));
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
         "{} run: {repetitions} repetitions after {warm_ups} warm-up(s), weft and wasmtime alternating; \
-         {cpus} CPUs; wasmtime 48.0.8 ({})",
-        if scale.quick { "quick" } else { "full" },
+         {} clock; {} compilation; {cpus} CPUs; wasmtime 48.0.8 ({})",
+        if settings.quick { "quick" } else { "full" },
+        match settings.clock {
+            Clock::Wall => "wall",
+            Clock::ThreadCpu => "thread CPU (single-threaded rows)",
+        },
+        if settings.serial_compile {
+            "serial"
+        } else {
+            "parallel"
+        },
         if options.explicit_checks {
             "explicit bounds checks, no signals"
         } else {
@@ -114,20 +147,20 @@ fn run(options: &Options) -> Result<()> {
     for case in cases::all().into_iter().filter(|case| matches(case.name)) {
         #[cfg(feature = "weft")]
         let weft_runner = match &weft {
-            Ok(weft) => (case.on_weft)(weft, scale).map_err(|e| format!("{e:#}")),
+            Ok(weft) => (case.on_weft)(weft, settings).map_err(|e| format!("{e:#}")),
             Err(e) => Err(e.clone()),
         };
         #[cfg(not(feature = "weft"))]
         let weft_runner: Result<Runner<'_>, String> =
             Err("bench built without the `weft` feature".to_owned());
-        let wasmtime_runner = (case.on_wasmtime)(&wasmtime, scale).map_err(|e| format!("{e:#}"));
+        let wasmtime_runner = (case.on_wasmtime)(&wasmtime, settings).map_err(|e| format!("{e:#}"));
         let floor = floors.iter().find(|floor| floor.floor_of == case.name);
         let row = compare(
             &case,
             weft_runner,
             wasmtime_runner,
             floor,
-            scale,
+            settings,
             warm_ups,
             repetitions,
         );
@@ -154,12 +187,12 @@ fn compare<'a>(
     weft: Result<Runner<'a>, String>,
     wasmtime: Result<Runner<'a>, String>,
     floor: Option<&'static Floor>,
-    scale: Scale,
+    settings: Settings,
     warm_ups: usize,
     repetitions: usize,
 ) -> Row {
     let floor_runner: Runner<'a> = match floor {
-        Some(floor) => Box::new(move || (floor.run)(scale)),
+        Some(floor) => Box::new(move || (floor.run)(settings)),
         None => Box::new(|| bail!("no floor")),
     };
     let mut sides = [

@@ -7,9 +7,10 @@
 //! robust against the machine's other tenants, and the range shows how noisy
 //! the run was. Nothing here ever compares a time against a threshold.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use rustix::time::{ClockId, clock_gettime};
 
 /// The outcome of one timed repetition.
 #[derive(Clone, Copy, Debug)]
@@ -33,19 +34,75 @@ impl Sample {
 /// One prepared benchmark on one runtime: each call runs one repetition.
 pub type Runner<'a> = Box<dyn FnMut() -> Result<Sample> + 'a>;
 
-/// How much work a run does.
+/// How a run measures.
 #[derive(Clone, Copy, Debug)]
-pub struct Scale {
+pub struct Settings {
     /// `--quick`: fewer repetitions and smaller inputs where the input size
     /// does not change what is measured.
     pub quick: bool,
+    /// The clock single-threaded benchmarks are timed with.
+    pub clock: Clock,
+    /// `--serial-compile`: both runtimes compile on the calling thread.
+    pub serial_compile: bool,
 }
 
-impl Scale {
+impl Settings {
     /// `quick` in a quick run, `full` otherwise.
     pub fn pick<T>(self, quick: T, full: T) -> T {
         if self.quick { quick } else { full }
     }
+}
+
+/// Which clock times a single-threaded repetition.
+///
+/// Wall time is what a user waits, and the default. On a machine shared
+/// with other work, though, a repetition's wall time includes whatever time
+/// the thread spent preempted; the thread's CPU clock (user plus system
+/// time of the calling thread only) does not, so it separates the runtimes
+/// far more sharply there. Benchmarks that involve other threads (compile,
+/// contended atomics, ping-pong) always use the wall clock, where the CPU
+/// clock of one thread would not mean anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// `Instant`: elapsed real time.
+    Wall,
+    /// `CLOCK_THREAD_CPUTIME_ID`: CPU time consumed by the calling thread.
+    ThreadCpu,
+}
+
+/// A started measurement on one clock.
+pub struct Stopwatch {
+    clock: Clock,
+    wall: Instant,
+    cpu: Duration,
+}
+
+impl Stopwatch {
+    /// Starts measuring on `clock`.
+    pub fn start(clock: Clock) -> Stopwatch {
+        Stopwatch {
+            clock,
+            cpu: thread_cpu_time(),
+            wall: Instant::now(),
+        }
+    }
+
+    /// Time since `start` on its clock.
+    pub fn elapsed(&self) -> Duration {
+        match self.clock {
+            Clock::Wall => self.wall.elapsed(),
+            Clock::ThreadCpu => thread_cpu_time().saturating_sub(self.cpu),
+        }
+    }
+}
+
+fn thread_cpu_time() -> Duration {
+    let now = clock_gettime(ClockId::ThreadCPUTime);
+    // The kernel reports a non-negative time with nanoseconds below 1e9.
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// Median and range of per-operation times, in nanoseconds.
@@ -107,6 +164,19 @@ mod tests {
         assert_eq!(format_ns(12_340.0), "12.34 µs");
         assert_eq!(format_ns(12_340_000.0), "12.34 ms");
         assert_eq!(format_ns(1_234_000_000.0), "1.234 s");
+    }
+
+    #[test]
+    fn both_clocks_advance() {
+        for clock in [Clock::Wall, Clock::ThreadCpu] {
+            let watch = Stopwatch::start(clock);
+            // Burn some CPU on this thread so that its CPU clock moves too.
+            let mut x = 0u64;
+            while watch.elapsed() < Duration::from_millis(2) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+            assert!(x > 0);
+        }
     }
 
     #[test]

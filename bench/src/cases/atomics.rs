@@ -2,13 +2,11 @@
 //! with nobody waiting: the operations a lock or a work queue in wasm does
 //! on its fast path.
 
-use std::time::Instant;
-
 use anyhow::{Result, ensure};
 
 use super::parallel::race;
 use super::to_binary;
-use crate::measure::{Runner, Sample, Scale};
+use crate::measure::{Runner, Sample, Settings, Stopwatch};
 use crate::runtime::{Runtime, call_once};
 
 const ATOMICS: &str = include_str!("../../wat/atomics.wat");
@@ -23,13 +21,13 @@ fn instances<R: Runtime>(runtime: &R, count: usize) -> Result<Vec<R::Instance>> 
 }
 
 /// Uncontended `i32.atomic.rmw.add` in a loop, per add.
-pub fn add<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
-    let n: i32 = scale.pick(2_000_000, 10_000_000);
+pub fn add<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    let n: i32 = settings.pick(2_000_000, 10_000_000);
     let mut instance = instances(runtime, 1)?.remove(0);
     let add = runtime.func(&mut instance, "add")?;
     Ok(Box::new(move || {
         call_once(runtime, &mut instance, "reset", 0)?;
-        let start = Instant::now();
+        let start = Stopwatch::start(settings.clock);
         runtime.call(&mut instance, &add, n)?;
         let elapsed = start.elapsed();
         let total = call_once(runtime, &mut instance, "get", 0)?;
@@ -47,9 +45,9 @@ pub fn add<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
 
 /// Two threads adding to one word, per add (wall time over both threads'
 /// adds); the word must end at exactly the number of adds.
-pub fn add_contended<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
+pub fn add_contended<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     const THREADS: usize = 2;
-    let n: i32 = scale.pick(1_000_000, 5_000_000);
+    let n: i32 = settings.pick(1_000_000, 5_000_000);
     let mut instances = instances(runtime, THREADS)?;
     let calls = instances
         .iter_mut()
@@ -74,12 +72,12 @@ pub fn add_contended<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>
 
 /// `memory.atomic.notify` on a word nobody waits on, per notify; the woken
 /// count must stay 0.
-pub fn notify_no_waiters<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
-    let n: i32 = scale.pick(2_000_000, 10_000_000);
+pub fn notify_no_waiters<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    let n: i32 = settings.pick(2_000_000, 10_000_000);
     let mut instance = instances(runtime, 1)?.remove(0);
     let notify = runtime.func(&mut instance, "notify")?;
     Ok(Box::new(move || {
-        let start = Instant::now();
+        let start = Stopwatch::start(settings.clock);
         let woken = runtime.call(&mut instance, &notify, n)?;
         let elapsed = start.elapsed();
         ensure!(

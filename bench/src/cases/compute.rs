@@ -2,12 +2,10 @@
 //! floating point. Each checks its answer against the same computation done
 //! natively.
 
-use std::time::Instant;
-
 use anyhow::{Result, ensure};
 
 use super::instance_of;
-use crate::measure::{Runner, Sample, Scale};
+use crate::measure::{Runner, Sample, Settings, Stopwatch};
 use crate::runtime::Runtime;
 
 const FIB: &str = include_str!("../../wat/fib.wat");
@@ -18,6 +16,7 @@ const MATMUL: &str = include_str!("../../wat/matmul.wat");
 /// the result against `expected`.
 fn kernel<'a, R: Runtime>(
     runtime: &'a R,
+    settings: Settings,
     name: &'static str,
     text: &str,
     arg: i32,
@@ -26,7 +25,7 @@ fn kernel<'a, R: Runtime>(
     let mut instance = instance_of(runtime, name, text)?;
     let run = runtime.func(&mut instance, "run")?;
     Ok(Box::new(move || {
-        let start = Instant::now();
+        let start = Stopwatch::start(settings.clock);
         let result = runtime.call(&mut instance, &run, arg)?;
         let elapsed = start.elapsed();
         ensure!(
@@ -42,9 +41,16 @@ fn kernel<'a, R: Runtime>(
 }
 
 /// `fib(30)`, recursively: about 2.7 million wasm calls.
-pub fn fib<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+pub fn fib<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     const N: u32 = 30;
-    kernel(runtime, "fib", FIB, N as i32, i64::from(native_fib(N)))
+    kernel(
+        runtime,
+        settings,
+        "fib",
+        FIB,
+        N as i32,
+        i64::from(native_fib(N)),
+    )
 }
 
 fn native_fib(n: u32) -> u32 {
@@ -58,18 +64,32 @@ fn native_fib(n: u32) -> u32 {
 const SIEVE_LIMIT: u32 = 1_000_000;
 
 /// The primes below one million, on an unshared memory.
-pub fn sieve<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+pub fn sieve<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     let expected = i64::from(native_prime_count(SIEVE_LIMIT));
-    kernel(runtime, "sieve", SIEVE, SIEVE_LIMIT as i32, expected)
+    kernel(
+        runtime,
+        settings,
+        "sieve",
+        SIEVE,
+        SIEVE_LIMIT as i32,
+        expected,
+    )
 }
 
 /// The same kernel with its memory declared shared: nothing else changes,
 /// so the difference to `sieve` is what a shared memory costs plain loads
 /// and stores.
-pub fn sieve_shared<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+pub fn sieve_shared<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     let text = shared_variant(SIEVE)?;
     let expected = i64::from(native_prime_count(SIEVE_LIMIT));
-    kernel(runtime, "sieve_shared", &text, SIEVE_LIMIT as i32, expected)
+    kernel(
+        runtime,
+        settings,
+        "sieve_shared",
+        &text,
+        SIEVE_LIMIT as i32,
+        expected,
+    )
 }
 
 /// The sieve's text with its one memory declaration made shared.
@@ -100,9 +120,16 @@ fn native_prime_count(limit: u32) -> u32 {
 const MATMUL_N: u32 = 128;
 
 /// A 128 x 128 f64 matrix product; the checksum must match bit for bit.
-pub fn matmul<R: Runtime>(runtime: &R, _scale: Scale) -> Result<Runner<'_>> {
+pub fn matmul<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     let expected = native_matmul_checksum(MATMUL_N).to_bits() as i64;
-    kernel(runtime, "matmul", MATMUL, MATMUL_N as i32, expected)
+    kernel(
+        runtime,
+        settings,
+        "matmul",
+        MATMUL,
+        MATMUL_N as i32,
+        expected,
+    )
 }
 
 /// The kernel's computation in the same order, so the rounding is the same.

@@ -2,12 +2,11 @@
 //! instantiating a small one.
 
 use std::fmt::Write as _;
-use std::time::Instant;
 
 use anyhow::{Result, ensure};
 
 use super::to_binary;
-use crate::measure::{Runner, Sample, Scale};
+use crate::measure::{Clock, Runner, Sample, Settings, Stopwatch};
 use crate::runtime::{Runtime, call_once};
 
 const INSTANTIATE: &str = include_str!("../../wat/instantiate.wat");
@@ -17,11 +16,17 @@ const INSTANTIATE: &str = include_str!("../../wat/instantiate.wat");
 /// After each timed compile the module is instantiated and its `run` export
 /// called (untimed): a runtime that skipped work while compiling would fail
 /// there or return a different result from the other runtime.
-pub fn compile<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
-    let functions = scale.pick(1_000, 4_000);
+pub fn compile<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    let functions = settings.pick(1_000, 4_000);
     let wasm = to_binary("compile", &generated_module(functions, 0x5eed))?;
     Ok(Box::new(move || {
-        let start = Instant::now();
+        // The wall clock unless compilation stays on this thread.
+        let clock = if settings.serial_compile {
+            settings.clock
+        } else {
+            Clock::Wall
+        };
+        let start = Stopwatch::start(clock);
         let module = runtime.compile(&wasm)?;
         let elapsed = start.elapsed();
         let mut instance = runtime.instantiate(&module, None)?;
@@ -37,12 +42,12 @@ pub fn compile<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
 /// Instantiates a small module (memory, data, table, elements, globals) in a
 /// fresh store, per instance; the store is part of the cost, as it is for an
 /// embedder that gives each request its own store.
-pub fn instantiate<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
+pub fn instantiate<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     const EXPECTED: i64 = 119 + 136 + 1; // 'w', bytes 1..=16, then `$inc`.
     let module = runtime.compile(&to_binary("instantiate", INSTANTIATE)?)?;
-    let count: u64 = scale.pick(2_000, 5_000);
+    let count: u64 = settings.pick(2_000, 5_000);
     Ok(Box::new(move || {
-        let start = Instant::now();
+        let start = Stopwatch::start(settings.clock);
         for _ in 0..count {
             drop(runtime.instantiate(&module, None)?);
         }

@@ -15,13 +15,13 @@ mod wait_notify;
 
 use anyhow::{Context, Result};
 
-use crate::measure::{Runner, Scale};
+use crate::measure::{Runner, Settings};
 #[cfg(feature = "weft")]
 use crate::runtime::WeftRuntime;
 use crate::runtime::{Runtime, WasmtimeRuntime};
 
 /// Prepares one benchmark on one runtime.
-pub type Prepare<R> = for<'a> fn(&'a R, Scale) -> Result<Runner<'a>>;
+pub type Prepare<R> = for<'a> fn(&'a R, Settings) -> Result<Runner<'a>>;
 
 /// One row of the comparison table.
 pub struct Case {

@@ -5,7 +5,7 @@ use anyhow::{Result, ensure};
 
 use super::parallel::race;
 use super::to_binary;
-use crate::measure::{Runner, Sample, Scale};
+use crate::measure::{Runner, Sample, Settings};
 use crate::runtime::Runtime;
 
 const PING_PONG: &str = include_str!("../../wat/ping_pong.wat");
@@ -13,8 +13,8 @@ const PING_PONG: &str = include_str!("../../wat/ping_pong.wat");
 /// Two threads pass a token back and forth, per round trip (two hand-offs,
 /// each a store, a notify, and usually a sleep and a wake-up). Both threads
 /// must complete every round; a wait that times out fails the run.
-pub fn ping_pong<R: Runtime>(runtime: &R, scale: Scale) -> Result<Runner<'_>> {
-    let rounds: i32 = scale.pick(10_000, 50_000);
+pub fn ping_pong<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    let rounds: i32 = settings.pick(10_000, 50_000);
     let module = runtime.compile(&to_binary("ping_pong", PING_PONG)?)?;
     let memory = runtime.shared_memory(1, 1)?;
     let mut instances = vec![

@@ -27,18 +27,20 @@ pub struct WasmtimeInstance {
 }
 
 impl WasmtimeRuntime {
-    /// An engine with threads and shared memory enabled. With
-    /// `explicit_bounds_checks`, wasmtime is told not to rely on signals and
-    /// guard pages, so it bounds-checks every access as weft does: the
-    /// configuration that isolates the cost of that one design choice.
-    pub fn new(explicit_bounds_checks: bool) -> Result<WasmtimeRuntime> {
+    /// An engine with threads and shared memory enabled, compiling on
+    /// several threads if `parallel_compile`. With `explicit_bounds_checks`,
+    /// wasmtime is told not to rely on signals and guard pages (memories
+    /// still reserve their address space up front, so bases do not move),
+    /// so it bounds-checks every access as weft does: the configuration that
+    /// isolates the cost of that one design choice.
+    pub fn new(explicit_bounds_checks: bool, parallel_compile: bool) -> Result<WasmtimeRuntime> {
         let mut config = Config::new();
-        config.wasm_threads(true).shared_memory(true);
+        config
+            .wasm_threads(true)
+            .shared_memory(true)
+            .parallel_compilation(parallel_compile);
         if explicit_bounds_checks {
-            config
-                .signals_based_traps(false)
-                .memory_reservation(0)
-                .memory_guard_size(0);
+            config.signals_based_traps(false).memory_guard_size(0);
         }
         let engine = carry(Engine::new(&config))?;
         Ok(WasmtimeRuntime { engine })

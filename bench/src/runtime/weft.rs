@@ -20,10 +20,13 @@ pub struct WeftInstance {
 }
 
 impl WeftRuntime {
-    /// An engine with the threads proposal enabled.
-    pub fn new() -> Result<WeftRuntime> {
+    /// An engine with the threads proposal enabled, compiling on several
+    /// threads if `parallel_compile`.
+    pub fn new(parallel_compile: bool) -> Result<WeftRuntime> {
         let mut config = Config::new();
-        config.wasm_threads(true);
+        config
+            .wasm_threads(true)
+            .parallel_compilation(parallel_compile);
         Ok(WeftRuntime {
             engine: Engine::new(&config)?,
         })
