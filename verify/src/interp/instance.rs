@@ -7,6 +7,7 @@ use super::func::FuncRef;
 use super::global::GlobalRef;
 use super::memory::{self, MemoryRef};
 use super::module::{ConstOp, ElemMode, Module, ModuleInner};
+use super::slot::{Owner, Slot};
 use super::table::{self, TableRef};
 use super::trap::Trap;
 use super::value::Value;
@@ -31,7 +32,9 @@ pub(crate) struct InstanceInner {
     /// Passive data segments; a dropped one is empty.
     datas: Mutex<Vec<Arc<[u8]>>>,
     /// Evaluated element segments; a dropped one is empty.
-    elems: Mutex<Vec<Arc<[Value]>>>,
+    elems: Mutex<Vec<Arc<[Slot]>>>,
+    /// This instance, as the owner of its element segments' entries.
+    elem_owner: Owner,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,7 +68,7 @@ impl InstanceInner {
         lock(&self.datas)[index as usize] = Arc::from(&[][..]);
     }
 
-    pub(crate) fn elem(&self, index: u32) -> Arc<[Value]> {
+    pub(crate) fn elem(&self, index: u32) -> Arc<[Slot]> {
         Arc::clone(&lock(&self.elems)[index as usize])
     }
 
@@ -259,7 +262,17 @@ impl Instance {
             globals,
             datas: Mutex::new(m.datas.iter().map(|d| Arc::clone(&d.bytes)).collect()),
             elems: Mutex::new(Vec::new()),
+            elem_owner: Owner::default(),
         });
+        // From here on, storing one of this instance's functions in its own
+        // tables, globals or segments holds it weakly (see `slot.rs`).
+        inner.elem_owner.set(&inner);
+        for t in &inner.tables[inner.tables.len() - m.tables.len()..] {
+            t.set_owner(&inner);
+        }
+        for g in &inner.globals[first_defined_global..] {
+            g.set_owner(&inner);
+        }
         // Globals may read earlier (imported) globals, so evaluate in order.
         for (i, (_, init)) in m.globals.iter().enumerate() {
             let value = inner.eval(init);
@@ -272,10 +285,15 @@ impl Instance {
                 table::fill(t, 0, value, t.size()).map_err(InstantiationError::Trap)?;
             }
         }
-        let elems: Vec<Arc<[Value]>> = m
+        let elems: Vec<Arc<[Slot]>> = m
             .elems
             .iter()
-            .map(|e| e.items.iter().map(|item| inner.eval(item)).collect())
+            .map(|e| {
+                e.items
+                    .iter()
+                    .map(|item| Slot::new(inner.eval(item), &inner.elem_owner))
+                    .collect()
+            })
             .collect();
         *lock(&inner.elems) = elems;
 
@@ -324,9 +342,9 @@ impl Instance {
         let index = *index as usize;
         Some(match kind {
             ExternKind::Func => Extern::Func(self.0.func(index as u32)),
-            ExternKind::Table => Extern::Table(self.0.tables[index].clone()),
+            ExternKind::Table => Extern::Table(self.0.tables[index].exported(&self.0)),
             ExternKind::Memory => Extern::Memory(self.0.memories[index].clone()),
-            ExternKind::Global => Extern::Global(self.0.globals[index].clone()),
+            ExternKind::Global => Extern::Global(self.0.globals[index].exported(&self.0)),
         })
     }
 

@@ -32,10 +32,14 @@
 //!
 //! # Lifetimes
 //!
-//! Handles are reference counted. An instance whose tables or globals hold
-//! references to its own functions forms a cycle and is not freed; for an
-//! oracle that instantiates a bounded number of modules this is acceptable,
-//! and it keeps every handle valid for as long as anyone holds it.
+//! Handles are reference counted, and every handle keeps alive what it can
+//! reach: a `FuncRef` its instance, an exported table or global the
+//! instance that defined it. An instance is freed when the last handle into
+//! it goes, even if its own tables, globals or element segments hold its
+//! own functions: those entries are weak (see `slot.rs`), so an instance
+//! never owns itself and a fuzzer can create millions. What is not broken
+//! is a cycle *between* instances (each storing the other's functions in
+//! tables or globals it owns); such a pair lives until the process ends.
 //!
 //! ```
 //! use weft_verify::interp::{Instance, Module, Value};
@@ -56,6 +60,7 @@ mod instance;
 mod memory;
 mod module;
 mod numeric;
+mod slot;
 mod table;
 mod trap;
 mod value;

@@ -1,5 +1,7 @@
 //! Tables: the `TableRef` handle and the table instructions' semantics.
 
+use super::instance::InstanceInner;
+use super::slot::{Owner, Slot};
 use super::trap::Trap;
 use super::value::Value;
 use super::{Error, ErrorKind};
@@ -12,20 +14,26 @@ pub const ALLOCATION_LIMIT_ELEMENTS: u32 = 10_000_000;
 
 /// A table of references, shared by every clone of the handle.
 #[derive(Clone)]
-pub struct TableRef(Arc<TableInner>);
+pub struct TableRef {
+    inner: Arc<TableInner>,
+    /// For a handle exported from an instance: that instance, kept alive
+    /// because the table may hold its functions weakly (see `slot.rs`).
+    _keep_alive: Option<Arc<InstanceInner>>,
+}
 
 struct TableInner {
     element: RefType,
     maximum: Option<u32>,
-    elements: Mutex<Vec<Value>>,
+    owner: Owner,
+    elements: Mutex<Vec<Slot>>,
 }
 
 impl std::fmt::Debug for TableRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TableRef")
-            .field("element", &self.0.element)
+            .field("element", &self.inner.element)
             .field("size", &self.size())
-            .field("maximum", &self.0.maximum)
+            .field("maximum", &self.inner.maximum)
             .finish()
     }
 }
@@ -61,32 +69,52 @@ impl TableRef {
                 "table of {minimum} elements is above this interpreter's limit"
             ))));
         }
-        Ok(TableRef(Arc::new(TableInner {
-            element: elem,
-            maximum,
-            elements: Mutex::new(vec![init; minimum as usize]),
-        })))
+        // A new table has no owner yet, so `init` is stored as is.
+        let owner = Owner::default();
+        let init = Slot::new(init, &owner);
+        Ok(TableRef {
+            inner: Arc::new(TableInner {
+                element: elem,
+                maximum,
+                owner,
+                elements: Mutex::new(vec![init; minimum as usize]),
+            }),
+            _keep_alive: None,
+        })
+    }
+
+    /// Marks `instance` as the table's defining instance.
+    pub(crate) fn set_owner(&self, instance: &Arc<InstanceInner>) {
+        self.inner.owner.set(instance);
+    }
+
+    /// A handle for use outside the defining instance, keeping it alive.
+    pub(crate) fn exported(&self, instance: &Arc<InstanceInner>) -> TableRef {
+        TableRef {
+            inner: Arc::clone(&self.inner),
+            _keep_alive: Some(Arc::clone(instance)),
+        }
     }
 
     /// The table's type, with its current size as the minimum.
     pub fn ty(&self) -> TableType {
         TableType {
-            element_type: self.0.element,
+            element_type: self.inner.element,
             table64: false,
             initial: u64::from(self.size()),
-            maximum: self.0.maximum.map(u64::from),
+            maximum: self.inner.maximum.map(u64::from),
             shared: false,
         }
     }
 
     /// The element type.
     pub fn element(&self) -> RefType {
-        self.0.element
+        self.inner.element
     }
 
     /// The declared maximum, if any.
     pub fn maximum(&self) -> Option<u32> {
-        self.0.maximum
+        self.inner.maximum
     }
 
     /// Current number of elements.
@@ -96,20 +124,20 @@ impl TableRef {
 
     /// The element at `i`, or `None` if out of bounds.
     pub fn get(&self, i: u32) -> Option<Value> {
-        self.lock().get(i as usize).cloned()
+        self.lock().get(i as usize).map(Slot::get)
     }
 
     /// Stores `value` at `i`; errors if out of bounds or of the wrong type.
     pub fn set(&self, i: u32, value: Value) -> Result<(), Trap> {
-        if !value.has_type(ValType::Ref(self.0.element)) {
+        if !value.has_type(ValType::Ref(self.inner.element)) {
             return Err(Trap::InvalidInvocation(format!(
                 "{value:?} is not a {}",
-                self.0.element
+                self.inner.element
             )));
         }
+        let slot = Slot::new(value, &self.inner.owner);
         let mut elements = self.lock();
-        let slot = elements.get_mut(i as usize).ok_or(Trap::TableOutOfBounds)?;
-        *slot = value;
+        *elements.get_mut(i as usize).ok_or(Trap::TableOutOfBounds)? = slot;
         Ok(())
     }
 
@@ -120,7 +148,7 @@ impl TableRef {
         let old = u32::try_from(elements.len()).expect("sizes are capped");
         let new = old.checked_add(delta)?;
         let limit = self
-            .0
+            .inner
             .maximum
             .unwrap_or(u32::MAX)
             .min(ALLOCATION_LIMIT_ELEMENTS);
@@ -128,21 +156,21 @@ impl TableRef {
             return None;
         }
         elements.try_reserve_exact(delta as usize).ok()?;
-        elements.resize(new as usize, init);
+        elements.resize(new as usize, Slot::new(init, &self.inner.owner));
         Some(old)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Vec<Value>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<Slot>> {
         // Element updates are single assignments: a panic elsewhere cannot
         // leave the vector inconsistent.
-        self.0
+        self.inner
             .elements
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn same_as(&self, other: &TableRef) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        Arc::ptr_eq(&self.inner, &other.inner)
     }
 }
 
@@ -157,9 +185,10 @@ fn checked_range(size: usize, start: u32, len: u32) -> Result<std::ops::Range<us
 
 /// `table.fill`.
 pub(crate) fn fill(table: &TableRef, dst: u32, value: Value, len: u32) -> Result<(), Trap> {
+    let slot = Slot::new(value, &table.inner.owner);
     let mut elements = table.lock();
     let range = checked_range(elements.len(), dst, len)?;
-    elements[range].fill(value);
+    elements[range].fill(slot);
     Ok(())
 }
 
@@ -171,14 +200,29 @@ pub(crate) fn copy(
     src: u32,
     len: u32,
 ) -> Result<(), Trap> {
-    let staged = {
+    if dst_table.same_as(src_table) {
+        // One lock for both ends: the copy is atomic, and slots move as
+        // they are (same owner).
+        let mut elements = dst_table.lock();
+        let src_range = checked_range(elements.len(), src, len)?;
+        let dst_range = checked_range(elements.len(), dst, len)?;
+        let staged = elements[src_range].to_vec();
+        elements[dst_range].clone_from_slice(&staged);
+        return Ok(());
+    }
+    // Two tables: never hold both locks. Values are re-stored, so a weak
+    // slot of one owner becomes right for the other.
+    let staged: Vec<Value> = {
         let elements = src_table.lock();
-        let range = checked_range(elements.len(), src, len)?;
-        if dst_table.same_as(src_table) {
-            checked_range(elements.len(), dst, len)?;
-        }
-        elements[range].to_vec()
+        elements[checked_range(elements.len(), src, len)?]
+            .iter()
+            .map(Slot::get)
+            .collect()
     };
+    let staged: Vec<Slot> = staged
+        .into_iter()
+        .map(|v| Slot::new(v, &dst_table.inner.owner))
+        .collect();
     let mut elements = dst_table.lock();
     let range = checked_range(elements.len(), dst, len)?;
     elements[range].clone_from_slice(&staged);
@@ -189,13 +233,17 @@ pub(crate) fn copy(
 pub(crate) fn init(
     table: &TableRef,
     dst: u32,
-    segment: &[Value],
+    segment: &[Slot],
     src: u32,
     len: u32,
 ) -> Result<(), Trap> {
     let src_range = checked_range(segment.len(), src, len)?;
+    let staged: Vec<Slot> = segment[src_range]
+        .iter()
+        .map(|s| Slot::new(s.get(), &table.inner.owner))
+        .collect();
     let mut elements = table.lock();
     let dst_range = checked_range(elements.len(), dst, len)?;
-    elements[dst_range].clone_from_slice(&segment[src_range]);
+    elements[dst_range].clone_from_slice(&staged);
     Ok(())
 }

@@ -1,0 +1,119 @@
+//! weft's half of a differential run.
+
+use super::observe::{Arg, Observed, Outcome, State, TrapKind};
+
+/// Why weft did not produce an instance.
+pub(crate) enum Failure {
+    /// `Module::new` refused the bytes.
+    Rejected(String),
+    /// Segment initialization or the start function trapped.
+    Trapped(TrapKind, String),
+    /// Anything else `Instance::new` reported.
+    Other(String),
+}
+
+/// An instance on weft, in its own store, and its exports in export order.
+pub(crate) struct JitSide {
+    store: weft::Store<()>,
+    exports: Vec<(String, weft::Extern)>,
+}
+
+/// The engine configuration differential runs use: threads on (the
+/// interpreter always has them), everything else weft's default.
+pub(crate) fn engine() -> Result<weft::Engine, String> {
+    let mut config = weft::Config::new();
+    config.wasm_threads(true);
+    weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
+}
+
+impl JitSide {
+    /// Compiles and instantiates `bytes` with no imports.
+    pub(crate) fn new(engine: &weft::Engine, bytes: &[u8]) -> Result<JitSide, Failure> {
+        let module = weft::Module::from_binary(engine, bytes)
+            .map_err(|e| Failure::Rejected(e.to_string()))?;
+        let mut store = weft::Store::new(engine, ());
+        let instance =
+            weft::Instance::new(&mut store, &module, &[]).map_err(|e| match e.as_trap() {
+                Some(t) => Failure::Trapped(TrapKind::from_jit(t.code()), t.to_string()),
+                None => Failure::Other(e.to_string()),
+            })?;
+        let exports = instance.exports(&store);
+        Ok(JitSide { store, exports })
+    }
+
+    /// Calls export `name`; `Err` if weft refused the call itself (unknown
+    /// export, wrong arguments) rather than running it.
+    pub(crate) fn call(&mut self, name: &str, args: &[Arg]) -> Result<Outcome, String> {
+        let Some(weft::Extern::Func(func)) = self.export(name) else {
+            return Err(format!("weft has no function export `{name}`"));
+        };
+        let ty = func.ty(&self.store).map_err(|e| e.to_string())?;
+        let args = args.iter().map(|a| a.to_jit()).collect::<Vec<_>>();
+        let mut results = ty
+            .results()
+            .iter()
+            .map(|t| weft::Val::default_for(*t))
+            .collect::<Vec<_>>();
+        match func.call(&mut self.store, &args, &mut results) {
+            Ok(()) => Ok(Outcome::Returned(
+                results.iter().map(Observed::from_jit).collect(),
+            )),
+            Err(e) => match e.as_trap() {
+                Some(t) => Ok(Outcome::Trapped(
+                    TrapKind::from_jit(t.code()),
+                    t.to_string(),
+                )),
+                None => Err(format!("calling `{name}`: {e}")),
+            },
+        }
+    }
+
+    fn export(&self, name: &str) -> Option<weft::Extern> {
+        self.exports
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, e)| e.clone())
+    }
+
+    /// The exported globals, memories and tables; `Err` if weft's API could
+    /// not read one of its own exports.
+    pub(crate) fn state(&self) -> Result<State, String> {
+        let mut state = State::default();
+        let store = &self.store;
+        for (name, export) in &self.exports {
+            let failed = |e: weft::Error| format!("reading export `{name}`: {e}");
+            match export {
+                weft::Extern::Global(g) => {
+                    let value = g.get(store).map_err(failed)?;
+                    state
+                        .globals
+                        .push((name.clone(), Observed::from_jit(&value)));
+                }
+                weft::Extern::Memory(m) => {
+                    let mut bytes = vec![0; m.data_size(store).map_err(failed)?];
+                    m.read(store, 0, &mut bytes).map_err(failed)?;
+                    state.memories.push((name.clone(), bytes));
+                }
+                weft::Extern::SharedMemory(m) => {
+                    let mut bytes = vec![0; m.data_size()];
+                    m.read(0, &mut bytes).map_err(failed)?;
+                    state.memories.push((name.clone(), bytes));
+                }
+                weft::Extern::Table(t) => {
+                    let size = t.size(store).map_err(failed)?;
+                    let mut nulls = Vec::with_capacity(size as usize);
+                    for i in 0..size {
+                        let value = t.get(store, i).map_err(failed)?;
+                        nulls.push(matches!(
+                            value,
+                            None | Some(weft::Val::FuncRef(None) | weft::Val::ExternRef(None))
+                        ));
+                    }
+                    state.tables.push((name.clone(), nulls));
+                }
+                weft::Extern::Func(_) => {}
+            }
+        }
+        Ok(state)
+    }
+}

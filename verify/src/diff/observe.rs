@@ -1,0 +1,263 @@
+//! What the harness observes of either engine, in one engine-neutral form.
+//!
+//! Both engines' values, traps and states are converted into the types here
+//! and compared with `==`, so "what counts as the same" is decided once, in
+//! this file, for both directions.
+
+use std::fmt;
+
+use crate::interp;
+
+/// A value as compared across engines.
+///
+/// Floats are kept as bits. With NaN canonicalization on (wasm-smith's
+/// `canonicalize_nans`), every NaN the program computes is canonical and
+/// bits are compared exactly; without it the harness compares NaN-ness only
+/// (see [`Observed::same_as`]). References are compared by null-ness (and
+/// externref by token): a function reference has no identity that means the
+/// same thing in both engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// An `i32`.
+    I32(i32),
+    /// An `i64`.
+    I64(i64),
+    /// An `f32`, as bits.
+    F32(u32),
+    /// An `f64`, as bits.
+    F64(u64),
+    /// A `funcref`: whether it is null.
+    FuncRef {
+        /// `ref.null func`.
+        null: bool,
+    },
+    /// An `externref`: the host's token, `None` for null.
+    ExternRef(Option<u32>),
+}
+
+impl Observed {
+    /// Whether two values count as the same; NaNs of any payload match when
+    /// `exact_nans` is false.
+    pub fn same_as(&self, other: &Observed, exact_nans: bool) -> bool {
+        match (self, other) {
+            (Observed::F32(a), Observed::F32(b)) if !exact_nans => {
+                a == b || (f32::from_bits(*a).is_nan() && f32::from_bits(*b).is_nan())
+            }
+            (Observed::F64(a), Observed::F64(b)) if !exact_nans => {
+                a == b || (f64::from_bits(*a).is_nan() && f64::from_bits(*b).is_nan())
+            }
+            _ => self == other,
+        }
+    }
+
+    /// Converts an interpreter value.
+    pub fn from_interp(value: &interp::Value) -> Observed {
+        match value {
+            interp::Value::I32(v) => Observed::I32(*v),
+            interp::Value::I64(v) => Observed::I64(*v),
+            interp::Value::F32(v) => Observed::F32(*v),
+            interp::Value::F64(v) => Observed::F64(*v),
+            interp::Value::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
+            interp::Value::ExternRef(r) => Observed::ExternRef(*r),
+        }
+    }
+
+    /// Converts a JIT value.
+    pub fn from_jit(value: &weft::Val) -> Observed {
+        match value {
+            weft::Val::I32(v) => Observed::I32(*v),
+            weft::Val::I64(v) => Observed::I64(*v),
+            weft::Val::F32(v) => Observed::F32(*v),
+            weft::Val::F64(v) => Observed::F64(*v),
+            weft::Val::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
+            weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
+        }
+    }
+}
+
+impl fmt::Display for Observed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Observed::I32(v) => write!(f, "i32:{v}"),
+            Observed::I64(v) => write!(f, "i64:{v}"),
+            Observed::F32(v) => write!(f, "f32:{:#010x} ({})", v, f32::from_bits(*v)),
+            Observed::F64(v) => write!(f, "f64:{:#018x} ({})", v, f64::from_bits(*v)),
+            Observed::FuncRef { null: true } => write!(f, "ref.null func"),
+            Observed::FuncRef { null: false } => write!(f, "funcref"),
+            Observed::ExternRef(None) => write!(f, "ref.null extern"),
+            Observed::ExternRef(Some(t)) => write!(f, "externref:{t}"),
+        }
+    }
+}
+
+/// An argument the harness passes to both engines. Only values that mean
+/// the same in both can be arguments: numbers and null references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// An `i32`.
+    I32(i32),
+    /// An `i64`.
+    I64(i64),
+    /// An `f32`, as bits.
+    F32(u32),
+    /// An `f64`, as bits.
+    F64(u64),
+    /// `ref.null func`.
+    NullFuncRef,
+    /// `ref.null extern`.
+    NullExternRef,
+}
+
+impl Arg {
+    pub(crate) fn to_interp(self) -> interp::Value {
+        match self {
+            Arg::I32(v) => interp::Value::I32(v),
+            Arg::I64(v) => interp::Value::I64(v),
+            Arg::F32(v) => interp::Value::F32(v),
+            Arg::F64(v) => interp::Value::F64(v),
+            Arg::NullFuncRef => interp::Value::FuncRef(None),
+            Arg::NullExternRef => interp::Value::ExternRef(None),
+        }
+    }
+
+    pub(crate) fn to_jit(self) -> weft::Val {
+        match self {
+            Arg::I32(v) => weft::Val::I32(v),
+            Arg::I64(v) => weft::Val::I64(v),
+            Arg::F32(v) => weft::Val::F32(v),
+            Arg::F64(v) => weft::Val::F64(v),
+            Arg::NullFuncRef => weft::Val::FuncRef(None),
+            Arg::NullExternRef => weft::Val::ExternRef(None),
+        }
+    }
+}
+
+/// Why a call stopped abnormally, as compared across engines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrapKind {
+    /// `unreachable`.
+    Unreachable,
+    /// A memory access out of bounds.
+    MemoryOutOfBounds,
+    /// A table access out of bounds, including `call_indirect` past the end
+    /// of its table: the interpreter calls that one `undefined element` (the
+    /// spec's wording), weft `out of bounds table access`; the condition is
+    /// the same, so the harness treats them as one kind.
+    TableOutOfBounds,
+    /// `call_indirect` through a null entry.
+    IndirectCallToNull,
+    /// `call_indirect` with the wrong signature.
+    BadSignature,
+    /// Signed division overflow or float-to-int out of range.
+    IntegerOverflow,
+    /// Division or remainder by zero.
+    IntegerDivisionByZero,
+    /// Float-to-int of a NaN.
+    BadConversionToInteger,
+    /// An unaligned atomic access.
+    UnalignedAtomic,
+    /// `wait` on an unshared memory.
+    ExpectedSharedMemory,
+    /// The call stack ran out: a limit of the engine, not of the program,
+    /// so it ends a comparison without a verdict.
+    StackExhausted,
+    /// Anything else (a host error, a bad invocation): the message says what.
+    Other,
+}
+
+impl TrapKind {
+    /// Classifies an interpreter trap.
+    pub fn from_interp(trap: &interp::Trap) -> TrapKind {
+        use interp::Trap as T;
+        match trap {
+            T::Unreachable => TrapKind::Unreachable,
+            T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            T::TableOutOfBounds | T::UndefinedElement => TrapKind::TableOutOfBounds,
+            T::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            T::BadSignature => TrapKind::BadSignature,
+            T::IntegerOverflow => TrapKind::IntegerOverflow,
+            T::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+            T::BadConversionToInteger => TrapKind::BadConversionToInteger,
+            T::UnalignedAtomic => TrapKind::UnalignedAtomic,
+            T::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
+            T::StackExhausted => TrapKind::StackExhausted,
+            _ => TrapKind::Other,
+        }
+    }
+
+    /// Classifies a JIT trap code.
+    pub fn from_jit(code: weft::TrapCode) -> TrapKind {
+        use weft::TrapCode as C;
+        match code {
+            C::Unreachable => TrapKind::Unreachable,
+            C::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
+            C::TableOutOfBounds => TrapKind::TableOutOfBounds,
+            C::IndirectCallToNull => TrapKind::IndirectCallToNull,
+            C::BadSignature => TrapKind::BadSignature,
+            C::IntegerOverflow => TrapKind::IntegerOverflow,
+            C::IntegerDivisionByZero => TrapKind::IntegerDivisionByZero,
+            C::BadConversionToInteger => TrapKind::BadConversionToInteger,
+            C::UnalignedAtomic => TrapKind::UnalignedAtomic,
+            C::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
+            C::StackOverflow => TrapKind::StackExhausted,
+            _ => TrapKind::Other,
+        }
+    }
+}
+
+/// How one call ended on one engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// It returned these values.
+    Returned(Vec<Observed>),
+    /// It trapped; the message is the engine's own, for the report.
+    Trapped(TrapKind, String),
+}
+
+impl Outcome {
+    /// Whether this outcome ran into an engine limit rather than a property
+    /// of the program.
+    pub fn is_exhaustion(&self) -> bool {
+        matches!(self, Outcome::Trapped(TrapKind::StackExhausted, _))
+    }
+
+    /// Whether two outcomes count as the same (trap messages may differ).
+    pub fn same_as(&self, other: &Outcome, exact_nans: bool) -> bool {
+        match (self, other) {
+            (Outcome::Returned(a), Outcome::Returned(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y, exact_nans))
+            }
+            (Outcome::Trapped(a, _), Outcome::Trapped(b, _)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Returned(values) => {
+                f.write_str("returned [")?;
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Outcome::Trapped(kind, message) => write!(f, "trapped: {kind:?} ({message})"),
+        }
+    }
+}
+
+/// Everything exported that a call can change, in export order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct State {
+    /// Exported globals' values.
+    pub globals: Vec<(String, Observed)>,
+    /// Exported memories' bytes (their length gives the size).
+    pub memories: Vec<(String, Vec<u8>)>,
+    /// Exported tables: for each element, whether it is null.
+    pub tables: Vec<(String, Vec<bool>)>,
+}

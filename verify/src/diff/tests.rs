@@ -1,0 +1,104 @@
+use super::*;
+
+fn ready(wat: &str) -> Differential {
+    let wasm = wat::parse_str(wat).expect("valid text");
+    match Differential::new(&wasm, DiffConfig { exact_nans: true }) {
+        Ok(Setup::Ready(diff)) => diff,
+        Ok(Setup::Skipped(why)) => panic!("skipped: {why}"),
+        Err(m) => panic!("{m}"),
+    }
+}
+
+#[test]
+fn agreeing_engines_agree_on_results_traps_and_memory() {
+    let mut diff = ready(
+        r#"(module
+             (memory (export "mem") 1 2)
+             (global (export "g") (mut i64) (i64.const 5))
+             (table (export "t") 2 funcref)
+             (func $f (export "f") (param i32 i64) (result i64 f32)
+               (i32.store offset=8 (local.get 0) (local.get 0))
+               (global.set 0 (i64.add (global.get 0) (local.get 1)))
+               (table.set 0 (i32.const 1) (ref.func $f))
+               (global.get 0)
+               (f32.const nan)))"#,
+    );
+    assert_eq!(diff.functions().len(), 1);
+    assert_eq!(
+        diff.call("f", &[Arg::I32(16), Arg::I64(-2)]),
+        Ok(Verdict::Agree)
+    );
+    // Out of bounds: both trap, and the state still matches.
+    assert_eq!(
+        diff.call("f", &[Arg::I32(65535), Arg::I64(1)]),
+        Ok(Verdict::Agree)
+    );
+}
+
+#[test]
+fn stack_exhaustion_is_inconclusive() {
+    let mut diff = ready(r#"(module (func $r (export "r") (call $r)))"#);
+    assert!(matches!(diff.call("r", &[]), Ok(Verdict::Inconclusive(_))));
+}
+
+#[test]
+fn both_rejecting_is_skipped() {
+    let result = Differential::new(b"\0asm\x01\0\0\0\x01", DiffConfig::default());
+    assert!(matches!(result, Ok(Setup::Skipped(_))));
+}
+
+#[test]
+fn a_start_trap_on_both_sides_is_skipped() {
+    let wasm = wat::parse_str("(module (func unreachable) (start 0))").expect("valid text");
+    assert!(matches!(
+        Differential::new(&wasm, DiffConfig::default()),
+        Ok(Setup::Skipped(_))
+    ));
+}
+
+#[test]
+fn state_differences_are_reported_with_both_sides() {
+    let interp = State {
+        globals: vec![("g".into(), Observed::I32(1))],
+        memories: vec![("m".into(), vec![0, 1, 2, 3])],
+        tables: vec![],
+    };
+    assert!(compare_states("now", &interp, &interp.clone(), true).is_ok());
+
+    let mut jit = interp.clone();
+    jit.memories[0].1[2] = 9;
+    let m = compare_states("now", &interp, &jit, true).expect_err("a byte differs");
+    assert!(m.what.contains("memory `m` at 0x2"), "{m}");
+    assert!(m.interp.contains("02") && m.jit.contains("09"), "{m}");
+
+    let mut jit = interp.clone();
+    jit.globals[0].1 = Observed::I32(2);
+    assert!(compare_states("now", &interp, &jit, true).is_err());
+
+    let mut jit = interp.clone();
+    jit.memories[0].1.push(0);
+    assert!(compare_states("now", &interp, &jit, true).is_err());
+}
+
+#[test]
+fn nans_compare_by_bits_only_when_asked() {
+    let a = Outcome::Returned(vec![Observed::F32(0x7fc0_0000)]);
+    let b = Outcome::Returned(vec![Observed::F32(0x7fc0_0001)]);
+    assert!(!a.same_as(&b, true));
+    assert!(a.same_as(&b, false));
+    let one = Outcome::Returned(vec![Observed::F32(1.0f32.to_bits())]);
+    assert!(!a.same_as(&one, false));
+}
+
+#[test]
+fn call_indirect_past_the_table_is_one_kind_on_both_engines() {
+    assert_eq!(
+        TrapKind::from_interp(&crate::interp::Trap::UndefinedElement),
+        TrapKind::from_jit(weft::TrapCode::TableOutOfBounds)
+    );
+    let mut diff = ready(
+        r#"(module (table 1 funcref)
+             (func (export "f") (call_indirect (i32.const 5))))"#,
+    );
+    assert_eq!(diff.call("f", &[]), Ok(Verdict::Agree));
+}
