@@ -18,6 +18,7 @@ mod shared;
 mod tests;
 
 use std::mem::offset_of;
+use std::ptr::NonNull;
 
 use crate::sync::atomic::{AtomicUsize, Ordering};
 
@@ -64,9 +65,9 @@ pub const VMMEMORY_DEFINITION_SIZE: u32 = size_of::<VMMemoryDefinition>() as u32
 /// owner touches it, so it needs no locks and its bytes are plain slices.
 #[derive(Debug)]
 pub struct Memory {
-    /// Boxed so that [`Memory::definition`] stays valid when the `Memory`
-    /// moves.
-    definition: Box<VMMemoryDefinition>,
+    /// Heap-allocated so that [`Memory::definition`] stays valid when the
+    /// `Memory` moves.
+    definition: DefinitionBox,
     limits: MemoryLimits,
     /// Dropped last (field order): nothing may point into the mapping then.
     reservation: Backing,
@@ -90,7 +91,7 @@ impl Memory {
         // `plan`), nothing is committed yet and no one else has seen it.
         unsafe { reservation.commit(0, plan.initial_bytes)? };
         Ok(Memory {
-            definition: Box::new(VMMemoryDefinition {
+            definition: DefinitionBox::new(VMMemoryDefinition {
                 base: reservation.base(),
                 current_length: AtomicUsize::new(plan.initial_bytes),
             }),
@@ -155,7 +156,7 @@ impl Memory {
     /// `grow` keeps it up to date. Callers may read through it (and the
     /// length only atomically) but must not write `base`.
     pub fn definition(&self) -> *mut VMMemoryDefinition {
-        std::ptr::from_ref::<VMMemoryDefinition>(&self.definition).cast_mut()
+        self.definition.as_ptr()
     }
 
     /// The memory's bytes.
@@ -174,5 +175,43 @@ impl Memory {
         // SAFETY: `[base, base + len)` is committed, and `&mut self` makes
         // this the only access for the borrow.
         unsafe { std::slice::from_raw_parts_mut(self.base(), len) }
+    }
+}
+
+/// A heap-allocated [`VMMemoryDefinition`] held by raw pointer.
+///
+/// Not a `Box`: moving a `Box` asserts unique ownership of its contents,
+/// which (under Stacked Borrows, as Miri showed) invalidates the pointer that
+/// JIT code and the `VMContext` keep to the definition. A raw pointer moves
+/// without claiming anything, so that pointer stays valid for the owner's
+/// whole life.
+#[derive(Debug)]
+struct DefinitionBox(NonNull<VMMemoryDefinition>);
+
+impl DefinitionBox {
+    fn new(definition: VMMemoryDefinition) -> Self {
+        Self(NonNull::from(Box::leak(Box::new(definition))))
+    }
+
+    fn as_ptr(&self) -> *mut VMMemoryDefinition {
+        self.0.as_ptr()
+    }
+}
+
+impl std::ops::Deref for DefinitionBox {
+    type Target = VMMemoryDefinition;
+
+    fn deref(&self) -> &VMMemoryDefinition {
+        // SAFETY: allocated in `new` and freed only in `drop`; no one writes
+        // `base`, and `current_length` is atomic, so shared access is sound.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for DefinitionBox {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `Box` in `new`, freed exactly once, here; the
+        // owning `Memory` is going away, so no one uses the pointer after.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
     }
 }
