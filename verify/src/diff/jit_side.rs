@@ -1,5 +1,7 @@
 //! weft's half of a differential run.
 
+use std::sync::OnceLock;
+
 use super::observe::{Arg, Observed, Outcome, State, TrapKind};
 
 /// Why weft did not produce an instance.
@@ -18,12 +20,19 @@ pub(crate) struct JitSide {
     exports: Vec<(String, weft::Extern)>,
 }
 
-/// The engine configuration differential runs use: threads on (the
-/// interpreter always has them), everything else weft's default.
-pub(crate) fn engine() -> Result<weft::Engine, String> {
-    let mut config = weft::Config::new();
-    config.wasm_threads(true);
-    weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
+/// The engine differential runs use: threads on (the interpreter always
+/// has them), everything else weft's default. Created once per process:
+/// building the ISA for every generated module would dominate a fuzz run.
+pub(crate) fn engine() -> Result<&'static weft::Engine, String> {
+    static ENGINE: OnceLock<Result<weft::Engine, String>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = weft::Config::new();
+            config.wasm_threads(true);
+            weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 impl JitSide {

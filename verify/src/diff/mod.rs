@@ -1,7 +1,7 @@
 //! The differential harness: one module on weft's JIT and on the reference
 //! interpreter, checked call by call.
 //!
-//! [`Differential::new`] compiles and instantiates the module on both
+//! [`Differential::start`] compiles and instantiates the module on both
 //! engines (no imports: the fuzzer generates self-contained modules), and
 //! [`Differential::call`] calls one export on both with the same arguments,
 //! then compares the outcomes (results, or the kind of trap) and every
@@ -25,7 +25,7 @@
 //!     (func (export "f") (param i32) (result i32)
 //!       (i32.store (i32.const 0) (local.get 0))
 //!       (i32.div_u (i32.const 100) (local.get 0))))"#).unwrap();
-//! let Setup::Ready(mut diff) = Differential::new(&wasm, DiffConfig::default()).unwrap() else {
+//! let Setup::Ready(mut diff) = Differential::start(&wasm, DiffConfig::default()).unwrap() else {
 //!     panic!("both engines take this module");
 //! };
 //! assert_eq!(diff.call("f", &[Arg::I32(7)]).unwrap(), Verdict::Agree);
@@ -96,7 +96,7 @@ impl fmt::Display for Mismatch {
 
 impl std::error::Error for Mismatch {}
 
-/// What [`Differential::new`] produced.
+/// What [`Differential::start`] produced.
 pub enum Setup {
     /// Both engines have an instance; calls can be compared.
     Ready(Differential),
@@ -126,10 +126,10 @@ pub struct Differential {
 impl Differential {
     /// Compiles and instantiates `bytes` on both engines and compares the
     /// instantiation and the initial state.
-    pub fn new(bytes: &[u8], config: DiffConfig) -> Result<Setup, Mismatch> {
+    pub fn start(bytes: &[u8], config: DiffConfig) -> Result<Setup, Mismatch> {
         let engine = jit_side::engine().map_err(|e| Mismatch::new("engine creation", "-", e))?;
         let interp = InterpSide::new(bytes);
-        let jit = JitSide::new(&engine, bytes);
+        let jit = JitSide::new(engine, bytes);
         use interp_side::Failure as I;
         use jit_side::Failure as J;
         let (interp, jit) = match (interp, jit) {

@@ -2,7 +2,7 @@ use super::*;
 
 fn ready(wat: &str) -> Differential {
     let wasm = wat::parse_str(wat).expect("valid text");
-    match Differential::new(&wasm, DiffConfig { exact_nans: true }) {
+    match Differential::start(&wasm, DiffConfig { exact_nans: true }) {
         Ok(Setup::Ready(diff)) => diff,
         Ok(Setup::Skipped(why)) => panic!("skipped: {why}"),
         Err(m) => panic!("{m}"),
@@ -43,7 +43,7 @@ fn stack_exhaustion_is_inconclusive() {
 
 #[test]
 fn both_rejecting_is_skipped() {
-    let result = Differential::new(b"\0asm\x01\0\0\0\x01", DiffConfig::default());
+    let result = Differential::start(b"\0asm\x01\0\0\0\x01", DiffConfig::default());
     assert!(matches!(result, Ok(Setup::Skipped(_))));
 }
 
@@ -51,7 +51,7 @@ fn both_rejecting_is_skipped() {
 fn a_start_trap_on_both_sides_is_skipped() {
     let wasm = wat::parse_str("(module (func unreachable) (start 0))").expect("valid text");
     assert!(matches!(
-        Differential::new(&wasm, DiffConfig::default()),
+        Differential::start(&wasm, DiffConfig::default()),
         Ok(Setup::Skipped(_))
     ));
 }
