@@ -20,13 +20,15 @@ use std::cell::Cell;
 use std::sync::Arc;
 use wasmparser::FuncType;
 
-/// Most wasm frames live at once in one invocation.
-const MAX_FRAMES: usize = 50_000;
-/// Most values (locals and operands) on one invocation's stack.
-const MAX_VALUES: usize = 1 << 20;
+/// Most wasm frames live at once in one invocation; one more call is
+/// `call stack exhausted`.
+pub const MAX_FRAMES: usize = 50_000;
+/// Most values (locals and operands) on one invocation's stack; a call
+/// whose locals would pass it is `call stack exhausted`.
+pub const MAX_VALUES: usize = 1 << 20;
 /// Most nested invocations per thread (wasm -> host -> wasm -> ...). Each
 /// costs one native `run` frame, so this bounds native stack use.
-const MAX_NESTING: u32 = 64;
+pub const MAX_NESTING: u32 = 64;
 
 thread_local! {
     static NESTING: Cell<u32> = const { Cell::new(0) };

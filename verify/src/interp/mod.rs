@@ -30,6 +30,18 @@
 //! here, so that the spec runner and the differential harness can pass
 //! types between the two engines without conversion.
 //!
+//! # Limits
+//!
+//! Resource limits are the interpreter's own, and where the spec leaves a
+//! choice it takes the conservative one: call depth is bounded by
+//! [`MAX_FRAMES`] and [`MAX_VALUES`] (then `call stack exhausted`), host
+//! re-entry by [`MAX_NESTING`]; memories allocate at most
+//! [`ALLOCATION_LIMIT_PAGES`] and tables [`ALLOCATION_LIMIT_ELEMENTS`]
+//! (then `memory.grow`/`table.grow` return -1, and larger minimums fail
+//! instantiation with [`InstantiationError::Resource`]). A differential
+//! comparison should treat stack and resource exhaustion as
+//! engine-dependent outcomes.
+//!
 //! # Lifetimes
 //!
 //! Handles are reference counted, and every handle keeps alive what it can
@@ -66,6 +78,7 @@ mod trap;
 mod value;
 mod wait;
 
+pub use exec::{MAX_FRAMES, MAX_NESTING, MAX_VALUES};
 pub use func::{FuncRef, HostFn};
 pub use global::GlobalRef;
 pub use instance::Instance;
