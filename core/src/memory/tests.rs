@@ -40,6 +40,18 @@ fn definition_layout_matches_the_exported_offsets() {
 }
 
 #[test]
+fn memories_cross_threads_as_promised() {
+    fn send<T: Send>() {}
+    fn send_sync_clone<T: Send + Sync + Clone>() {}
+    send::<Memory>();
+    send_sync_clone::<SharedMemory>();
+    send_sync_clone::<std::sync::Arc<crate::wait::WaitQueues>>();
+    let error: Box<dyn std::error::Error + Send + Sync> =
+        Box::new(MemoryError::SharedWithoutMaximum);
+    assert!(error.source().is_none());
+}
+
+#[test]
 fn invalid_limits_are_errors_naming_the_problem() {
     let policy = ReservationPolicy::default();
     let cases = [

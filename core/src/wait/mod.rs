@@ -232,8 +232,14 @@ impl WaitQueues {
         }
         let position = queue
             .iter()
-            .position(|entry| Arc::ptr_eq(&entry.parker, parker))
-            .expect("a Queued parker is in its bucket's queue");
+            .position(|entry| Arc::ptr_eq(&entry.parker, parker));
+        // A `Queued` parker is always in its bucket's queue, unless a caller
+        // shared one parker between concurrent waits (a documented logic
+        // error); that must not become a panic, so report the wake-up.
+        let Some(position) = position else {
+            debug_assert!(false, "a Queued parker is in its bucket's queue");
+            return WaitResult::Ok;
+        };
         queue.remove(position);
         // Relaxed: decrements happen under the bucket lock.
         bucket.waiters.fetch_sub(1, Ordering::Relaxed);

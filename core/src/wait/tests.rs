@@ -77,13 +77,26 @@ fn unrepresentable_deadlines_mean_forever() {
 fn negative_and_huge_timeouts_wait_for_notify() {
     for timeout in [-1, i64::MIN, i64::MAX] {
         let memory = memory();
-        let waiter = {
-            let memory = memory.clone();
-            thread::spawn(move || memory.wait32(4, 0, timeout))
-        };
-        until_queued(queues_of(&memory), 4, 1);
-        assert_eq!(memory.notify(4, 1), Ok(1));
-        assert_eq!(waiter.join().expect("waiter"), Ok(WaitResult::Ok));
+        let waiters: Vec<_> = [(8, false), (16, true)]
+            .into_iter()
+            .map(|(addr, wide)| {
+                let memory = memory.clone();
+                thread::spawn(move || {
+                    if wide {
+                        memory.wait64(addr, 0, timeout)
+                    } else {
+                        memory.wait32(addr, 0, timeout)
+                    }
+                })
+            })
+            .collect();
+        until_queued(queues_of(&memory), 8, 1);
+        until_queued(queues_of(&memory), 16, 1);
+        assert_eq!(memory.notify(8, 1), Ok(1));
+        assert_eq!(memory.notify(16, 1), Ok(1));
+        for waiter in waiters {
+            assert_eq!(waiter.join().expect("waiter"), Ok(WaitResult::Ok));
+        }
     }
 }
 
