@@ -12,7 +12,7 @@ use anyhow::{Result, anyhow, bail, ensure};
 use rustix::io::Errno;
 use rustix::thread::futex;
 
-use crate::measure::{Sample, Settings};
+use crate::measure::{Sample, Settings, Stopwatch};
 
 /// One reference row.
 pub struct Floor {
@@ -50,7 +50,7 @@ pub fn all() -> &'static [Floor] {
 fn fetch_add(settings: Settings) -> Result<Sample> {
     let n: u32 = settings.pick(2_000_000, 10_000_000);
     let word = AtomicU32::new(0);
-    let start = Instant::now();
+    let start = Stopwatch::start(settings.clock);
     for _ in 0..n {
         // LLVM does not merge or elide atomic read-modify-writes, so this is
         // a loop of `n` locked adds (checked in the disassembly; a
