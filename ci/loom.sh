@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
-# proves the models can fail: a build with the fast-path fences removed
-# (feature `broken-no-fence`) must be caught.
+# proves the models can fail: builds with the fast-path fences removed
+# (feature `broken-no-fence`) and with the grown length published Relaxed
+# (feature `broken-relaxed-publish`) must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -59,4 +60,26 @@ for bound in 2 0; do
     done
 done
 
-echo "ci/loom.sh: all loom models passed and the broken variant was caught in $((SECONDS - start)) s"
+# 4. A second broken variant: the grown length published Relaxed. Readers
+# then touch pages whose commit they cannot see; the heap reservation's
+# loom-checked page flags must report it as a causality violation.
+loom_test --features broken-relaxed-publish --no-run
+for model in concurrent_grows_serialize_and_readers_see_committed_pages shared_clones_see_one_length; do
+    log="$CARGO_TARGET_DIR/broken-$model-relaxed.log"
+    if LOOM_MAX_PREEMPTIONS=2 loom_test --features broken-relaxed-publish \
+        --test grow -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+             "with a Relaxed publish of the grown length (broken-relaxed-publish)" >&2
+        exit 1
+    fi
+    if ! grep -q "Causality violation" "$log"; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: $model failed against broken-relaxed-publish," \
+             "but not with the expected causality violation" >&2
+        exit 1
+    fi
+    echo "ci/loom.sh: ok: $model caught the Relaxed publish"
+done
+
+echo "ci/loom.sh: all loom models passed and both broken variants were caught in $((SECONDS - start)) s"

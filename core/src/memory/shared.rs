@@ -106,10 +106,12 @@ impl SharedMemory {
         // length in `byte_len`, the accessors and JIT code, so whoever sees
         // the new length also sees the pages committed. SeqCst so that the
         // grow takes its place in the total order of wasm's SeqCst atomics.
-        inner
-            .definition
-            .current_length
-            .store(new_len, Ordering::SeqCst);
+        #[cfg(not(feature = "loom-broken-relaxed-publish"))]
+        let publish = Ordering::SeqCst;
+        // Deliberately broken, for the loom models to catch.
+        #[cfg(feature = "loom-broken-relaxed-publish")]
+        let publish = Ordering::Relaxed;
+        inner.definition.current_length.store(new_len, publish);
         *committed = new_len;
         Some(old_pages)
     }
