@@ -30,7 +30,7 @@ use crate::runtime::WeftRuntime;
 
 const USAGE: &str = "\
 usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-compile]
-                  [--wasmtime-explicit-checks] [FILTER]
+                  [--wasmtime-explicit-checks] [--only weft|wasmtime] [FILTER]
 
   --quick                      fewer repetitions and smaller inputs (under a minute)
   --json FILE                  also write one JSON object per benchmark to FILE
@@ -40,10 +40,14 @@ usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-comp
                                machine; multi-threaded ones stay on the wall clock)
   --serial-compile             both runtimes compile on the calling thread only (so
                                `compile` compares work, and --cpu-time applies to it)
+  --only weft|wasmtime         run one side only (for profilers and syscall counts)
   --wasmtime-explicit-checks   run wasmtime without signal handlers and guard
                                pages (bounds-checked like weft), to isolate
                                what that design choice costs
   FILTER                       run only benchmarks whose name contains FILTER";
+
+/// The n/a reason of the side `--only` leaves out.
+const SKIPPED: &str = "skipped (--only)";
 
 /// The command line.
 struct Options {
@@ -51,6 +55,7 @@ struct Options {
     repetitions: Option<usize>,
     json: Option<String>,
     explicit_checks: bool,
+    only: Option<String>,
     filter: Option<String>,
 }
 
@@ -64,6 +69,7 @@ fn parse_options() -> Result<Option<Options>> {
         repetitions: None,
         json: None,
         explicit_checks: false,
+        only: None,
         filter: None,
     };
     let mut args = std::env::args().skip(1);
@@ -82,6 +88,13 @@ fn parse_options() -> Result<Option<Options>> {
             "--json" => options.json = Some(args.next().context("--json needs a file name")?),
             "--wasmtime-explicit-checks" => options.explicit_checks = true,
             "--serial-compile" => options.settings.serial_compile = true,
+            "--only" => {
+                let side = args.next().context("--only needs `weft` or `wasmtime`")?;
+                if side != "weft" && side != "wasmtime" {
+                    bail!("--only needs `weft` or `wasmtime`, not `{side}`");
+                }
+                options.only = Some(side);
+            }
             "-h" | "--help" => return Ok(None),
             flag if flag.starts_with('-') => bail!("unknown option `{flag}`\n\n{USAGE}"),
             filter => {
@@ -147,13 +160,18 @@ fn run(options: &Options) -> Result<()> {
     for case in cases::all().into_iter().filter(|case| matches(case.name)) {
         #[cfg(feature = "weft")]
         let weft_runner = match &weft {
+            _ if options.only.as_deref() == Some("wasmtime") => Err(SKIPPED.to_owned()),
             Ok(weft) => (case.on_weft)(weft, settings).map_err(|e| format!("{e:#}")),
             Err(e) => Err(e.clone()),
         };
         #[cfg(not(feature = "weft"))]
         let weft_runner: Result<Runner<'_>, String> =
             Err("bench built without the `weft` feature".to_owned());
-        let wasmtime_runner = (case.on_wasmtime)(&wasmtime, settings).map_err(|e| format!("{e:#}"));
+        let wasmtime_runner = if options.only.as_deref() == Some("weft") {
+            Err(SKIPPED.to_owned())
+        } else {
+            (case.on_wasmtime)(&wasmtime, settings).map_err(|e| format!("{e:#}"))
+        };
         let floor = floors.iter().find(|floor| floor.floor_of == case.name);
         let row = compare(
             &case,
