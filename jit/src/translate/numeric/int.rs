@@ -155,8 +155,41 @@ fn compare(
     Ok(())
 }
 
-/// Leaves with `IntegerDivisionByZero` when `divisor` is zero.
+/// The value of `value` when the translator can see it is a constant (an
+/// `iconst`, as `i32.const`/`i64.const` produce), sign-extended from its
+/// type; `None` otherwise.
+///
+/// Division by a constant is common (`x / 10`) and its guards are decided at
+/// compile time: no branch for a nonzero divisor, no overflow test for a
+/// divisor other than `-1`. Cranelift then sees a plain division by a
+/// constant, which it lowers without a divide instruction where it can.
+fn known_constant(cx: &NumericCx, value: ir::Value) -> Option<i64> {
+    let dfg = &cx.builder.func.dfg;
+    let ir::ValueDef::Result(inst, 0) = dfg.value_def(value) else {
+        return None;
+    };
+    let ir::InstructionData::UnaryImm {
+        opcode: ir::Opcode::Iconst,
+        imm,
+    } = dfg.insts[inst]
+    else {
+        return None;
+    };
+    let bits = imm.bits();
+    Some(if dfg.value_type(value) == types::I32 {
+        // The immediate holds the zero-extended low 32 bits.
+        i64::from(bits as i32)
+    } else {
+        bits
+    })
+}
+
+/// Leaves with `IntegerDivisionByZero` when `divisor` is zero; emits nothing
+/// for a divisor known to be nonzero.
 fn trap_if_zero(cx: &mut NumericCx, divisor: ir::Value) {
+    if known_constant(cx, divisor).is_some_and(|d| d != 0) {
+        return;
+    }
     let is_zero = cx.builder.ins().icmp_imm_u(IntCC::Equal, divisor, 0);
     cx.traps
         .trap_if(cx.builder, is_zero, TrapCode::IntegerDivisionByZero);
@@ -176,6 +209,13 @@ fn signed_min(ty: ir::Type) -> i64 {
 fn div_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
     let (x, y) = cx.pop2(ty, op)?;
     trap_if_zero(cx, y);
+    // A constant divisor other than -1 cannot overflow; a constant -1 still
+    // needs the test on `x`.
+    if known_constant(cx, y).is_some_and(|d| d != -1) {
+        let result = cx.builder.ins().sdiv(x, y);
+        cx.push(result);
+        return Ok(());
+    }
     let min = cx.int_const(ty, signed_min(ty));
     let minus_one = cx.int_const(ty, -1);
     let x_is_min = cx.builder.ins().icmp(IntCC::Equal, x, min);

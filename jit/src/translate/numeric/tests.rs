@@ -27,32 +27,52 @@ impl TrapSink for RecordedTraps {
     }
 }
 
-/// Runs `translate_numeric` on a fresh function whose stack holds values of
-/// `operand_tys`; returns the answer, the stack afterwards, the number of
-/// instructions it added and the traps it asked for.
-fn translate_alone(
-    op: &O,
-    operand_tys: &[ir::Type],
-) -> (
+/// What [`translate_alone`] reports: the answer, the stack's types
+/// afterwards, the number of instructions added and the traps asked for.
+type Translated = (
     Result<bool, NumericError>,
     Vec<ir::Type>,
     usize,
     Vec<TrapCode>,
-) {
+);
+
+/// Runs `translate_numeric` on a fresh function whose stack holds opaque
+/// values (block parameters) of `operand_tys`.
+fn translate_alone(op: &O, operand_tys: &[ir::Type]) -> Translated {
+    translate_on(op, |b, block| {
+        operand_tys
+            .iter()
+            .map(|&ty| b.append_block_param(block, ty))
+            .collect()
+    })
+}
+
+/// Runs `translate_numeric` on a fresh function whose stack holds the
+/// constants `operands`.
+fn translate_with_constants(op: &O, operands: &[Val]) -> Translated {
+    translate_on(op, |b, _| {
+        operands
+            .iter()
+            .map(|&operand| match operand {
+                I32(x) => b.ins().iconst(types::I32, i64::from(x as u32)),
+                I64(x) => b.ins().iconst(types::I64, x),
+                F32(x) => b.ins().f32const(f32::from_bits(x)),
+                F64(x) => b.ins().f64const(f64::from_bits(x)),
+            })
+            .collect()
+    })
+}
+
+fn translate_on(
+    op: &O,
+    operands: impl FnOnce(&mut FunctionBuilder, ir::Block) -> Vec<ir::Value>,
+) -> Translated {
     let mut func = ir::Function::new();
     let mut fctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut fctx);
     let block = b.create_block();
     b.switch_to_block(block);
-    let mut stack = Vec::new();
-    for &ty in operand_tys {
-        let v = match ty {
-            types::F32 => b.ins().f32const(1.0),
-            types::F64 => b.ins().f64const(1.0),
-            ty => b.ins().iconst(ty, 1),
-        };
-        stack.push(v);
-    }
+    let mut stack = operands(&mut b, block);
     let before = b.func.dfg.num_insts();
     let mut traps = RecordedTraps::default();
     let answer = translate_numeric(op, &mut b, &mut stack, &mut traps, true);
@@ -150,6 +170,44 @@ fn trapping_operators_ask_for_their_traps_in_spec_order() {
         assert_eq!(answer, Ok(true), "{op:?}");
         assert_eq!(traps, want, "{op:?}");
     }
+}
+
+#[test]
+fn constant_divisors_decide_their_guards_at_compile_time() {
+    use TrapCode::{IntegerDivisionByZero, IntegerOverflow};
+    let cases: [(O, [Val; 2], &[TrapCode]); 8] = [
+        (O::I32DivS, [I32(7), I32(10)], &[]),
+        (O::I32DivS, [I32(7), I32(-1)], &[IntegerOverflow]),
+        (O::I32DivS, [I32(7), I32(0)], &[IntegerDivisionByZero]),
+        (O::I64DivS, [I64(7), I64(-1)], &[IntegerOverflow]),
+        (O::I64DivS, [I64(7), I64(i64::MIN)], &[]),
+        (O::I32RemS, [I32(7), I32(-1)], &[]),
+        (O::I64DivU, [I64(7), I64(-1)], &[]),
+        (O::I32RemU, [I32(7), I32(0)], &[IntegerDivisionByZero]),
+    ];
+    for (op, operands, want) in cases {
+        let (answer, _, _, traps) = translate_with_constants(&op, &operands);
+        assert_eq!(answer, Ok(true), "{op:?}");
+        assert_eq!(traps, want, "{op:?}{operands:?}");
+    }
+    // And the results stay right, including the traps that remain.
+    assert_eq!(
+        harness::run(O::I32DivS, &[I32(i32::MIN), I32(-1)]),
+        Err(IntegerOverflow)
+    );
+    assert_eq!(harness::run(O::I64DivS, &[I64(-70), I64(10)]), Ok(I64(-7)));
+    assert_eq!(
+        harness::run(O::I32DivU, &[I32(-1), I32(10)]),
+        Ok(I32(429_496_729))
+    );
+    assert_eq!(
+        harness::run(O::I32RemS, &[I32(i32::MIN), I32(-1)]),
+        Ok(I32(0))
+    );
+    assert_eq!(
+        harness::run(O::I64RemU, &[I64(5), I64(0)]),
+        Err(IntegerDivisionByZero)
+    );
 }
 
 /// A sample operand list of the right types for each numeric operator, so
