@@ -54,7 +54,7 @@ fn mutated_modules_never_panic() {
                 let i = (rng.next() % bytes.len() as u64) as usize;
                 bytes[i] = rng.next() as u8;
             }
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 bytes.truncate((rng.next() % bytes.len() as u64) as usize);
             }
             match Module::new(&bytes) {
