@@ -17,7 +17,7 @@ export MIRIFLAGS="${MIRIFLAGS:-}"
 
 start=$SECONDS
 cargo +nightly miri setup
-cargo +nightly miri test -p weft-core --lib
+cargo +nightly miri test -p weft-core
 # The threaded wait/notify and growth tests again, over more schedules.
 for seed in 1 2 3 4; do
     MIRIFLAGS="$MIRIFLAGS -Zmiri-seed=$seed" \
