@@ -48,9 +48,11 @@
 //!   and returns `NotEqual`. If the waiter's fence comes first, the
 //!   notifier's read of the count (after its fence) sees the increment,
 //!   which contradicts taking the fast path. So a notifier that skips the
-//!   lock has no waiter to miss. The fences, rather than `SeqCst` loads and
-//!   stores, are what C++20/Rust guarantee this for with a `Relaxed`
-//!   counter, and they are what loom models exactly.
+//!   lock has no waiter to miss. The pair is written with fences, not with
+//!   `SeqCst` loads and stores: the fence rule (C++20 [atomics.order], which
+//!   Rust adopts) gives the guarantee with a `Relaxed` counter, and loom
+//!   models `SeqCst` fences exactly while it treats `SeqCst` accesses as
+//!   acquire/release, so only the fence form can be model-checked.
 //!
 //! The count may be higher than the number of queued waiters (between a
 //! waiter's increment and its lock); that only sends `notify` to the slow
