@@ -37,4 +37,4 @@ pub mod script;
 mod spectest;
 pub mod suite;
 
-pub use runner::run_script;
+pub use runner::{run_script, run_script_into};

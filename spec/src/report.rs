@@ -1,6 +1,7 @@
 //! What running a script produced: directive counts and the failures.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::script::Pos;
 
@@ -40,13 +41,6 @@ impl Report {
         self.failures.is_empty()
     }
 
-    /// Adds another report's counts and failures (a finished thread's) to
-    /// this one.
-    pub(crate) fn merge(&mut self, other: Report) {
-        self.passed += other.passed;
-        self.failures.extend(other.failures);
-    }
-
     /// Renders the failures one per line, each prefixed with `file:`.
     pub fn render_failures(&self, file: &str) -> String {
         let mut out = String::new();
@@ -57,5 +51,38 @@ impl Report {
             out.push('\n');
         }
         out
+    }
+}
+
+/// A report that a script's threads fill in as they go.
+///
+/// Every thread of a script records into the same log the moment a directive
+/// finishes, so whoever holds a clone can read the progress so far — which
+/// is what a script that hangs (a lost wake-up, a thread that never
+/// started) still has to show for itself when its time runs out.
+#[derive(Clone, Debug, Default)]
+pub struct Log(Arc<Mutex<Report>>);
+
+impl Log {
+    /// Counts one passed directive.
+    pub fn pass(&self) {
+        self.with(|r| r.passed += 1);
+    }
+
+    /// Records one failed directive.
+    pub fn fail(&self, failure: Failure) {
+        self.with(|r| r.failures.push(failure));
+    }
+
+    /// The report so far.
+    pub fn snapshot(&self) -> Report {
+        self.with(|r| r.clone())
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Report) -> T) -> T {
+        // A panic while the lock is held can only come from pushing to a
+        // Vec; the report is still a valid report, so poisoning is ignored.
+        let mut report = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut report)
     }
 }

@@ -14,7 +14,7 @@ use std::thread::{self, Scope, ScopedJoinHandle};
 
 use crate::engine::{CallError, Engine, InstantiateError, Val};
 use crate::expect;
-use crate::report::{Failure, Report};
+use crate::report::{Failure, Log, Report};
 use crate::script::{self, Action, Command, CommandKind, Encoded, Exec, Pos};
 use crate::spectest;
 
@@ -29,16 +29,19 @@ const STACK_SIZE: usize = 256 << 20;
 /// The script runs on a fresh thread with a large stack; a script that does
 /// not parse is reported as one failure at the parse error's position.
 pub fn run_script<E: Engine>(engine: &E, text: &str) -> Report {
+    let log = Log::default();
+    run_script_into(engine, text, &log);
+    log.snapshot()
+}
+
+/// Like [`run_script`], but records into `log` as each directive finishes,
+/// so that another thread can see how far a script that hangs has got.
+pub fn run_script_into<E: Engine>(engine: &E, text: &str, log: &Log) {
     let commands = match script::parse(text) {
         Ok(commands) => commands,
         Err(message) => {
-            return Report {
-                passed: 0,
-                failures: vec![Failure {
-                    pos: Pos { line: 1, col: 1 },
-                    reason: format!("script does not parse: {message}"),
-                }],
-            };
+            log.fail(start_failure(format!("script does not parse: {message}")));
+            return;
         }
     };
     thread::scope(|scope| {
@@ -52,26 +55,31 @@ pub fn run_script<E: Engine>(engine: &E, text: &str) -> Report {
                     Inherited {
                         shared: None,
                         shared_memory,
+                        log: log.clone(),
                     },
                 ),
-                Err(why) => start_failure(format!("cannot create spectest.shared_memory: {why}")),
+                Err(why) => log.fail(start_failure(format!(
+                    "cannot create spectest.shared_memory: {why}"
+                ))),
             });
         match spawned {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|payload| start_failure(panic_message(&*payload))),
-            Err(e) => start_failure(format!("cannot spawn the script thread: {e}")),
+            Ok(handle) => {
+                if let Err(payload) = handle.join() {
+                    log.fail(start_failure(panic_message(&*payload)));
+                }
+            }
+            Err(e) => log.fail(start_failure(format!(
+                "cannot spawn the script thread: {e}"
+            ))),
         }
-    })
+    });
 }
 
-fn start_failure(reason: String) -> Report {
-    Report {
-        passed: 0,
-        failures: vec![Failure {
-            pos: Pos { line: 1, col: 1 },
-            reason,
-        }],
+/// A failure that belongs to no directive, reported at the file's start.
+fn start_failure(reason: String) -> Failure {
+    Failure {
+        pos: Pos { line: 1, col: 1 },
+        reason,
     }
 }
 
@@ -81,6 +89,8 @@ struct Inherited<X> {
     shared: Option<(String, Vec<(String, X)>)>,
     /// `spectest.shared_memory`, one per script.
     shared_memory: X,
+    /// Where every thread of the script records its directives.
+    log: Log,
 }
 
 /// An instance as the runner holds it: its exports, and the engine's handle
@@ -105,21 +115,18 @@ struct Session<'scope, 'env, E: Engine> {
     definitions: HashMap<String, Rc<E::Module>>,
     last_definition: Option<Rc<E::Module>>,
     registry: HashMap<String, HashMap<String, E::Extern>>,
-    threads: HashMap<String, ScopedJoinHandle<'scope, Report>>,
-    report: Report,
+    threads: HashMap<String, ScopedJoinHandle<'scope, ()>>,
+    log: Log,
 }
 
 /// Runs `commands` in a new session that may start threads of its own; all
 /// of them are joined before this returns.
-fn run_session<E: Engine>(
-    engine: &E,
-    commands: Vec<Command>,
-    inherited: Inherited<E::Extern>,
-) -> Report {
+fn run_session<E: Engine>(engine: &E, commands: Vec<Command>, inherited: Inherited<E::Extern>) {
+    let log = inherited.log.clone();
     thread::scope(|scope| {
         let mut session = match Session::new(engine, scope, inherited) {
             Ok(session) => session,
-            Err(why) => return start_failure(why),
+            Err(why) => return log.fail(start_failure(why)),
         };
         for command in commands {
             session.run(command);
@@ -163,7 +170,7 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
             last_definition: None,
             registry: HashMap::from([("spectest".to_string(), spectest)]),
             threads: HashMap::new(),
-            report: Report::default(),
+            log: inherited.log,
         })
     }
 
@@ -174,13 +181,13 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.execute(pos, command.kind)));
         let outcome = outcome.unwrap_or_else(|payload| Err(panic_message(&*payload)));
         match outcome {
-            Ok(()) => self.report.passed += 1,
-            Err(reason) => self.report.failures.push(Failure { pos, reason }),
+            Ok(()) => self.log.pass(),
+            Err(reason) => self.log.fail(Failure { pos, reason }),
         }
     }
 
-    /// Joins threads the script never waited for and returns the report.
-    fn finish(mut self) -> Report {
+    /// Joins threads the script never waited for.
+    fn finish(mut self) {
         let mut names: Vec<String> = self.threads.keys().cloned().collect();
         names.sort();
         for name in names {
@@ -188,7 +195,6 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
                 self.join(handle);
             }
         }
-        self.report
     }
 
     fn execute(&mut self, pos: Pos, kind: CommandKind) -> Result<(), String> {
@@ -440,6 +446,7 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
         let inherited = Inherited {
             shared,
             shared_memory: self.shared_memory.clone(),
+            log: self.log.clone(),
         };
         let engine = self.engine;
         let handle = thread::Builder::new()
@@ -451,14 +458,13 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
         Ok(())
     }
 
-    /// Waits for a thread and takes over its counts. A thread that panicked
-    /// outside any directive (which `run` would have caught) counts as one
-    /// failure at the start of the file.
-    fn join(&mut self, handle: ScopedJoinHandle<'scope, Report>) {
-        let report = handle
-            .join()
-            .unwrap_or_else(|payload| start_failure(panic_message(&*payload)));
-        self.report.merge(report);
+    /// Waits for a thread. Its directives are already in the log; a thread
+    /// that panicked outside any directive (which `run` would have caught)
+    /// counts as one failure at the start of the file.
+    fn join(&mut self, handle: ScopedJoinHandle<'scope, ()>) {
+        if let Err(payload) = handle.join() {
+            self.log.fail(start_failure(panic_message(&*payload)));
+        }
     }
 }
 
