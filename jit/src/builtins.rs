@@ -76,7 +76,6 @@ macro_rules! declare_builtins {
         /// A runtime function callable from generated code.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[allow(non_camel_case_types, reason = "variants are named after their Rust entry points")]
-        #[allow(dead_code, reason = "the atomic builtins are wired up with the atomic instructions")]
         pub(crate) enum Builtin {
             $( $(#[$doc])* $name, )*
         }

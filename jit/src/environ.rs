@@ -113,10 +113,15 @@ pub(crate) fn read_module<'a>(
     engine: &Engine,
     bytes: &'a [u8],
 ) -> Result<(ModuleInfo, Vec<PendingFunc<'a>>)> {
-    let mut validator = Validator::new_with_features(engine.config().features());
+    let features = engine.config().features();
+    let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
     let mut pending = Vec::new();
-    for payload in Parser::new(0).parse_all(bytes) {
+    // Decode with the enabled features too (the parser's default is "all"):
+    // encodings that only later proposals allow are malformed here.
+    let mut parser = Parser::new(0);
+    parser.set_features(features);
+    for payload in parser.parse_all(bytes) {
         let payload = payload?;
         match validator.payload(&payload)? {
             ValidPayload::Func(validator, body) => {

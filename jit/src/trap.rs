@@ -37,6 +37,8 @@ pub enum TrapCode {
     StackOverflow = 11,
     /// A host function returned an error.
     HostError = 12,
+    /// `call_indirect` with an index past the end of the table.
+    UndefinedElement = 13,
 }
 
 impl TrapCode {
@@ -60,6 +62,7 @@ impl TrapCode {
             10 => TrapCode::ExpectedSharedMemory,
             11 => TrapCode::StackOverflow,
             12 => TrapCode::HostError,
+            13 => TrapCode::UndefinedElement,
             _ => return None,
         })
     }
@@ -79,6 +82,7 @@ impl TrapCode {
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::HostError => "host function error",
+            TrapCode::UndefinedElement => "undefined element",
         }
     }
 }

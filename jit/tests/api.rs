@@ -209,7 +209,7 @@ fn tables_globals_and_call_indirect() {
     );
     assert_eq!(
         code(ci.call(&mut store, 3).expect_err("oob")),
-        TrapCode::TableOutOfBounds
+        TrapCode::UndefinedElement
     );
     let wrong = i.get_typed_func::<i32, ()>(&store, "wrong").expect("typed");
     assert_eq!(

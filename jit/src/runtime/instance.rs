@@ -221,10 +221,14 @@ impl Instance {
         self.get_export(store, name)?.into_memory()
     }
 
-    /// The exported shared memory `name`.
+    /// The exported shared memory `name` (shared memories are exported as
+    /// [`Extern::SharedMemory`], so [`Instance::get_memory`] does not find
+    /// them).
     pub fn get_shared_memory(&self, store: impl AsContext, name: &str) -> Option<SharedMemory> {
-        let m = self.get_export(&store, name)?.into_memory()?;
-        m.into_shared_memory(&store).ok()
+        match self.get_export(&store, name)? {
+            Extern::SharedMemory(s) => Some(s),
+            _ => None,
+        }
     }
 
     /// The exported global `name`.
@@ -405,7 +409,14 @@ unsafe fn instantiate(
         let e = match *index {
             EntityIndex::Func(f) => Extern::Func(funcs[f as usize]),
             EntityIndex::Table(t) => Extern::Table(tables[t as usize]),
-            EntityIndex::Memory(m) => Extern::Memory(memories[m as usize]),
+            // A shared memory is exported as itself, not as a handle into
+            // this store, so that instances on other threads can import it.
+            EntityIndex::Memory(m) => {
+                match &store.memories[memories[m as usize].index() as usize] {
+                    MemoryStorage::Shared(s) => Extern::SharedMemory(s.clone()),
+                    MemoryStorage::Owned(..) => Extern::Memory(memories[m as usize]),
+                }
+            }
             EntityIndex::Global(g) => Extern::Global(globals[g as usize]),
         };
         exports.push((name.clone(), e));

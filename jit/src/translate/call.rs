@@ -46,7 +46,7 @@ impl FuncTranslator<'_, '_> {
                     .clone();
                 let expected = self.env.info.type_ids[type_index as usize];
                 let index = self.pop()?;
-                let funcref = self.table_element(table_index, index)?;
+                let funcref = self.table_element(table_index, index, TrapCode::UndefinedElement)?;
                 let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, funcref, 0);
                 self.traps
                     .trap_if(&mut self.builder, is_null, TrapCode::IndirectCallToNull);

@@ -13,6 +13,7 @@
 //! return value is a trap code: `0` for a normal return. Every call site
 //! checks that code and propagates it; nothing unwinds.
 
+mod atomic;
 mod call;
 mod control;
 mod memory;
@@ -199,9 +200,15 @@ pub(crate) fn translate_function(
         validator.define_locals(offset, count, ty)?;
         local_decls.push((count, ty, offset));
     }
+    let features = *validator.features();
     let mut t = FuncTranslator::new(builder, env, validator, func_index);
     t.prologue(&local_decls)?;
-    let mut reader = body.get_operators_reader()?;
+    // Decode with the module's features (the reader's default is "all"),
+    // so that encodings only later proposals allow, such as a non-zero-byte
+    // memory index, are malformed here as they are for the validator.
+    let mut binary = body.get_binary_reader_for_operators()?;
+    binary.set_features(features);
+    let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         t.validator.op(offset, &op)?;
@@ -343,6 +350,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             || self.translate_memory(op)?
             || self.translate_table(op)?
             || self.translate_reference(op)?
+            || self.translate_atomic(op)?
         {
             return Ok(());
         }

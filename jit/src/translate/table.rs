@@ -38,9 +38,14 @@ impl FuncTranslator<'_, '_> {
         )
     }
 
-    /// Address of element `index` (an `i32`) of `table`, trapping if out
-    /// of bounds.
-    fn table_element_addr(&mut self, table: u32, index: ir::Value) -> Result<ir::Value, String> {
+    /// Address of element `index` (an `i32`) of `table`, trapping with
+    /// `oob_code` if out of bounds.
+    fn table_element_addr(
+        &mut self,
+        table: u32,
+        index: ir::Value,
+        oob_code: TrapCode,
+    ) -> Result<ir::Value, String> {
         let pointer = self.env.pointer;
         let definition = self.table_definition(table)?;
         let length = self.table_length(definition);
@@ -49,8 +54,7 @@ impl FuncTranslator<'_, '_> {
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, index, length);
-        self.traps
-            .trap_if(&mut self.builder, oob, TrapCode::TableOutOfBounds);
+        self.traps.trap_if(&mut self.builder, oob, oob_code);
         let base = self.builder.ins().load(
             pointer,
             trusted(),
@@ -69,8 +73,9 @@ impl FuncTranslator<'_, '_> {
         &mut self,
         table: u32,
         index: ir::Value,
+        oob_code: TrapCode,
     ) -> Result<ir::Value, String> {
-        let addr = self.table_element_addr(table, index)?;
+        let addr = self.table_element_addr(table, index, oob_code)?;
         Ok(self
             .builder
             .ins()
@@ -92,13 +97,13 @@ impl FuncTranslator<'_, '_> {
         match *op {
             Operator::TableGet { table } => {
                 let index = self.pop()?;
-                let v = self.table_element(table, index)?;
+                let v = self.table_element(table, index, TrapCode::TableOutOfBounds)?;
                 self.stack.push(v);
             }
             Operator::TableSet { table } => {
                 let value = self.pop()?;
                 let index = self.pop()?;
-                let addr = self.table_element_addr(table, index)?;
+                let addr = self.table_element_addr(table, index, TrapCode::TableOutOfBounds)?;
                 self.builder.ins().store(trusted(), value, addr, 0);
             }
             Operator::TableSize { table } => {

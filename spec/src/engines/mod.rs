@@ -6,6 +6,7 @@
 //! `interp.rs` and a match arm in [`EngineKind::run_script`].
 
 mod interp;
+mod jit;
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,15 +18,13 @@ use crate::runner;
 use crate::script::Pos;
 
 pub use interp::InterpEngine;
+pub use jit::JitEngine;
 
 /// How long one script may run before [`EngineKind::run_script_within`]
 /// gives up on it. The slowest script takes well under a second on the
 /// interpreter; this only exists so that a lost wake-up or a deadlock in an
 /// engine fails one script instead of hanging the whole run.
 pub const SCRIPT_TIME_LIMIT: Duration = Duration::from_secs(120);
-
-/// What the JIT engine says until it is built into this runner.
-pub const JIT_MISSING: &str = "the jit engine is not built into this runner yet";
 
 /// An engine selectable by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +37,7 @@ pub enum EngineKind {
 
 impl EngineKind {
     /// The engines that can actually run scripts in this build.
-    pub const AVAILABLE: &[EngineKind] = &[EngineKind::Interp];
+    pub const AVAILABLE: &[EngineKind] = &[EngineKind::Interp, EngineKind::Jit];
 
     /// The engine's name as the CLI and test names spell it.
     pub fn name(self) -> &'static str {
@@ -51,8 +50,7 @@ impl EngineKind {
     /// `Ok` if this engine is built in; otherwise why not, for the user.
     pub fn ensure_available(self) -> Result<(), String> {
         match self {
-            EngineKind::Interp => Ok(()),
-            EngineKind::Jit => Err(JIT_MISSING.to_string()),
+            EngineKind::Interp | EngineKind::Jit => Ok(()),
         }
     }
 
@@ -60,7 +58,7 @@ impl EngineKind {
     pub fn run_script(self, text: &str) -> Result<Report, String> {
         match self {
             EngineKind::Interp => Ok(runner::run_script(&InterpEngine, text)),
-            EngineKind::Jit => Err(JIT_MISSING.to_string()),
+            EngineKind::Jit => Ok(runner::run_script(&JitEngine::new()?, text)),
         }
     }
 
@@ -139,8 +137,12 @@ mod tests {
     }
 
     #[test]
-    fn the_jit_says_it_is_missing() {
-        assert_eq!(EngineKind::Jit.run_script(""), Err(JIT_MISSING.to_string()));
+    fn the_jit_runs_scripts() {
+        let report = EngineKind::Jit
+            .run_script(r#"(module (func (export "f") (result i32) i32.const 7)) (assert_return (invoke "f") (i32.const 7))"#)
+            .expect("the jit is built in");
+        assert_eq!(report.failed(), 0, "{:?}", report.failures);
+        assert!(report.passed >= 1);
         assert_eq!("jit".parse::<EngineKind>(), Ok(EngineKind::Jit));
         assert!("wasmtime".parse::<EngineKind>().is_err());
     }
