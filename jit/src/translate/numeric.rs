@@ -17,6 +17,8 @@
 //!   `srem` of `MIN % -1` as `0` and Cranelift 0.135's x64 backend lowers a
 //!   non-constant `srem` to a sequence that compares the divisor with `-1`
 //!   and skips the `idiv` (`CheckedSRemSeq`); the tests pin this down.
+//!   A divisor that is an `iconst` decides its guards at compile time (no
+//!   zero test when it is nonzero, no overflow test unless it is `-1`).
 //! - Trapping float-to-int conversions test for NaN, then test the range
 //!   against exact bounds, and only then convert with the saturating
 //!   `fcvt_to_*_sat`, which has no trap sites at all.
@@ -87,7 +89,9 @@ impl std::error::Error for NumericError {}
 /// is the top, so a binary operator's right operand is popped first).
 ///
 /// Returns `Ok(false)` and emits nothing when `op` is not a numeric operator.
-/// Returns `Err` when `stack` lacks operands of the types `op` needs.
+/// Returns `Err` when `stack` lacks operands of the types `op` needs; the
+/// function being built is then abandoned, so `stack` and `builder` are left
+/// as they are.
 /// `canonicalize_nans` is described in the module docs.
 pub(crate) fn translate_numeric(
     op: &Operator,
