@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::report::{Failure, Report};
+use crate::report::{Failure, Log, Report};
 use crate::runner;
 use crate::script::Pos;
 
@@ -56,40 +56,51 @@ impl EngineKind {
 
     /// Runs a script on this engine; `Err` if the engine is not built in.
     pub fn run_script(self, text: &str) -> Result<Report, String> {
+        let log = Log::default();
+        self.run_script_into(text, &log)?;
+        Ok(log.snapshot())
+    }
+
+    /// Runs a script on this engine, recording into `log` as it goes.
+    pub fn run_script_into(self, text: &str, log: &Log) -> Result<(), String> {
         match self {
-            EngineKind::Interp => Ok(runner::run_script(&InterpEngine, text)),
-            EngineKind::Jit => Ok(runner::run_script(&JitEngine::new()?, text)),
+            EngineKind::Interp => runner::run_script_into(&InterpEngine, text, log),
+            EngineKind::Jit => runner::run_script_into(&JitEngine::new()?, text, log),
         }
+        Ok(())
     }
 
     /// Like [`EngineKind::run_script`], but a script still running after
-    /// `limit` is reported as one failed directive. Its threads cannot be
-    /// stopped from outside, so they are left running (detached) until the
-    /// process exits.
+    /// `limit` gets one more failure saying so, after whatever its
+    /// directives recorded until then. Its threads cannot be stopped from
+    /// outside, so they are left running (detached) until the process exits.
     pub fn run_script_within(self, text: &str, limit: Duration) -> Result<Report, String> {
         self.ensure_available()?;
         let (send, receive) = mpsc::channel();
         let text = text.to_string();
+        let log = Log::default();
+        let script_log = log.clone();
         std::thread::Builder::new()
             .name("wast-watchdog".into())
             .spawn(move || {
                 // The receiver is gone only if the limit passed; nobody is
                 // left to tell.
-                let _ = send.send(self.run_script(&text));
+                let _ = send.send(self.run_script_into(&text, &script_log));
             })
             .map_err(|e| format!("cannot spawn a script thread: {e}"))?;
         match receive.recv_timeout(limit) {
-            Ok(outcome) => outcome,
-            Err(mpsc::RecvTimeoutError::Timeout) => Ok(Report {
-                passed: 0,
-                failures: vec![Failure {
+            Ok(outcome) => outcome.map(|()| log.snapshot()),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let mut report = log.snapshot();
+                report.failures.push(Failure {
                     pos: Pos { line: 1, col: 1 },
                     reason: format!(
                         "the script did not finish within {} s (a deadlock or a lost wake-up?)",
                         limit.as_secs()
                     ),
-                }],
-            }),
+                });
+                Ok(report)
+            }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 Err("the script thread ended without a report".to_string())
             }
@@ -131,9 +142,30 @@ mod tests {
         let report = EngineKind::Interp
             .run_script_within(script, Duration::from_millis(300))
             .expect("interp is built in");
-        assert_eq!(report.passed, 0);
+        // The module passed before the invoke hung.
+        assert_eq!(report.passed, 1);
         assert_eq!(report.failed(), 1);
         assert!(report.failures[0].reason.contains("did not finish"));
+    }
+
+    #[test]
+    fn a_hung_script_still_shows_what_failed_before() {
+        // The thread fails one directive and ends; the main script then
+        // sleeps forever. Both failures are reported, the thread's first.
+        let script = r#"(module $M (memory 1 1 shared)
+              (func (export "sleep") (result i32)
+                (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1))))
+            (thread $T (shared (module $M)) (invoke $M "missing"))
+            (wait $T)
+            (invoke "sleep")"#;
+        let report = EngineKind::Interp
+            .run_script_within(script, Duration::from_millis(500))
+            .expect("interp is built in");
+        let lines: Vec<usize> = report.failures.iter().map(|f| f.pos.line).collect();
+        assert_eq!(lines, [4, 1], "{:?}", report.failures);
+        assert!(report.failures[1].reason.contains("did not finish"));
+        // module, thread, wait.
+        assert_eq!(report.passed, 3);
     }
 
     #[test]
