@@ -129,7 +129,7 @@ fn host_functions_can_reenter_the_interpreter() {
                  (else (i32.add (i32.const 1) (call $h (local.get 0)))))))"#,
     );
     let instance = Instance::new(&m, &[Extern::Func(host)]).unwrap();
-    slot.set(instance.clone()).ok().expect("set once");
+    slot.set(instance.clone()).expect("set once");
     assert_eq!(
         instance.invoke("down", &[Value::I32(10)]),
         Ok(vec![Value::I32(110)])
@@ -182,7 +182,7 @@ fn invalid_modules_are_errors_with_offsets() {
         b"\0asm\x01\0\0\0\x01",
         b"not wasm at all",
     ] {
-        let err = Module::new(bytes).err().expect("invalid");
+        let err = Module::new(bytes).expect_err("invalid");
         assert!(err.to_string().contains("offset"), "{err}");
     }
     let simd = wat::parse_str(r#"(module (func (drop (v128.const i64x2 0 0))))"#).unwrap();

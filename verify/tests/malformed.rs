@@ -69,3 +69,16 @@ fn mutated_modules_never_panic() {
     // Both outcomes occur, so the loop really reaches the compiler.
     assert!(ok > 0 && err > 0, "ok {ok}, err {err}");
 }
+
+#[test]
+fn body_errors_name_the_function_and_offset() {
+    let wasm = wat::parse_str(
+        r#"(module (import "a" "b" (func)) (func) (func (result i32) (i64.const 0)))"#,
+    )
+    .expect("valid text, invalid types");
+    let err = Module::new(&wasm).expect_err("type mismatch");
+    let text = err.to_string();
+    assert!(text.contains("type mismatch"), "{text}");
+    assert!(text.contains("in function 2"), "{text}");
+    assert!(text.contains("at offset 0x"), "{text}");
+}

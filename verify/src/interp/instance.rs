@@ -20,6 +20,21 @@ use wasmparser::{FuncType, ValType};
 #[derive(Clone)]
 pub struct Instance(Arc<InstanceInner>);
 
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let exports: Vec<&str> = self
+            .0
+            .module
+            .exports
+            .iter()
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        f.debug_struct("Instance")
+            .field("exports", &exports)
+            .finish()
+    }
+}
+
 /// Everything an executing function of this instance can reach.
 pub(crate) struct InstanceInner {
     pub(crate) module: Arc<ModuleInner>,

@@ -137,12 +137,15 @@ pub struct Error(Box<ErrorKind>);
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorKind {
     /// The bytes are not a valid module (decoding or validation failed).
-    #[error("invalid module: {message} (at offset {offset:#x})")]
+    #[error("invalid module: {message} (at offset {offset:#x}{})", in_function(*.function))]
     Invalid {
         /// wasmparser's description of the problem.
         message: String,
         /// Byte offset into the module where it was found.
         offset: u64,
+        /// The function (in the whole function index space, imports first)
+        /// whose body holds the problem, if it is in a body.
+        function: Option<u32>,
     },
     /// Valid wasm that uses something this interpreter does not implement.
     #[error("unsupported: {0}")]
@@ -153,9 +156,23 @@ pub enum ErrorKind {
     Limits(String),
 }
 
+fn in_function(function: Option<u32>) -> String {
+    function.map_or(String::new(), |f| format!(", in function {f}"))
+}
+
 impl Error {
     pub(crate) fn new(kind: ErrorKind) -> Error {
         Error(Box::new(kind))
+    }
+
+    /// Records that the error was found in the body of function `index`.
+    pub(crate) fn in_function(mut self, index: u32) -> Error {
+        match &mut *self.0 {
+            ErrorKind::Invalid { function, .. } => *function = Some(index),
+            ErrorKind::Unsupported(what) => what.push_str(&in_function(Some(index))),
+            ErrorKind::Limits(_) => {}
+        }
+        self
     }
 
     /// The detailed kind of this error.
@@ -167,6 +184,7 @@ impl Error {
         Error::new(ErrorKind::Invalid {
             message: e.message().to_string(),
             offset: e.offset(),
+            function: None,
         })
     }
 }

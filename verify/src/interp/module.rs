@@ -19,6 +19,16 @@ const FEATURES: WasmFeatures = WasmFeatures::WASM2
 #[derive(Clone)]
 pub struct Module(pub(crate) Arc<ModuleInner>);
 
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("imports", &self.0.imports.len())
+            .field("functions", &self.0.func_types.len())
+            .field("exports", &self.0.exports.len())
+            .finish()
+    }
+}
+
 /// One import declaration.
 pub(crate) struct ImportDecl {
     pub(crate) module: String,
@@ -102,7 +112,8 @@ impl Module {
                         ))
                     })?;
                     let mut func_validator = to_validate.into_validator(allocs);
-                    let code = compile::function(&m.types, ty, &body, &mut func_validator)?;
+                    let code = compile::function(&m.types, ty, &body, &mut func_validator)
+                        .map_err(|e| e.in_function(index as u32))?;
                     allocs = func_validator.into_allocations();
                     m.code.push(Arc::new(code));
                     continue;
