@@ -10,7 +10,9 @@
 //!    exercised, since a deadlock or a lost store there would make it a
 //!    poor oracle.
 //!
-//! A thread that traps, a run that does not finish within
+//! The reference run and the threaded runs are compared outside the
+//! barrier words, which only threaded runs touch (and which are checked on
+//! their own). A thread that traps, a run that does not finish within
 //! [`THREAD_DEADLINE`](crate::deadline::THREAD_DEADLINE) (a lost wake-up looks like this), barrier words left
 //! wrong, or any byte or size that differs is a finding.
 
@@ -18,8 +20,8 @@ use anyhow::{Context as _, anyhow, bail};
 use arbitrary::Unstructured;
 use weft_verify::interp;
 
-use crate::deadline;
 use crate::threads_program::{BARRIER_BYTES, Program};
+use crate::{deadline, engines};
 
 /// Checks one generated program; see the module docs.
 pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
@@ -29,6 +31,15 @@ pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
     let bytes = program.to_bytes();
     let reference = interp_sequential(&program, &bytes, false)
         .with_context(|| format!("sequential interpreter run of\n{}", program.wat))?;
+    let jit = jit_threaded(&program, &bytes)
+        .with_context(|| format!("threaded weft run of\n{}", program.wat))?;
+    compare(
+        &program,
+        "interpreter, sequential",
+        &reference,
+        "weft, threaded",
+        &jit,
+    )?;
     let threaded = interp_threaded(&program, &bytes)
         .with_context(|| format!("threaded interpreter run of\n{}", program.wat))?;
     compare(
@@ -39,6 +50,42 @@ pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
         &threaded,
     )?;
     Ok(())
+}
+
+/// Runs the program on weft: one host thread per wasm thread, each with
+/// its own `Store` and `Instance`, all importing one `SharedMemory`.
+pub fn jit_threaded(program: &Program, bytes: &[u8]) -> anyhow::Result<FinalMemory> {
+    let engine = engines::engine(true, false)?;
+    let module = weft::Module::from_binary(engine, bytes).context("weft rejected the program")?;
+    let (minimum, maximum) = program.memory_pages;
+    let memory = weft::SharedMemory::new(engine, weft::MemoryType::shared(minimum, maximum))
+        .context("creating the shared memory")?;
+    let jobs: Vec<_> = (0..program.threads)
+        .map(|thread| {
+            let module = module.clone();
+            let memory = memory.clone();
+            move || -> Result<(), String> {
+                let mut store = weft::Store::new(module.engine(), ());
+                let instance = weft::Instance::new(&mut store, &module, &[memory.into()])
+                    .map_err(|e| format!("instantiating: {e}"))?;
+                let name = Program::thread_export(thread);
+                let run = instance
+                    .get_func(&store, &name)
+                    .ok_or_else(|| format!("no export `{name}`"))?;
+                run.call(&mut store, &[], &mut [])
+                    .map_err(|e| format!("`{name}` failed: {e}"))
+            }
+        })
+        .collect();
+    deadline::run_threads(jobs)?;
+    let mut snapshot = vec![0; memory.data_size()];
+    memory
+        .read(0, &mut snapshot)
+        .map_err(|e| anyhow!("reading the final memory: {e}"))?;
+    program
+        .check_barrier_words(&snapshot)
+        .map_err(|e| anyhow!(e))?;
+    Ok(snapshot)
 }
 
 /// The final state of a run: the memory's bytes (its length gives its size).

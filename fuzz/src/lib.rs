@@ -11,8 +11,12 @@
 
 #![deny(missing_docs)]
 
+pub mod compile;
 pub mod deadline;
+pub mod differential;
 pub mod differential_threads;
+pub mod engines;
+pub mod instantiate;
 pub mod seeds;
 pub mod shared_memory_ops;
 pub mod smith;

@@ -1,0 +1,153 @@
+//! `instantiate`: a wasm-smith module (threads on, imports of every kind)
+//! instantiated with generated imports, which runs its segment
+//! initializers and start function.
+//!
+//! Imports are made to fit the declared types most of the time (functions
+//! that return zeros or fail with a host error, globals with generated
+//! values, tables and memories of the declared limits, shared memories for
+//! shared imports); now and then one is of the wrong kind or limits, which
+//! must be a link error. Checked: no crash or panic; a wrong import is
+//! refused; and when every import fits, a failure can only be a trap (from
+//! a segment or the start function) or a host error, never a link error.
+
+use anyhow::bail;
+use arbitrary::Unstructured;
+use weft::{Extern, ExternType, Func, Global, Memory, SharedMemory, Store, Table, Val, ValType};
+
+use crate::{compile::hex, engines, smith};
+
+/// Checks one input; see the module docs.
+pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
+    let Ok(config) = smith::instantiate_config(u) else {
+        return Ok(());
+    };
+    let Ok(generated) = smith::generate(config, u, Some(smith::DIFF_FUEL)) else {
+        return Ok(());
+    };
+    let bytes = generated?;
+    let engine = engines::engine(true, false)?;
+    let module = match weft::Module::from_binary(engine, &bytes) {
+        Ok(m) => m,
+        Err(e) => bail!(
+            "weft rejects a generated module: {e}\nmodule: {}",
+            hex(&bytes)
+        ),
+    };
+    let mut store = Store::new(engine, ());
+    let mut imports = Vec::new();
+    let mut all_fit = true;
+    let declared = module
+        .imports()
+        .map(|(m, n, ty)| (format!("{m}::{n}"), ty))
+        .collect::<Vec<_>>();
+    for (_, ty) in &declared {
+        let wrong = u.ratio(1, 20).unwrap_or(false);
+        all_fit &= !wrong;
+        imports.push(import(u, &mut store, engine, ty, wrong)?);
+    }
+    match weft::Instance::new(&mut store, &module, &imports) {
+        Ok(_) if !all_fit => bail!(
+            "instantiation succeeded with a mismatched import\nimports: {declared:?}\nmodule: {}",
+            hex(&bytes)
+        ),
+        Ok(_) => Ok(()),
+        Err(e) => match e.kind() {
+            weft::ErrorKind::Link(_) if all_fit => bail!(
+                "fitting imports refused: {e}\nimports: {declared:?}\nmodule: {}",
+                hex(&bytes)
+            ),
+            weft::ErrorKind::Link(_) | weft::ErrorKind::Trap(_) | weft::ErrorKind::Host(_) => {
+                Ok(())
+            }
+            _ => bail!(
+                "instantiation failed unexpectedly: {e}\nmodule: {}",
+                hex(&bytes)
+            ),
+        },
+    }
+}
+
+/// Makes an import for `ty`; with `wrong`, one that cannot match it.
+fn import(
+    u: &mut Unstructured<'_>,
+    store: &mut Store<()>,
+    engine: &weft::Engine,
+    ty: &ExternType,
+    wrong: bool,
+) -> anyhow::Result<Extern> {
+    if wrong {
+        // Another kind of extern altogether: always a mismatch.
+        return Ok(match ty {
+            ExternType::Global(_) => {
+                Memory::new(&mut *store, weft::MemoryType::new(0, None))?.into()
+            }
+            _ => Global::new(
+                &mut *store,
+                weft::GlobalType::new(ValType::I32, false),
+                Val::I32(0),
+            )?
+            .into(),
+        });
+    }
+    Ok(match ty {
+        ExternType::Func(f) => {
+            let results = f.results().to_vec();
+            let fail = u.ratio(1, 8).unwrap_or(false);
+            Func::new(&mut *store, f.clone(), move |_, _, out| {
+                if fail {
+                    return Err(weft::ErrorKind::Host("generated import fails".into()).into());
+                }
+                for (slot, t) in out.iter_mut().zip(&results) {
+                    *slot = Val::default_for(*t);
+                }
+                Ok(())
+            })
+            .into()
+        }
+        ExternType::Global(g) => Global::new(&mut *store, *g, value(u, g.content))?.into(),
+        ExternType::Table(t) => Table::new(&mut *store, *t, Val::default_for(t.element))?.into(),
+        ExternType::Memory(m) if m.shared => {
+            let maximum = m.maximum.unwrap_or(m.minimum);
+            let ty = weft::MemoryType::shared(to_u32(m.minimum)?, to_u32(maximum)?);
+            SharedMemory::new(engine, ty)?.into()
+        }
+        ExternType::Memory(m) => {
+            let maximum = m.maximum.map(to_u32).transpose()?;
+            Memory::new(
+                &mut *store,
+                weft::MemoryType::new(to_u32(m.minimum)?, maximum),
+            )?
+            .into()
+        }
+    })
+}
+
+fn to_u32(pages: u64) -> anyhow::Result<u32> {
+    u32::try_from(pages).map_err(|_| anyhow::anyhow!("a 32-bit memory declares {pages} pages"))
+}
+
+fn value(u: &mut Unstructured<'_>, ty: ValType) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(u.arbitrary().unwrap_or(0)),
+        ValType::I64 => Val::I64(u.arbitrary().unwrap_or(0)),
+        ValType::F32 => Val::F32(u.arbitrary().unwrap_or(0)),
+        ValType::F64 => Val::F64(u.arbitrary().unwrap_or(0)),
+        ValType::FuncRef => Val::FuncRef(None),
+        ValType::ExternRef => Val::ExternRef(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seeds;
+
+    #[test]
+    fn seeded_inputs_instantiate_without_crashing() {
+        seeds::for_each_input(300, 64..4096, |data| {
+            if let Err(finding) = run(&mut Unstructured::new(data)) {
+                panic!("{finding:#}");
+            }
+        });
+    }
+}
