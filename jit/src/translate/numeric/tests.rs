@@ -5,6 +5,7 @@
 
 mod convert;
 mod float;
+mod golden;
 mod harness;
 mod int;
 

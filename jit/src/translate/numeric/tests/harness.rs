@@ -129,7 +129,7 @@ impl Compiled {
 }
 
 /// The host ISA, built once: building it probes CPU features.
-fn isa() -> OwnedTargetIsa {
+pub(super) fn isa() -> OwnedTargetIsa {
     static ISA: OnceLock<OwnedTargetIsa> = OnceLock::new();
     ISA.get_or_init(|| {
         let mut flags = settings::builder();

@@ -1,0 +1,126 @@
+//! Bad input never panics: `Module::new` on arbitrary bytes returns `Ok` or
+//! `Err`, and every module wasmparser accepts under weft's features
+//! compiles.
+
+use std::sync::OnceLock;
+
+use arbitrary::Unstructured;
+use proptest::prelude::*;
+use weft::{Config, Engine, Module};
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.wasm_threads(true);
+        Engine::new(&config).expect("the host is supported")
+    })
+}
+
+fn features() -> wasmparser::WasmFeatures {
+    use wasmparser::WasmFeatures as F;
+    let mut f = F::WASM2;
+    f.remove(F::SIMD);
+    f.insert(F::THREADS);
+    f
+}
+
+/// A wasm-smith configuration limited to what weft implements.
+fn smith_config(u: &mut Unstructured<'_>) -> arbitrary::Result<wasm_smith::Config> {
+    let mut c: wasm_smith::Config = u.arbitrary()?;
+    c.threads_enabled = true;
+    c.bulk_memory_enabled = true;
+    c.reference_types_enabled = true;
+    c.multi_value_enabled = true;
+    c.sign_extension_ops_enabled = true;
+    c.saturating_float_to_int_enabled = true;
+    c.simd_enabled = false;
+    c.relaxed_simd_enabled = false;
+    c.exceptions_enabled = false;
+    c.gc_enabled = false;
+    c.tail_call_enabled = false;
+    c.memory64_enabled = false;
+    c.custom_page_sizes_enabled = false;
+    c.extended_const_enabled = false;
+    c.wide_arithmetic_enabled = false;
+    c.compact_imports_enabled = false;
+    c.shared_everything_threads_enabled = false;
+    c.custom_descriptors_enabled = false;
+    c.acquire_release_atomics_enabled = false;
+    c.multibyte_array_access_enabled = false;
+    c.allow_invalid_funcs = false;
+    c.max_memories = c.max_memories.min(1);
+    c.max_instructions = c.max_instructions.min(300);
+    c.max_funcs = c.max_funcs.min(30);
+    Ok(c)
+}
+
+fn smith_module(seed: &[u8]) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(seed);
+    let config = smith_config(&mut u).ok()?;
+    let module = wasm_smith::Module::new(config, &mut u).ok()?;
+    Some(module.to_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_are_ok_or_err(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = Module::from_binary(engine(), &bytes);
+        let mut with_header = b"\0asm\x01\0\0\0".to_vec();
+        with_header.extend_from_slice(&bytes);
+        let _ = Module::from_binary(engine(), &with_header);
+    }
+
+    #[test]
+    fn valid_modules_compile_and_mutants_are_ok_or_err(
+        seed in proptest::collection::vec(any::<u8>(), 64..4096),
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
+    ) {
+        let Some(bytes) = smith_module(&seed) else { return Ok(()) };
+        let valid = wasmparser::Validator::new_with_features(features())
+            .validate_all(&bytes)
+            .is_ok();
+        let compiled = Module::from_binary(engine(), &bytes);
+        if valid {
+            prop_assert!(compiled.is_ok(), "valid module refused: {:?}", compiled.err());
+        }
+        let mut mutant = bytes.clone();
+        for (at, value) in flips {
+            let i = at % mutant.len();
+            mutant[i] = value;
+        }
+        let _ = Module::from_binary(engine(), &mutant);
+    }
+}
+
+/// A deterministic sweep that also shows the generator produces real
+/// modules (proptest's shrinking-friendly seeds are often tiny).
+#[test]
+fn two_hundred_generated_modules_all_compile() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut compiled = 0;
+    let mut functions = 0;
+    for _ in 0..200 {
+        let seed: Vec<u8> = (0..2048).map(|_| next() as u8).collect();
+        let Some(bytes) = smith_module(&seed) else {
+            continue;
+        };
+        wasmparser::Validator::new_with_features(features())
+            .validate_all(&bytes)
+            .expect("wasm-smith generates valid modules");
+        let module = Module::from_binary(engine(), &bytes)
+            .unwrap_or_else(|e| panic!("valid module refused: {e}"));
+        compiled += 1;
+        functions += module.exports().len();
+    }
+    assert!(compiled >= 150, "only {compiled} modules generated");
+    assert!(functions > 0, "generated modules export nothing");
+}
