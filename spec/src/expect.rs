@@ -112,7 +112,8 @@ fn describe(expected: &Expected) -> String {
     }
 }
 
-fn list(values: &[Val]) -> String {
+/// Renders values as `[i32:1, f32:...]` for messages.
+pub(crate) fn list(values: &[Val]) -> String {
     let all: Vec<String> = values.iter().map(Val::to_string).collect();
     format!("[{}]", all.join(", "))
 }

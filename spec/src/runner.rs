@@ -225,7 +225,8 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
                 Err(CallError::Trap(actual)) => trap_matches(&actual, &message),
                 Err(e) => Err(format!("expected exhaustion \"{message}\", got {e}")),
                 Ok(values) => Err(format!(
-                    "expected exhaustion \"{message}\", returned {values:?}"
+                    "expected exhaustion \"{message}\", returned {}",
+                    expect::list(&values)
                 )),
             },
             CommandKind::AssertInvalid { wasm, message } => {
@@ -395,7 +396,10 @@ impl<'scope, 'env, E: Engine> Session<'scope, 'env, E> {
             Exec::Action(action) => match self.perform(&action) {
                 Err(CallError::Trap(actual)) => trap_matches(&actual, message),
                 Err(e) => Err(format!("expected trap \"{message}\", got {e}")),
-                Ok(values) => Err(format!("expected trap \"{message}\", returned {values:?}")),
+                Ok(values) => Err(format!(
+                    "expected trap \"{message}\", returned {}",
+                    expect::list(&values)
+                )),
             },
             Exec::Instantiate(wasm) => {
                 let module = self.compile(wasm)?;

@@ -59,6 +59,10 @@ fn trials() -> Result<Vec<Trial>, String> {
         "known-failures::entries-name-real-scripts",
         move || check_known(&known),
     ));
+    trials.push(Trial::test(
+        "cli::prints-failures-counts-and-summary",
+        cli_output,
+    ));
     Ok(trials)
 }
 
@@ -123,6 +127,70 @@ fn repeat(engine: EngineKind, scripts: &[ScriptFile]) -> Result<(), Failed> {
         scripts.len(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// The CLI's output contract: each failing directive as `file:line:col:
+/// reason`, one count line per file, one summary line last, and a failing
+/// exit status when anything failed.
+fn cli_output() -> Result<(), Failed> {
+    let dir = std::env::temp_dir().join(format!("weft-spec-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let good = dir.join("good.wast");
+    let bad = dir.join("bad.wast");
+    std::fs::write(
+        &good,
+        "(module (func (export \"f\") (result i32) (i32.const 1)))\n\
+         (assert_return (invoke \"f\") (i32.const 1))\n",
+    )
+    .map_err(|e| e.to_string())?;
+    std::fs::write(
+        &bad,
+        "(module (func (export \"f\") (result i32) (i32.const 1)))\n\
+         (assert_return (invoke \"f\") (i32.const 2))\n\
+         (assert_trap (invoke \"f\") \"unreachable\")\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let run = |files: &[&std::path::Path]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_weft-spec"))
+            .args(["--engine", "interp"])
+            .args(files)
+            .output()
+            .map_err(|e| e.to_string())
+    };
+
+    let out = run(&[&good, &bad])?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (good, bad) = (good.display(), bad.display());
+    let expected_prefixes = [
+        format!("{good}: 2 passed, 0 failed"),
+        format!("{bad}:2:2: result 0: expected i32:2, got i32:1"),
+        format!("{bad}:3:2: expected trap \"unreachable\", returned [i32:1]"),
+        format!("{bad}: 1 passed, 2 failed"),
+        "interp: 3 passed, 2 failed".to_string(),
+    ];
+    let matches = lines.len() == expected_prefixes.len()
+        && lines
+            .iter()
+            .zip(&expected_prefixes)
+            .all(|(line, prefix)| line.starts_with(prefix.as_str()));
+    if !matches || out.status.success() {
+        return Err(format!(
+            "unexpected CLI output (status {}):\n{stdout}\nexpected lines starting with:\n{}",
+            out.status,
+            expected_prefixes.join("\n")
+        )
+        .into());
+    }
+
+    let out = run(&[std::path::Path::new(&*good.to_string())])?;
+    if !out.status.success()
+        || !String::from_utf8_lossy(&out.stdout).ends_with("interp: 2 passed, 0 failed\n")
+    {
+        return Err(format!("a passing file should exit 0 with a clean summary: {out:?}").into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 

@@ -2,8 +2,9 @@
 //!
 //! The runner is generic over [`Engine`](crate::engine::Engine); this module
 //! is the one place that lists the concrete engines, so the CLI and the test
-//! harness agree on what exists. The JIT plugs in by adding `jit.rs` beside
-//! `interp.rs` and a match arm in [`EngineKind::run_script`].
+//! harness agree on what exists. An engine plugs in as a file beside
+//! `interp.rs` and `jit.rs` plus a match arm in
+//! [`EngineKind::run_script_into`].
 
 mod interp;
 mod jit;
