@@ -287,3 +287,51 @@ fn atomic_counter_is_exact_under_contention() {
     mem.read(32, &mut byte).unwrap();
     assert_eq!(byte[0], (2000 % 256) as u8);
 }
+
+#[test]
+fn a_wake_racing_a_timeout_is_counted_exactly_once() {
+    // Waiters with timeouts close to when notify runs: whatever interleaving
+    // happens, the number notify reports must equal the number of waiters
+    // that return 0 ("woken"); the others return 2 ("timed out").
+    let mem = shared();
+    let notifier = instantiate(&mem);
+    let mut reported = 0;
+    let mut woken = 0;
+    for round in 0..40u64 {
+        let waiters: Vec<_> = (0..3)
+            .map(|k| {
+                let mem = mem.clone();
+                std::thread::spawn(move || {
+                    let i = instantiate(&mem);
+                    let timeout = Value::I64(((round + k) % 5 * 200_000) as i64);
+                    i.invoke("wait32", &[Value::I32(64), Value::I32(0), timeout])
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_micros(round % 7 * 100));
+        let [Value::I32(n)] = notifier
+            .invoke("notify", &[Value::I32(64), Value::I32(-1)])
+            .expect("no trap")[..]
+        else {
+            panic!("one i32 result")
+        };
+        reported += n;
+        for w in waiters {
+            match w.join().expect("no panic").expect("no trap")[..] {
+                [Value::I32(0)] => woken += 1,
+                [Value::I32(2)] => {}
+                ref other => panic!("unexpected wait result {other:?}"),
+            }
+        }
+        // Late waiters (that joined after this round's notify) timed out;
+        // none may be left in the queue for the next round.
+        let [Value::I32(left)] = notifier
+            .invoke("notify", &[Value::I32(64), Value::I32(-1)])
+            .expect("no trap")[..]
+        else {
+            panic!("one i32 result")
+        };
+        assert_eq!(left, 0, "a finished waiter was still queued");
+    }
+    assert_eq!(reported, woken);
+}
