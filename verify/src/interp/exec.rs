@@ -5,20 +5,18 @@
 //! and the Rust stack never grows with wasm call depth. A frame's locals
 //! (parameters first) sit on the value stack at `fp`, its operands above.
 //! Host functions run natively; if they call back into wasm, that is a new
-//! invocation, and the number of such nested invocations per thread is
-//! bounded too.
+//! invocation (see `call.rs`).
 
 use super::atomic;
+use super::call::call_host;
 use super::code::{Branch, Code, Instr, NumType};
-use super::func::{FuncInner, FuncRef, HostFn};
+use super::func::{FuncInner, FuncRef};
 use super::instance::InstanceInner;
 use super::memory::{self, read_le, sign_extend, write_le};
 use super::table;
 use super::trap::Trap;
 use super::value::Value;
-use std::cell::Cell;
 use std::sync::Arc;
-use wasmparser::FuncType;
 
 /// Most wasm frames live at once in one invocation; one more call is
 /// `call stack exhausted`.
@@ -26,85 +24,6 @@ pub const MAX_FRAMES: usize = 50_000;
 /// Most values (locals and operands) on one invocation's stack; a call
 /// whose locals would pass it is `call stack exhausted`.
 pub const MAX_VALUES: usize = 1 << 20;
-/// Most nested invocations per thread (wasm -> host -> wasm -> ...). Each
-/// costs one native `run` frame, so this bounds native stack use.
-pub const MAX_NESTING: u32 = 64;
-
-thread_local! {
-    static NESTING: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Counts one nested invocation for as long as it lives.
-struct NestingGuard;
-
-impl NestingGuard {
-    fn enter() -> Result<NestingGuard, Trap> {
-        NESTING.with(|n| {
-            if n.get() >= MAX_NESTING {
-                return Err(Trap::StackExhausted);
-            }
-            n.set(n.get() + 1);
-            Ok(NestingGuard)
-        })
-    }
-}
-
-impl Drop for NestingGuard {
-    fn drop(&mut self) {
-        NESTING.with(|n| n.set(n.get() - 1));
-    }
-}
-
-/// Checks embedder-supplied arguments against a function type.
-fn check_args(ty: &FuncType, args: &[Value]) -> Result<(), Trap> {
-    if args.len() != ty.params().len() {
-        return Err(Trap::InvalidInvocation(format!(
-            "expected {} arguments for {ty}, got {}",
-            ty.params().len(),
-            args.len()
-        )));
-    }
-    for (i, (arg, want)) in args.iter().zip(ty.params()).enumerate() {
-        if !arg.has_type(*want) {
-            return Err(Trap::InvalidInvocation(format!(
-                "argument {i} is {arg:?}, expected {want}"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Entry point for every call that starts outside wasm code: `invoke`,
-/// `FuncRef::call`, the start function.
-pub(crate) fn call_from_host(func: &FuncRef, args: &[Value]) -> Result<Vec<Value>, Trap> {
-    check_args(func.ty(), args)?;
-    match &*func.0 {
-        FuncInner::Host { ty, call } => call_host(ty, call, args),
-        FuncInner::Wasm {
-            instance, index, ..
-        } => {
-            let _guard = NestingGuard::enter()?;
-            run(Arc::clone(instance), *index, args)
-        }
-    }
-}
-
-/// Runs a host function and checks what it returns.
-fn call_host(ty: &FuncType, call: &HostFn, args: &[Value]) -> Result<Vec<Value>, Trap> {
-    let results = call(args)?;
-    let ok = results.len() == ty.results().len()
-        && results
-            .iter()
-            .zip(ty.results())
-            .all(|(v, t)| v.has_type(*t));
-    if !ok {
-        return Err(Trap::Host(format!(
-            "host function of type {ty} returned {results:?}"
-        )));
-    }
-    Ok(results)
-}
-
 /// A suspended caller.
 struct Frame {
     code: Arc<Code>,
@@ -516,7 +435,11 @@ impl Machine {
 }
 
 /// Runs wasm function `index` of `instance` to completion.
-fn run(instance: Arc<InstanceInner>, index: u32, args: &[Value]) -> Result<Vec<Value>, Trap> {
+pub(crate) fn run(
+    instance: Arc<InstanceInner>,
+    index: u32,
+    args: &[Value],
+) -> Result<Vec<Value>, Trap> {
     let code = Arc::clone(instance.code(index));
     let mut stack = Vec::with_capacity(64);
     stack.extend_from_slice(args);

@@ -1,6 +1,6 @@
 //! Function references: wasm functions of an instance, or host closures.
 
-use super::exec;
+use super::call;
 use super::instance::InstanceInner;
 use super::trap::Trap;
 use super::value::Value;
@@ -58,7 +58,7 @@ impl FuncRef {
     /// `Err(Trap::InvalidInvocation)`, never a panic. Safe to call from host
     /// functions that the interpreter itself is running (re-entry).
     pub fn call(&self, args: &[Value]) -> Result<Vec<Value>, Trap> {
-        exec::call_from_host(self, args)
+        call::call_from_host(self, args)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Instantiation: linking imports, allocating, segment initialization, the
 //! start function; and export lookup.
 
+use super::call;
 use super::code::Code;
-use super::exec;
 use super::func::FuncRef;
 use super::global::GlobalRef;
 use super::memory::{self, MemoryRef};
@@ -346,7 +346,7 @@ impl Instance {
         }
         if let Some(start) = m.start {
             let f = inner.func(start);
-            exec::call_from_host(&f, &[]).map_err(InstantiationError::Trap)?;
+            call::call_from_host(&f, &[]).map_err(InstantiationError::Trap)?;
         }
         Ok(Instance(inner))
     }

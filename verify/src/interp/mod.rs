@@ -63,6 +63,7 @@
 //! ```
 
 mod atomic;
+mod call;
 mod code;
 mod compile;
 mod exec;
@@ -78,7 +79,8 @@ mod trap;
 mod value;
 mod wait;
 
-pub use exec::{MAX_FRAMES, MAX_NESTING, MAX_VALUES};
+pub use call::MAX_NESTING;
+pub use exec::{MAX_FRAMES, MAX_VALUES};
 pub use func::{FuncRef, HostFn};
 pub use global::GlobalRef;
 pub use instance::Instance;
