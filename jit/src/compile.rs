@@ -154,6 +154,28 @@ fn compile_error(func_index: u32, e: impl std::fmt::Display) -> crate::Error {
     .into()
 }
 
+/// Checks that the only instructions in `traps` that can fault are the
+/// hardware division traps Cranelift keeps behind our explicit zero and
+/// overflow checks (unreachable at run time). Anything else would be a
+/// fault weft does not handle, so it is a compile error, not a crash later.
+fn audit_trap_sites(func_index: u32, traps: &[cranelift_codegen::MachTrap]) -> Result<()> {
+    use cranelift_codegen::ir::TrapCode as ClifTrap;
+    for trap in traps {
+        if trap.code != ClifTrap::INTEGER_DIVISION_BY_ZERO
+            && trap.code != ClifTrap::INTEGER_OVERFLOW
+        {
+            return Err(compile_error(
+                func_index,
+                format!(
+                    "generated code may fault ({} at offset {:#x}); weft bug",
+                    trap.code, trap.offset
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn compile_batch(
     env: &TranslateEnv<'_>,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
@@ -180,6 +202,7 @@ fn compile_batch(
         let code = ctx
             .compile(isa, &mut ctrl)
             .map_err(|e| compile_error(func_index, format!("{:?}", e.inner)))?;
+        audit_trap_sites(func_index, code.buffer.traps())?;
         let alignment = u64::from(code.buffer.alignment);
         let bytes = code.code_buffer().to_vec();
         let mach_relocs = code.buffer.relocs().to_vec();

@@ -241,3 +241,31 @@ fn wrong_arguments_are_errors_not_panics() {
     let (other_store, _) = instance("(module)");
     assert!(f.ty(&other_store).is_err());
 }
+
+#[test]
+fn host_functions_can_call_back_into_wasm() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "twice_via_wasm" (func $h (param i32) (result i32)))
+             (func (export "double") (param i32) (result i32) local.get 0 local.get 0 i32.add)
+             (func (export "run") (param i32) (result i32) local.get 0 call $h))"#,
+    )
+    .expect("compiles");
+    let mut store = Store::new(&engine, ());
+    let h = Func::wrap(
+        &mut store,
+        |mut caller: weft::Caller<'_, ()>, x: i32| -> weft::Result<i32> {
+            let double = caller
+                .get_export("double")
+                .and_then(weft::Extern::into_func)
+                .ok_or_else(|| weft::Error::from(weft::ErrorKind::Host("no double".into())))?;
+            let mut out = [Val::I32(0)];
+            double.call(&mut caller, &[Val::I32(x)], &mut out)?;
+            Ok(out[0].i32().unwrap_or(0) + 1)
+        },
+    );
+    let i = Instance::new(&mut store, &module, &[h.into()]).expect("links");
+    let run = i.get_typed_func::<i32, i32>(&store, "run").expect("typed");
+    assert_eq!(run.call(&mut store, 20).expect("runs"), 41);
+}
