@@ -20,6 +20,8 @@ mod memory;
 pub(crate) mod numeric;
 mod reference;
 mod table;
+#[cfg(test)]
+mod tests;
 mod variable;
 
 use cranelift_codegen::ir::{
