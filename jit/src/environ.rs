@@ -74,6 +74,8 @@ pub(crate) struct DataSegment {
 /// Everything about a module except its code.
 #[derive(Debug, Default)]
 pub(crate) struct ModuleInfo {
+    /// The module's name from the `name` custom section, if any.
+    pub(crate) name: Option<String>,
     pub(crate) types: Vec<FuncType>,
     /// Engine-wide canonical id of each entry of `types`.
     pub(crate) type_ids: Vec<u32>,
@@ -241,6 +243,21 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
             }
         }
         Payload::StartSection { func, .. } => info.start = Some(func),
+        Payload::CustomSection(section) => {
+            // Custom sections are not validated by wasm: a malformed name
+            // section is ignored, never an error.
+            if let wasmparser::KnownCustom::Name(names) = section.as_known() {
+                for name in names.into_iter() {
+                    match name {
+                        Ok(wasmparser::Name::Module { name, .. }) => {
+                            info.name = Some(name.to_owned());
+                        }
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
         Payload::ElementSection(reader) => {
             for element in reader {
                 let element = element?;

@@ -80,10 +80,10 @@ impl Module {
         &self.inner.engine
     }
 
-    /// The module's name; weft does not read the name section yet, so
-    /// this is always `None`.
+    /// The module's name, from its `name` custom section (`(module $name)`
+    /// in text).
     pub fn name(&self) -> Option<&str> {
-        None
+        self.inner.info.name.as_deref()
     }
 
     /// The imports: module name, field name, type.
@@ -139,5 +139,14 @@ mod tests {
     #[test]
     fn module_is_send_and_sync() {
         assert_send_sync::<Module>();
+    }
+
+    #[test]
+    fn the_name_section_names_the_module() {
+        let engine = Engine::default();
+        let named = Module::new(&engine, "(module $calc)").expect("valid");
+        assert_eq!(named.name(), Some("calc"));
+        let anonymous = Module::new(&engine, "(module)").expect("valid");
+        assert_eq!(anonymous.name(), None);
     }
 }
