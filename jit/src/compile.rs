@@ -95,7 +95,12 @@ pub(crate) fn compile_module(
         1
     };
     let compiled: Vec<Result<Vec<(FuncId, CompiledFunc)>>> = if threads <= 1 {
-        vec![compile_batch(&env, &*isa, jobs)]
+        // A panic inside Cranelift would be a bug, but it must not cross
+        // into the embedder: it becomes an error, as on worker threads.
+        let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile_batch(&env, &*isa, jobs)
+        }));
+        vec![batch.unwrap_or_else(|_| Err(panicked()))]
     } else {
         // Round-robin so that large functions, which cluster, spread out.
         let mut batches: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
@@ -113,14 +118,7 @@ pub(crate) fn compile_module(
                 .collect();
             handles
                 .into_iter()
-                .map(|h| match h.join() {
-                    Ok(r) => r,
-                    Err(_) => Err(ErrorKind::Compile {
-                        func_index: 0,
-                        message: "a compilation thread panicked".into(),
-                    }
-                    .into()),
-                })
+                .map(|h| h.join().unwrap_or_else(|_| Err(panicked())))
                 .collect()
         })
     };
@@ -144,6 +142,14 @@ pub(crate) fn compile_module(
         },
         entries,
     ))
+}
+
+fn panicked() -> crate::Error {
+    ErrorKind::Compile {
+        func_index: 0,
+        message: "code generation panicked (a weft or Cranelift bug)".into(),
+    }
+    .into()
 }
 
 fn compile_error(func_index: u32, e: impl std::fmt::Display) -> crate::Error {

@@ -269,3 +269,28 @@ fn host_functions_can_call_back_into_wasm() {
     let run = i.get_typed_func::<i32, i32>(&store, "run").expect("typed");
     assert_eq!(run.call(&mut store, 20).expect("runs"), 41);
 }
+
+#[test]
+fn parallel_and_serial_compilation_agree() {
+    let mut wat = String::from("(module");
+    for i in 0..64 {
+        wat.push_str(&format!(
+            "(func (export \"f{i}\") (param i32) (result i32) local.get 0 i32.const {i} i32.mul)"
+        ));
+    }
+    wat.push(')');
+    for parallel in [true, false] {
+        let mut config = weft::Config::new();
+        config.parallel_compilation(parallel);
+        let engine = Engine::new(&config).expect("supported host");
+        let module = Module::new(&engine, &wat).expect("compiles");
+        let mut store = Store::new(&engine, ());
+        let i = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        for k in 0..64 {
+            let f = i
+                .get_typed_func::<i32, i32>(&store, &format!("f{k}"))
+                .expect("typed");
+            assert_eq!(f.call(&mut store, 3).expect("runs"), 3 * k);
+        }
+    }
+}

@@ -93,6 +93,11 @@ impl Func {
         // SAFETY: `raw` is a fresh, valid box; the funcref's context is the
         // state itself, which the trampoline casts back.
         unsafe { (*raw).funcref.vmctx = raw.cast() };
+        /// Frees a host function's state.
+        ///
+        /// # Safety
+        /// `p` comes from `Box::into_raw` of a `HostFuncState<T>` and is not
+        /// used afterwards.
         unsafe fn drop_state<T>(p: *mut u8) {
             // SAFETY: `p` came from `Box::into_raw` of this type (caller).
             drop(unsafe { Box::from_raw(p.cast::<HostFuncState<T>>()) });
