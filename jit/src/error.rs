@@ -20,10 +20,12 @@ pub struct Error {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The module failed to parse or validate.
-    #[error("invalid module at offset {offset:#x}: {message}")]
+    #[error("invalid module at offset {offset:#x}{}: {message}", in_function(*func_index))]
     InvalidModule {
         /// Byte offset in the binary where the problem was found.
         offset: u64,
+        /// The function whose body is invalid, if the problem is in one.
+        func_index: Option<u32>,
         /// What is wrong.
         message: String,
     },
@@ -97,9 +99,18 @@ impl Error {
     pub(crate) fn invalid(offset: u64, message: impl Into<String>) -> Error {
         ErrorKind::InvalidModule {
             offset,
+            func_index: None,
             message: message.into(),
         }
         .into()
+    }
+
+    /// Attributes a module-level error to function `func_index`'s body.
+    pub(crate) fn in_function(mut self, func_index: u32) -> Error {
+        if let ErrorKind::InvalidModule { func_index: f, .. } = &mut *self.kind {
+            f.get_or_insert(func_index);
+        }
+        self
     }
 }
 
@@ -133,6 +144,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         std::error::Error::source(&*self.kind)
     }
+}
+
+fn in_function(func_index: Option<u32>) -> String {
+    func_index.map_or_else(String::new, |f| format!(" (function {f})"))
 }
 
 /// `Result` with weft's [`Error`].

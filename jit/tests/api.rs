@@ -294,3 +294,23 @@ fn parallel_and_serial_compilation_agree() {
         }
     }
 }
+
+#[test]
+fn invalid_bodies_say_which_function_and_where() {
+    let engine = Engine::default();
+    let e = Module::new(
+        &engine,
+        r#"(module (func) (func (result i32) i64.const 1))"#,
+    )
+    .expect_err("type mismatch");
+    match e.kind() {
+        weft::ErrorKind::InvalidModule {
+            func_index, offset, ..
+        } => {
+            assert_eq!(*func_index, Some(1));
+            assert!(*offset > 8);
+        }
+        other => panic!("unexpected error {other:?}"),
+    }
+    assert!(e.to_string().contains("(function 1)"), "{e}");
+}

@@ -187,6 +187,18 @@ pub(crate) struct FuncTranslator<'a, 'f> {
 pub(crate) fn translate_function(
     env: &TranslateEnv<'_>,
     func_index: u32,
+    validator: FuncValidator<ValidatorResources>,
+    body: &wasmparser::FunctionBody<'_>,
+    func: &mut ir::Function,
+    fctx: &mut cranelift_frontend::FunctionBuilderContext,
+) -> Result<FuncValidator<ValidatorResources>> {
+    translate_body(env, func_index, validator, body, func, fctx)
+        .map_err(|e| e.in_function(func_index))
+}
+
+fn translate_body(
+    env: &TranslateEnv<'_>,
+    func_index: u32,
     mut validator: FuncValidator<ValidatorResources>,
     body: &wasmparser::FunctionBody<'_>,
     func: &mut ir::Function,
