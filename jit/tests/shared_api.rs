@@ -1,0 +1,680 @@
+//! The shared-memory API as an embedder coming from wasmtime writes it:
+//! creating a `SharedMemory`, handing it to instances in any store on any
+//! thread, getting one back from an instance, its host accessors, and the
+//! link and validation errors that guard it.
+//!
+//! Each test is one promise of the API, so a regression names itself.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use weft::{
+    Config, Engine, Error, ErrorKind, Extern, Instance, Linker, Memory, MemoryType, Module,
+    SharedMemory, Store, TrapCode,
+};
+
+fn threads_engine() -> Engine {
+    let mut config = Config::new();
+    config.wasm_threads(true);
+    Engine::new(&config).expect("this host supports the JIT")
+}
+
+/// The trap code of `e`, or a panic that shows what `e` was instead.
+fn trap_code(e: &Error) -> TrapCode {
+    match e.as_trap() {
+        Some(t) => t.code(),
+        None => panic!("expected a trap, got: {e}"),
+    }
+}
+
+fn read_u32(memory: &SharedMemory, offset: usize) -> u32 {
+    let mut word = [0u8; 4];
+    memory.read(offset, &mut word).expect("offset in bounds");
+    u32::from_le_bytes(word)
+}
+
+/// Imports a shared memory and touches it with atomics.
+const IMPORTER: &str = r#"(module
+  (import "env" "memory" (memory 1 5 shared))
+  (func (export "store") (param i32 i32) (i32.atomic.store (local.get 0) (local.get 1)))
+  (func (export "load") (param i32) (result i32) (i32.atomic.load (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "wait") (param i32 i32) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (i64.const -1))))"#;
+
+/// Defines and exports a shared memory.
+const DEFINER: &str = r#"(module
+  (memory (export "memory") 1 5 shared)
+  (func (export "store") (param i32 i32) (i32.atomic.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+
+#[test]
+fn shared_memory_new_then_memory_from_shared_memory_then_instance_new() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::from_shared_memory(&mut store, &shared);
+    let instance = Instance::new(&mut store, &module, &[memory.into()])?;
+
+    let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+    store_fn.call(&mut store, (40, 0x1234_5678))?;
+    assert_eq!(read_u32(&shared, 40), 0x1234_5678);
+    assert_eq!(memory.size(&store)?, 1);
+    assert_eq!(memory.ty(&store)?, MemoryType::shared(1, 5));
+    // The store's handle and the shared handle are one memory.
+    assert!(memory.into_shared_memory(&store)?.same(&shared));
+    Ok(())
+}
+
+#[test]
+#[ignore = "bug: Instance::get_memory returns None for an exported shared memory (exported as Extern::SharedMemory only)"]
+fn get_memory_of_a_defined_shared_memory_converts_into_shared_memory() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, DEFINER)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let memory = instance
+        .get_memory(&mut store, "memory")
+        .expect("get_memory finds an exported shared memory, as in wasmtime");
+    let shared = memory.into_shared_memory(&store)?;
+    instance
+        .get_typed_func::<(i32, i32), ()>(&mut store, "store")?
+        .call(&mut store, (8, 77))?;
+    assert_eq!(read_u32(&shared, 8), 77);
+    Ok(())
+}
+
+#[test]
+fn get_shared_memory_finds_a_defined_shared_memory() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, DEFINER)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let shared = instance
+        .get_shared_memory(&mut store, "memory")
+        .expect("the export is a shared memory");
+    assert_eq!(shared.ty(), MemoryType::shared(1, 5));
+    // Growth inside wasm is growth of the handle the host holds.
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 2)?, 1);
+    assert_eq!(shared.size(), 3);
+    // And the other way round.
+    assert_eq!(shared.grow(1)?, 3);
+    assert_eq!(grow.call(&mut store, 0)?, 4);
+    // A name that is not exported, or not a shared memory, is `None`.
+    assert!(instance.get_shared_memory(&mut store, "nope").is_none());
+    assert!(instance.get_shared_memory(&mut store, "store").is_none());
+    Ok(())
+}
+
+#[test]
+fn shared_memory_is_clone_send_sync_and_store_is_send() {
+    fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+    fn send<T: Send>() {}
+    clone_send_sync::<SharedMemory>();
+    clone_send_sync::<Engine>();
+    clone_send_sync::<Module>();
+    send::<Store<()>>();
+    send::<Store<Vec<String>>>();
+}
+
+#[test]
+fn size_and_grow_obey_the_maximum_and_are_seen_by_every_clone() -> weft::Result<()> {
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(2, 5))?;
+    let clone = shared.clone();
+    assert!(clone.same(&shared));
+    assert_eq!(shared.size(), 2);
+    assert_eq!(shared.data_size(), 2 * 65536);
+    assert_eq!(clone.grow(0)?, 2);
+    assert_eq!(clone.grow(2)?, 2);
+    assert_eq!(shared.size(), 4);
+    let e = shared
+        .grow(2)
+        .expect_err("4 + 2 pages is past the maximum of 5");
+    assert!(e.to_string().contains("grow"), "{e}");
+    assert_eq!(shared.size(), 4, "a failed grow grows nothing");
+    assert_eq!(shared.grow(1)?, 4);
+    assert!(shared.grow(1).is_err());
+    assert!(shared.grow(u64::MAX).is_err());
+    assert_eq!(clone.size(), 5);
+    // A memory made separately is not the same one, even with equal type.
+    let other = SharedMemory::new(&engine, MemoryType::shared(2, 5))?;
+    assert!(!other.same(&shared));
+    Ok(())
+}
+
+#[test]
+fn shared_memory_new_rejects_unshared_and_invalid_types() {
+    let engine = threads_engine();
+    let e = SharedMemory::new(&engine, MemoryType::new(1, Some(2))).expect_err("not shared");
+    assert!(e.to_string().contains("shared"), "{e}");
+    let e = SharedMemory::new(&engine, MemoryType::shared(3, 2)).expect_err("min > max");
+    assert!(e.to_string().contains("maximum"), "{e}");
+    let e = SharedMemory::new(&engine, MemoryType::shared(1, 65537)).expect_err("max too big");
+    assert!(e.to_string().contains("65536"), "{e}");
+}
+
+#[test]
+fn read_and_write_copy_in_and_out_and_check_bounds() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[shared.clone().into()])?;
+    let load = instance.get_typed_func::<i32, i32>(&mut store, "load")?;
+    let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+
+    // Host writes, wasm reads.
+    shared.write(100, &0xdead_beef_u32.to_le_bytes())?;
+    assert_eq!(load.call(&mut store, 100)? as u32, 0xdead_beef);
+    // Wasm writes, host reads.
+    store_fn.call(&mut store, (65532, -2))?;
+    assert_eq!(read_u32(&shared, 65532), (-2i32) as u32);
+    // A copy that ends exactly at the end is in bounds; one byte more is not.
+    let mut tail = [0u8; 4];
+    shared.read(65532, &mut tail)?;
+    assert_eq!(tail, (-2i32).to_le_bytes());
+    let mut five = [0u8; 5];
+    let e = shared.read(65532, &mut five).expect_err("crosses the end");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    let e = shared
+        .write(65533, &[1, 2, 3, 4])
+        .expect_err("crosses the end");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    assert_eq!(read_u32(&shared, 65532), (-2i32) as u32, "no partial write");
+    let e = shared.read(usize::MAX, &mut tail).expect_err("wraps");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    // Empty copies at the end are fine; past it they are not.
+    shared.read(65536, &mut [])?;
+    assert!(shared.write(65537, &[]).is_err());
+    // After growth the new page is reachable through both paths.
+    shared.grow(1)?;
+    shared.write(65536 + 4, &7u32.to_le_bytes())?;
+    assert_eq!(load.call(&mut store, 65536 + 4)?, 7);
+    Ok(())
+}
+
+#[test]
+fn a_shared_memory_has_no_safe_byte_slice() -> weft::Result<()> {
+    // `SharedMemory` has no `data()` at all; through a store's `Memory`
+    // handle, `data` and `data_mut` refuse a shared memory, because other
+    // threads may write its bytes while a `&[u8]` to them lived.
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 2))?;
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::from_shared_memory(&mut store, &shared);
+    let e = memory
+        .data(&store)
+        .expect_err("no &[u8] of a shared memory");
+    assert!(e.to_string().contains("shared"), "{e}");
+    let e = memory
+        .data_mut(&mut store)
+        .expect_err("no &mut [u8] of a shared memory");
+    assert!(e.to_string().contains("shared"), "{e}");
+    // The copying accessors work through the store handle too.
+    memory.write(&mut store, 12, b"weft")?;
+    let mut buf = [0u8; 4];
+    shared.read(12, &mut buf)?;
+    assert_eq!(&buf, b"weft");
+    Ok(())
+}
+
+#[test]
+fn host_notify_wakes_a_wasm_waiter_and_checks_its_address() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    // No waiters: nothing to wake, whatever the count.
+    assert_eq!(shared.atomic_notify(0, 0)?, 0);
+    assert_eq!(shared.atomic_notify(0, u32::MAX)?, 0);
+    // Alignment is checked before bounds, and bounds after it.
+    let e = shared.atomic_notify(2, 1).expect_err("unaligned");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared
+        .atomic_notify(65535, 1)
+        .expect_err("unaligned and out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared.atomic_notify(65536, 1).expect_err("out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    assert_eq!(
+        shared.atomic_notify(65532, 1)?,
+        0,
+        "the last word is in bounds"
+    );
+
+    let waiter = std::thread::spawn({
+        let (engine, shared) = (engine.clone(), shared.clone());
+        move || -> weft::Result<i32> {
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[shared.into()])?;
+            instance
+                .get_typed_func::<(i32, i32), i32>(&mut store, "wait")?
+                .call(&mut store, (64, 0))
+        }
+    });
+    // The value at 64 stays 0, so the waiter can only return by being
+    // woken: notify until the host's notify reports it woke one.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match shared.atomic_notify(64, 1)? {
+            0 => {
+                assert!(Instant::now() < deadline, "the waiter never queued");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            1 => break,
+            n => panic!("notify(count 1) woke {n}"),
+        }
+    }
+    assert_eq!(waiter.join().expect("waiter thread")?, 0, "woken (\"ok\")");
+    Ok(())
+}
+
+#[test]
+fn one_shared_memory_serves_stores_on_different_threads() -> weft::Result<()> {
+    // Each thread writes its own slot, meets the others at a barrier, then
+    // reads every slot through its own instance: one memory, not copies.
+    const THREADS: usize = 4;
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (engine, module, shared, barrier) = (
+                engine.clone(),
+                module.clone(),
+                shared.clone(),
+                Arc::clone(&barrier),
+            );
+            std::thread::spawn(move || -> weft::Result<Vec<i32>> {
+                let mut store = Store::new(&engine, ());
+                // Half the threads import through a store `Memory`, half
+                // through the `SharedMemory` itself.
+                let import: Extern = if t % 2 == 0 {
+                    Memory::from_shared_memory(&mut store, &shared).into()
+                } else {
+                    shared.into()
+                };
+                let instance = Instance::new(&mut store, &module, &[import])?;
+                let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+                let load = instance.get_typed_func::<i32, i32>(&mut store, "load")?;
+                store_fn.call(&mut store, (4 * t as i32, 1000 + t as i32))?;
+                barrier.wait();
+                (0..THREADS)
+                    .map(|u| load.call(&mut store, 4 * u as i32))
+                    .collect()
+            })
+        })
+        .collect();
+    let expected: Vec<i32> = (0..THREADS as i32).map(|t| 1000 + t).collect();
+    for h in handles {
+        assert_eq!(h.join().expect("thread")?, expected);
+    }
+    Ok(())
+}
+
+const EXPORTER_OF_SHARED: &str = r#"(module
+  (memory (export "mem") 2 6 shared)
+  (func (export "put") (param i32 i32) (i32.atomic.store (local.get 0) (local.get 1))))"#;
+const IMPORTER_OF_SHARED: &str = r#"(module
+  (import "a" "mem" (memory 1 6 shared))
+  (func (export "get") (param i32) (result i32) (i32.atomic.load (local.get 0)))
+  (func (export "size") (result i32) (memory.size)))"#;
+
+#[test]
+fn an_exported_shared_memory_links_into_another_instance_by_extern_slice() -> weft::Result<()> {
+    let engine = threads_engine();
+    let exporter = Module::new(&engine, EXPORTER_OF_SHARED)?;
+    let importer = Module::new(&engine, IMPORTER_OF_SHARED)?;
+    let mut store = Store::new(&engine, ());
+    let a = Instance::new(&mut store, &exporter, &[])?;
+    a.get_typed_func::<(i32, i32), ()>(&mut store, "put")?
+        .call(&mut store, (65536 + 8, 31))?;
+    let mem = a.get_export(&mut store, "mem").expect("exported");
+    // Same store.
+    let b = Instance::new(&mut store, &importer, std::slice::from_ref(&mem))?;
+    assert_eq!(
+        b.get_typed_func::<i32, i32>(&mut store, "get")?
+            .call(&mut store, 65536 + 8)?,
+        31
+    );
+    assert_eq!(
+        b.get_typed_func::<(), i32>(&mut store, "size")?
+            .call(&mut store, ())?,
+        2
+    );
+    // Another store on another thread.
+    let got = std::thread::spawn(move || -> weft::Result<i32> {
+        let mut store = Store::new(importer.engine(), ());
+        let c = Instance::new(&mut store, &importer, &[mem])?;
+        c.get_typed_func::<i32, i32>(&mut store, "get")?
+            .call(&mut store, 65536 + 8)
+    })
+    .join()
+    .expect("thread")?;
+    assert_eq!(got, 31);
+    Ok(())
+}
+
+#[test]
+fn an_exported_shared_memory_links_into_another_instance_by_linker() -> weft::Result<()> {
+    let engine = threads_engine();
+    let exporter = Module::new(&engine, EXPORTER_OF_SHARED)?;
+    let importer = Module::new(&engine, IMPORTER_OF_SHARED)?;
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let a = linker.instantiate(&mut store, &exporter)?;
+    linker.instance(&mut store, "a", a)?;
+    a.get_typed_func::<(i32, i32), ()>(&mut store, "put")?
+        .call(&mut store, (12, 5))?;
+    let b = linker.instantiate(&mut store, &importer)?;
+    assert_eq!(
+        b.get_typed_func::<i32, i32>(&mut store, "get")?
+            .call(&mut store, 12)?,
+        5
+    );
+    // The linker's definition is the shared memory itself, so a store on
+    // another thread can link against the same linker.
+    let linker = Arc::new(linker);
+    let got = std::thread::spawn(move || -> weft::Result<i32> {
+        let mut store = Store::new(&engine, ());
+        let c = linker.instantiate(&mut store, &importer)?;
+        c.get_typed_func::<i32, i32>(&mut store, "get")?
+            .call(&mut store, 12)
+    })
+    .join()
+    .expect("thread")?;
+    assert_eq!(got, 5);
+    Ok(())
+}
+
+#[test]
+fn an_unshared_memory_export_links_by_linker_and_extern_slice() -> weft::Result<()> {
+    let engine = threads_engine();
+    let exporter = Module::new(
+        &engine,
+        r#"(module (memory (export "mem") 1 2)
+             (data (i32.const 16) "\2a\00\00\00"))"#,
+    )?;
+    let importer = Module::new(
+        &engine,
+        r#"(module (import "a" "mem" (memory 1 2))
+             (func (export "get") (result i32) (i32.load (i32.const 16))))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let a = Instance::new(&mut store, &exporter, &[])?;
+    let mem = a.get_memory(&mut store, "mem").expect("unshared export");
+    assert!(a.get_shared_memory(&mut store, "mem").is_none());
+    assert!(mem.into_shared_memory(&store).is_err());
+    let b = Instance::new(&mut store, &importer, &[mem.into()])?;
+    assert_eq!(
+        b.get_typed_func::<(), i32>(&mut store, "get")?
+            .call(&mut store, ())?,
+        42
+    );
+    let mut linker = Linker::new(&engine);
+    linker.instance(&mut store, "a", a)?;
+    let c = linker.instantiate(&mut store, &importer)?;
+    assert_eq!(
+        c.get_typed_func::<(), i32>(&mut store, "get")?
+            .call(&mut store, ())?,
+        42
+    );
+    Ok(())
+}
+
+/// Asserts `result` is a link error about import 0 `env::memory`.
+fn assert_memory_link_error(result: weft::Result<Instance>, why: &str) {
+    let e = result.expect_err(why);
+    assert!(
+        matches!(e.kind(), ErrorKind::Link(_)),
+        "{why}: not a link error: {e:?}"
+    );
+    let message = e.to_string();
+    assert!(
+        message.contains("env::memory") && message.contains("memory"),
+        "{why}: the error should name the import: {message}"
+    );
+}
+
+#[test]
+fn sharedness_mismatches_fail_to_link() -> weft::Result<()> {
+    let engine = threads_engine();
+    let wants_unshared = Module::new(&engine, r#"(module (import "env" "memory" (memory 1 5)))"#)?;
+    let wants_shared = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let mut store = Store::new(&engine, ());
+
+    assert_memory_link_error(
+        Instance::new(&mut store, &wants_unshared, &[shared.clone().into()]),
+        "a SharedMemory where an unshared memory is declared",
+    );
+    let as_memory = Memory::from_shared_memory(&mut store, &shared);
+    assert_memory_link_error(
+        Instance::new(&mut store, &wants_unshared, &[as_memory.into()]),
+        "a store Memory wrapping a shared memory where an unshared one is declared",
+    );
+    let unshared = Memory::new(&mut store, MemoryType::new(1, Some(5)))?;
+    assert_memory_link_error(
+        Instance::new(&mut store, &wants_shared, &[unshared.into()]),
+        "an unshared memory where a shared one is declared",
+    );
+    let mut linker = Linker::new(&engine);
+    linker.define("env", "memory", unshared)?;
+    assert_memory_link_error(
+        linker.instantiate(&mut store, &wants_shared),
+        "an unshared memory from a linker where a shared one is declared",
+    );
+    // The matching imports do link.
+    Instance::new(&mut store, &wants_unshared, &[unshared.into()])?;
+    Instance::new(&mut store, &wants_shared, &[shared.into()])?;
+    Ok(())
+}
+
+#[test]
+fn limits_mismatches_fail_to_link_and_subtypes_link() -> weft::Result<()> {
+    let engine = threads_engine();
+    // Declares at least 2 pages and at most 4.
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "memory" (memory 2 4 shared)))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let link = |store: &mut Store<()>, ty: MemoryType| -> weft::Result<Instance> {
+        let shared = SharedMemory::new(&engine, ty)?;
+        Instance::new(store, &module, &[shared.into()])
+    };
+    assert_memory_link_error(
+        link(&mut store, MemoryType::shared(1, 4)),
+        "current size below the declared minimum",
+    );
+    assert_memory_link_error(
+        link(&mut store, MemoryType::shared(2, 5)),
+        "maximum above the declared maximum",
+    );
+    link(&mut store, MemoryType::shared(2, 4))?;
+    link(&mut store, MemoryType::shared(3, 3))?;
+    // The minimum is checked against the current size, so growing a small
+    // memory first makes it fit.
+    let grown = SharedMemory::new(&engine, MemoryType::shared(1, 4))?;
+    grown.grow(1)?;
+    Instance::new(&mut store, &module, &[grown.into()])?;
+    // A memory where a function is declared is the wrong kind.
+    let e = Instance::new(
+        &mut store,
+        &Module::new(&engine, r#"(module (import "env" "memory" (func)))"#)?,
+        &[SharedMemory::new(&engine, MemoryType::shared(1, 1))?.into()],
+    )
+    .expect_err("a memory is not a function");
+    assert!(e.to_string().contains("env::memory"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn without_threads_shared_memories_and_atomics_do_not_validate() {
+    let engine = Engine::new(Config::new().wasm_threads(false)).expect("engine");
+    for (what, wat) in [
+        ("a defined shared memory", "(module (memory 1 1 shared))"),
+        (
+            "an imported shared memory",
+            r#"(module (import "env" "memory" (memory 1 1 shared)))"#,
+        ),
+        (
+            "an atomic rmw",
+            "(module (memory 1) (func (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))))",
+        ),
+        (
+            "memory.atomic.notify",
+            "(module (memory 1) (func (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))))",
+        ),
+        ("atomic.fence", "(module (func atomic.fence))"),
+    ] {
+        let e = Module::new(&engine, wat).expect_err(what);
+        assert!(
+            matches!(e.kind(), ErrorKind::InvalidModule { .. }),
+            "{what}: {e:?}"
+        );
+        assert!(
+            e.to_string().contains("threads"),
+            "{what}: the error should say the threads proposal is off: {e}"
+        );
+    }
+    // The same modules validate with threads on.
+    let engine = threads_engine();
+    assert!(Module::new(&engine, "(module (memory 1 1 shared) (func atomic.fence))").is_ok());
+}
+
+/// A module over an unshared memory, for the rules atomics keep there.
+const UNSHARED: &str = r#"(module (memory 1)
+  (func (export "wait32") (param i32 i32) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (i64.const 0)))
+  (func (export "wait64") (param i32 i64) (result i32)
+    (memory.atomic.wait64 (local.get 0) (local.get 1) (i64.const -1)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1)))
+  (func (export "rmw") (param i32) (result i32)
+    (i32.atomic.rmw.add (local.get 0) (i32.const 1))))"#;
+
+#[test]
+fn wait_on_an_unshared_memory_traps_and_notify_there_wakes_none() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, UNSHARED)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let wait32 = instance.get_typed_func::<(i32, i32), i32>(&mut store, "wait32")?;
+    let wait64 = instance.get_typed_func::<(i32, i64), i32>(&mut store, "wait64")?;
+    let notify = instance.get_typed_func::<(i32, i32), i32>(&mut store, "notify")?;
+    let rmw = instance.get_typed_func::<i32, i32>(&mut store, "rmw")?;
+
+    for (addr, expected) in [(0, 0), (8, 1), (8, 0)] {
+        let e = wait32
+            .call(&mut store, (addr, expected))
+            .expect_err("unshared");
+        assert_eq!(trap_code(&e), TrapCode::ExpectedSharedMemory);
+        assert!(e.to_string().contains("expected shared memory"), "{e}");
+        let e = wait64
+            .call(&mut store, (addr, i64::from(expected)))
+            .expect_err("unshared; an infinite timeout must not block");
+        assert_eq!(trap_code(&e), TrapCode::ExpectedSharedMemory);
+    }
+    for count in [0, 1, -1] {
+        assert_eq!(notify.call(&mut store, (16, count))?, 0);
+    }
+    // Atomics on an unshared memory are ordinary accesses, with checks.
+    assert_eq!(rmw.call(&mut store, 16)?, 0);
+    assert_eq!(rmw.call(&mut store, 16)?, 1);
+    // Notify still checks alignment, then bounds.
+    let e = notify.call(&mut store, (18, 1)).expect_err("unaligned");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = notify
+        .call(&mut store, (65536, 1))
+        .expect_err("out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    Ok(())
+}
+
+#[test]
+fn unaligned_and_out_of_bounds_traps_unaligned_atomic_for_every_atomic() -> weft::Result<()> {
+    let engine = threads_engine();
+    // Every function takes an address; each access is 2, 4 or 8 bytes wide.
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "memory" (memory 1 1 shared))
+          (func (export "load16") (param i32) (drop (i32.atomic.load16_u (local.get 0))))
+          (func (export "load32") (param i32) (drop (i32.atomic.load (local.get 0))))
+          (func (export "load64") (param i32) (drop (i64.atomic.load (local.get 0))))
+          (func (export "store32") (param i32) (i32.atomic.store (local.get 0) (i32.const 1)))
+          (func (export "store64_32") (param i32) (i64.atomic.store32 (local.get 0) (i64.const 1)))
+          (func (export "rmw_add64") (param i32) (drop (i64.atomic.rmw.add (local.get 0) (i64.const 1))))
+          (func (export "rmw16_xchg") (param i32)
+            (drop (i32.atomic.rmw16.xchg_u (local.get 0) (i32.const 1))))
+          (func (export "cmpxchg32") (param i32)
+            (drop (i32.atomic.rmw.cmpxchg (local.get 0) (i32.const 0) (i32.const 1))))
+          (func (export "wait32") (param i32)
+            (drop (memory.atomic.wait32 (local.get 0) (i32.const 0) (i64.const 0))))
+          (func (export "wait64") (param i32)
+            (drop (memory.atomic.wait64 (local.get 0) (i64.const 0) (i64.const 0))))
+          (func (export "notify") (param i32)
+            (drop (memory.atomic.notify (local.get 0) (i32.const 1))))
+          (func (export "load32_offset") (param i32)
+            (drop (i32.atomic.load offset=65537 (local.get 0)))))"#,
+    )?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[shared.into()])?;
+    for (name, width) in [
+        ("load16", 2),
+        ("load32", 4),
+        ("load64", 8),
+        ("store32", 4),
+        ("store64_32", 4),
+        ("rmw_add64", 8),
+        ("rmw16_xchg", 2),
+        ("cmpxchg32", 4),
+        ("wait32", 4),
+        ("wait64", 8),
+        ("notify", 4),
+    ] {
+        let f = instance.get_typed_func::<i32, ()>(&mut store, name)?;
+        let code = |store: &mut Store<()>, addr: i32| {
+            let e = f.call(store, addr).expect_err("traps");
+            trap_code(&e)
+        };
+        // Unaligned and past the end (just past, far past, the top of the
+        // 32-bit space): alignment wins.
+        for addr in [65536 + 1, 65536 * 7 + 1, -1, i32::MAX] {
+            assert_eq!(
+                code(&mut store, addr),
+                TrapCode::UnalignedAtomic,
+                "{name} at {addr:#x}"
+            );
+        }
+        // Aligned and past the end: bounds.
+        assert_eq!(
+            code(&mut store, 65536),
+            TrapCode::MemoryOutOfBounds,
+            "{name}"
+        );
+        // Half over the end is unaligned for every width here (2, 4, 8).
+        assert_eq!(
+            code(&mut store, 65536 - width / 2),
+            TrapCode::UnalignedAtomic,
+            "{name} half over the end"
+        );
+        // Aligned and in bounds (the last slot): fine.
+        f.call(&mut store, 65536 - width)?;
+    }
+    // The offset counts: an aligned base plus an odd offset is unaligned,
+    // even when the sum is far out of bounds.
+    let f = instance.get_typed_func::<i32, ()>(&mut store, "load32_offset")?;
+    let e = f.call(&mut store, 0).expect_err("unaligned via offset");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = f
+        .call(&mut store, 3)
+        .expect_err("aligned but out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    Ok(())
+}
