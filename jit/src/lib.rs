@@ -44,6 +44,8 @@ mod runtime;
 mod translate;
 pub mod trap;
 mod types;
+#[cfg(feature = "wast")]
+pub mod wast;
 
 pub use config::{Config, OptLevel};
 pub use engine::Engine;

@@ -1,4 +1,22 @@
-//! weft's Cranelift JIT behind the runner's [`Engine`] trait.
+//! weft's JIT as an engine of the `.wast` runner ([`weft_wast`]).
+//!
+//! This lives in weft rather than beside the runner so that the `weft`
+//! binary can run scripts (`weft wast`) without a package cycle: `weft-wast`
+//! knows no engine, `weft` plugs itself in here, and `weft-spec` uses this
+//! adapter for `--engine jit`. It is behind the `wast` feature, so an
+//! embedder that does not run scripts does not build the runner.
+//!
+//! ```
+//! let engine = weft::wast::JitEngine::new()?;
+//! let report = weft_wast::run_script(&engine, r#"
+//!     (module (func (export "f") (result i32) i32.const 7))
+//!     (assert_return (invoke "f") (i32.const 7))
+//!     (assert_trap (invoke "f") "unreachable")
+//! "#);
+//! assert_eq!(report.passed, 2);
+//! assert_eq!(report.failures[0].pos.line, 4);
+//! # Ok::<(), String>(())
+//! ```
 //!
 //! JIT objects live in a `Store`, and a store belongs to one thread at a
 //! time, so this engine keeps one store per OS thread (thread-local): every
@@ -10,26 +28,27 @@
 
 use std::cell::RefCell;
 
-use weft::{
-    Extern, Func, FuncType, Global, GlobalType, Instance, Memory, MemoryType, Module, SharedMemory,
-    Store, Table, TableType,
+use weft_wast::engine::{
+    CallError, CompileError, Engine as ScriptEngine, HostItem, InstantiateError, RefType, Val,
+    ValType,
 };
 
-use crate::engine::{
-    CallError, CompileError, Engine, HostItem, InstantiateError, RefType, Val, ValType,
+use crate::{
+    Config, Engine, ErrorKind, Extern, Func, FuncType, Global, GlobalType, Instance, Memory,
+    MemoryType, Module, SharedMemory, Store, Table, TableType,
 };
 
 /// The JIT as a runner engine.
 pub struct JitEngine {
-    engine: weft::Engine,
+    engine: Engine,
 }
 
 impl JitEngine {
     /// A JIT engine with the threads proposal enabled.
     pub fn new() -> Result<JitEngine, String> {
-        let mut config = weft::Config::new();
+        let mut config = Config::new();
         config.wasm_threads(true);
-        let engine = weft::Engine::new(&config).map_err(|e| e.to_string())?;
+        let engine = Engine::new(&config).map_err(|e| e.to_string())?;
         Ok(JitEngine { engine })
     }
 
@@ -41,7 +60,7 @@ impl JitEngine {
         STORE.with(|cell| {
             let mut slot = cell.borrow_mut();
             let store = match &mut *slot {
-                Some(s) if weft::Engine::same(s.engine(), &self.engine) => s,
+                Some(s) if Engine::same(s.engine(), &self.engine) => s,
                 _ => slot.insert(Store::new(&self.engine, ())),
             };
             f(store)
@@ -49,7 +68,7 @@ impl JitEngine {
     }
 }
 
-impl Engine for JitEngine {
+impl ScriptEngine for JitEngine {
     type Module = Module;
     type Instance = Instance;
     type Extern = Extern;
@@ -76,8 +95,8 @@ impl Engine for JitEngine {
     ) -> Result<Instance, InstantiateError> {
         self.with_store(|store| {
             Instance::new(store, module, imports).map_err(|e| match e.kind() {
-                weft::ErrorKind::Trap(t) => InstantiateError::Trap(t.to_string()),
-                weft::ErrorKind::Link(m) if m.starts_with("creating") => {
+                ErrorKind::Trap(t) => InstantiateError::Trap(t.to_string()),
+                ErrorKind::Link(m) if m.starts_with("creating") => {
                     InstantiateError::Resource(m.clone())
                 }
                 _ => InstantiateError::Link(e.to_string()),
@@ -102,10 +121,10 @@ impl Engine for JitEngine {
                 .map(|v| to_weft(*v))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(CallError::Failed)?;
-            let mut results: Vec<weft::Val> = ty
+            let mut results: Vec<crate::Val> = ty
                 .results()
                 .iter()
-                .map(|t| weft::Val::default_for(*t))
+                .map(|t| crate::Val::default_for(*t))
                 .collect();
             match func.call(&mut *store, &args, &mut results) {
                 Ok(()) => results
@@ -147,10 +166,10 @@ impl Engine for JitEngine {
                             .iter()
                             .map(from_weft)
                             .collect::<Result<Vec<_>, _>>()
-                            .map_err(|e| weft::Error::from(weft::ErrorKind::Host(e)))?;
+                            .map_err(|e| crate::Error::from(ErrorKind::Host(e)))?;
                         for (slot, v) in results.iter_mut().zip(body(&args)) {
-                            *slot = to_weft(v)
-                                .map_err(|e| weft::Error::from(weft::ErrorKind::Host(e)))?;
+                            *slot =
+                                to_weft(v).map_err(|e| crate::Error::from(ErrorKind::Host(e)))?;
                         }
                         Ok(())
                     },
@@ -196,41 +215,41 @@ impl Engine for JitEngine {
     }
 }
 
-fn val_type(ty: ValType) -> weft::ValType {
+fn val_type(ty: ValType) -> crate::ValType {
     match ty {
-        ValType::I32 => weft::ValType::I32,
-        ValType::I64 => weft::ValType::I64,
-        ValType::F32 => weft::ValType::F32,
-        ValType::F64 => weft::ValType::F64,
-        ValType::Ref(RefType::Func) => weft::ValType::FuncRef,
-        ValType::Ref(RefType::Extern) => weft::ValType::ExternRef,
+        ValType::I32 => crate::ValType::I32,
+        ValType::I64 => crate::ValType::I64,
+        ValType::F32 => crate::ValType::F32,
+        ValType::F64 => crate::ValType::F64,
+        ValType::Ref(RefType::Func) => crate::ValType::FuncRef,
+        ValType::Ref(RefType::Extern) => crate::ValType::ExternRef,
     }
 }
 
-fn to_weft(v: Val) -> Result<weft::Val, String> {
+fn to_weft(v: Val) -> Result<crate::Val, String> {
     Ok(match v {
-        Val::I32(x) => weft::Val::I32(x),
-        Val::I64(x) => weft::Val::I64(x),
-        Val::F32(bits) => weft::Val::F32(bits),
-        Val::F64(bits) => weft::Val::F64(bits),
-        Val::NullRef(RefType::Func) => weft::Val::FuncRef(None),
-        Val::NullRef(RefType::Extern) => weft::Val::ExternRef(None),
-        Val::ExternRef(n) => weft::Val::ExternRef(Some(weft::ExternRef::new(n))),
+        Val::I32(x) => crate::Val::I32(x),
+        Val::I64(x) => crate::Val::I64(x),
+        Val::F32(bits) => crate::Val::F32(bits),
+        Val::F64(bits) => crate::Val::F64(bits),
+        Val::NullRef(RefType::Func) => crate::Val::FuncRef(None),
+        Val::NullRef(RefType::Extern) => crate::Val::ExternRef(None),
+        Val::ExternRef(n) => crate::Val::ExternRef(Some(crate::ExternRef::new(n))),
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
     })
 }
 
-fn from_weft(v: &weft::Val) -> Result<Val, String> {
+fn from_weft(v: &crate::Val) -> Result<Val, String> {
     Ok(match *v {
-        weft::Val::I32(x) => Val::I32(x),
-        weft::Val::I64(x) => Val::I64(x),
-        weft::Val::F32(bits) => Val::F32(bits),
-        weft::Val::F64(bits) => Val::F64(bits),
-        weft::Val::FuncRef(None) => Val::NullRef(RefType::Func),
-        weft::Val::FuncRef(Some(_)) => Val::FuncRef,
-        weft::Val::ExternRef(None) => Val::NullRef(RefType::Extern),
-        weft::Val::ExternRef(Some(r)) => Val::ExternRef(r.token()),
+        crate::Val::I32(x) => Val::I32(x),
+        crate::Val::I64(x) => Val::I64(x),
+        crate::Val::F32(bits) => Val::F32(bits),
+        crate::Val::F64(bits) => Val::F64(bits),
+        crate::Val::FuncRef(None) => Val::NullRef(RefType::Func),
+        crate::Val::FuncRef(Some(_)) => Val::FuncRef,
+        crate::Val::ExternRef(None) => Val::NullRef(RefType::Extern),
+        crate::Val::ExternRef(Some(r)) => Val::ExternRef(r.token()),
     })
 }

@@ -1,10 +1,12 @@
-//! The runner's own behaviour, checked on the interpreter: that every kind of
-//! directive passes when it should and, just as important, fails (at the
-//! right position) when it should.
+//! The runner's own behaviour (`weft-wast`), checked on the interpreter:
+//! that every kind of directive passes when it should and, just as
+//! important, fails (at the right position) when it should. These live here
+//! rather than in `weft-wast` because they need a real engine, and the
+//! runner crate depends on none.
 
-use super::run_script;
-use crate::engines::InterpEngine;
-use crate::report::Report;
+use weft_spec::engines::InterpEngine;
+use weft_wast::report::Report;
+use weft_wast::run_script;
 
 fn run(script: &str) -> Report {
     run_script(&InterpEngine, script)

@@ -482,9 +482,6 @@ fn trap_matches(actual: &str, expected: &str) -> Result<(), String> {
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     let text = payload
         .downcast_ref::<&str>()

@@ -9,7 +9,7 @@
 use wasmparser::{FuncType, RefType as WasmRefType, ValType as WasmValType};
 use weft_verify::interp::{self, Extern, FuncRef, GlobalRef, MemoryRef, TableRef, Value};
 
-use crate::engine::{
+use weft_wast::engine::{
     CallError, CompileError, Engine, HostItem, InstantiateError, RefType, Val, ValType,
 };
 

@@ -2,30 +2,21 @@
 //!
 //! The runner is generic over [`Engine`](crate::engine::Engine); this module
 //! is the one place that lists the concrete engines, so the CLI and the test
-//! harness agree on what exists. An engine plugs in as a file beside
-//! `interp.rs` and `jit.rs` plus a match arm in
-//! [`EngineKind::run_script_into`].
+//! harness agree on what exists. An engine plugs in as an adapter (a file
+//! beside `interp.rs`, or a module of the engine's own crate, as the JIT's
+//! `weft::wast`) plus a match arm in [`EngineKind::run_script_into`].
 
 mod interp;
-mod jit;
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::report::{Failure, Log, Report};
-use crate::runner;
-use crate::script::Pos;
+use weft_wast::report::{Log, Report};
 
 pub use interp::InterpEngine;
-pub use jit::JitEngine;
-
-/// How long one script may run before [`EngineKind::run_script_within`]
-/// gives up on it. The slowest script takes well under a second on the
-/// interpreter; this only exists so that a lost wake-up or a deadlock in an
-/// engine fails one script instead of hanging the whole run.
-pub const SCRIPT_TIME_LIMIT: Duration = Duration::from_secs(120);
+pub use weft::wast::JitEngine;
+pub use weft_wast::SCRIPT_TIME_LIMIT;
 
 /// An engine selectable by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,47 +56,20 @@ impl EngineKind {
     /// Runs a script on this engine, recording into `log` as it goes.
     pub fn run_script_into(self, text: &str, log: &Log) -> Result<(), String> {
         match self {
-            EngineKind::Interp => runner::run_script_into(&InterpEngine, text, log),
-            EngineKind::Jit => runner::run_script_into(&JitEngine::new()?, text, log),
+            EngineKind::Interp => weft_wast::run_script_into(&InterpEngine, text, log),
+            EngineKind::Jit => weft_wast::run_script_into(&JitEngine::new()?, text, log),
         }
         Ok(())
     }
 
     /// Like [`EngineKind::run_script`], but a script still running after
     /// `limit` gets one more failure saying so, after whatever its
-    /// directives recorded until then. Its threads cannot be stopped from
-    /// outside, so they are left running (detached) until the process exits.
+    /// directives recorded until then (see [`weft_wast::run_within`]).
     pub fn run_script_within(self, text: &str, limit: Duration) -> Result<Report, String> {
         self.ensure_available()?;
-        let (send, receive) = mpsc::channel();
-        let text = text.to_string();
-        let log = Log::default();
-        let script_log = log.clone();
-        std::thread::Builder::new()
-            .name("wast-watchdog".into())
-            .spawn(move || {
-                // The receiver is gone only if the limit passed; nobody is
-                // left to tell.
-                let _ = send.send(self.run_script_into(&text, &script_log));
-            })
-            .map_err(|e| format!("cannot spawn a script thread: {e}"))?;
-        match receive.recv_timeout(limit) {
-            Ok(outcome) => outcome.map(|()| log.snapshot()),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let mut report = log.snapshot();
-                report.failures.push(Failure {
-                    pos: Pos { line: 1, col: 1 },
-                    reason: format!(
-                        "the script did not finish within {} s (a deadlock or a lost wake-up?)",
-                        limit.as_secs()
-                    ),
-                });
-                Ok(report)
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                Err("the script thread ended without a report".to_string())
-            }
-        }
+        weft_wast::run_within(text, limit, move |text, log| {
+            self.run_script_into(text, log)
+        })
     }
 }
 
