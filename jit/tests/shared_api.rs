@@ -293,7 +293,7 @@ fn one_shared_memory_serves_stores_on_different_threads() -> weft::Result<()> {
                 let mut store = Store::new(&engine, ());
                 // Half the threads import through a store `Memory`, half
                 // through the `SharedMemory` itself.
-                let import: Extern = if t % 2 == 0 {
+                let import: Extern = if t.is_multiple_of(2) {
                     Memory::from_shared_memory(&mut store, &shared).into()
                 } else {
                     shared.into()

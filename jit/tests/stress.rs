@@ -1,0 +1,747 @@
+//! Real-thread stress of weft's threads story: atomics under contention,
+//! wait/notify handoffs, growth racing accesses, notify counts and wait
+//! timeouts. Every test asserts an exact outcome (a sum, a count, a chain
+//! of grows), not merely "no crash".
+//!
+//! Threads that could block forever on a weft bug (a lost wake-up) are
+//! joined by [`join_within`], which fails the test with a description of
+//! the state instead of hanging the suite. Each test is sized to finish in
+//! well under a second on an idle machine, so the limits leave room for a
+//! loaded one.
+
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use weft::{Config, Engine, Instance, MemoryType, Module, SharedMemory, Store, TrapCode};
+
+/// How long any one group of threads may take before the test calls it a
+/// hang. Far above the expected time: it exists to turn a lost wake-up
+/// into a failure with a message.
+const HANG: Duration = Duration::from_secs(60);
+
+fn threads_engine() -> Engine {
+    let mut config = Config::new();
+    config.wasm_threads(true);
+    Engine::new(&config).expect("this host supports the JIT")
+}
+
+fn instantiate(module: &Module, memory: &SharedMemory) -> (Store<()>, Instance) {
+    let mut store = Store::new(module.engine(), ());
+    let instance =
+        Instance::new(&mut store, module, &[memory.clone().into()]).expect("instantiates");
+    (store, instance)
+}
+
+fn read_bytes<const N: usize>(memory: &SharedMemory, offset: usize) -> [u8; N] {
+    let mut bytes = [0u8; N];
+    memory.read(offset, &mut bytes).expect("offset in bounds");
+    bytes
+}
+
+fn read_u32(memory: &SharedMemory, offset: usize) -> u32 {
+    u32::from_le_bytes(read_bytes(memory, offset))
+}
+
+/// Joins every handle, failing with `state()` if they have not all
+/// finished within [`HANG`]. A thread that panicked fails the test with
+/// its message.
+fn join_within<T>(handles: Vec<JoinHandle<T>>, state: impl Fn() -> String) -> Vec<T> {
+    let deadline = Instant::now() + HANG;
+    while !handles.iter().all(JoinHandle::is_finished) {
+        assert!(
+            Instant::now() < deadline,
+            "threads still running after {HANG:?} (a lost wake-up?): {}",
+            state()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    handles
+        .into_iter()
+        .map(|h| match h.join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------
+// Atomic read-modify-writes under contention
+// ---------------------------------------------------------------------
+
+/// Each export does `$n` atomic updates. The narrow ones check, in wasm,
+/// that the old value they return is zero-extended (an `unreachable` trap
+/// if not), so a sign- or garbage-extended result fails the test.
+const COUNTERS: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  ;; one increment per step on the words $addr, $addr+4, ..., round robin
+  (func (export "add32") (param $addr i32) (param $words i32) (param $n i32) (local $i i32)
+    (loop $l
+      (drop (i32.atomic.rmw.add
+        (i32.add (local.get $addr)
+          (i32.shl (i32.rem_u (local.get $i) (local.get $words)) (i32.const 2)))
+        (i32.const 1)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
+  ;; adds $k to the 64-bit word at $addr: a $k with bit 31 set carries
+  ;; into the high half
+  (func (export "add64") (param $addr i32) (param $k i64) (param $n i32)
+    (loop $l
+      (drop (i64.atomic.rmw.add (local.get $addr) (local.get $k)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "add8_i32") (param $addr i32) (param $k i32) (param $n i32)
+    (loop $l
+      (if (i32.gt_u (i32.atomic.rmw8.add_u (local.get $addr) (local.get $k)) (i32.const 0xff))
+        (then unreachable))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "add8_i64") (param $addr i32) (param $k i64) (param $n i32)
+    (loop $l
+      (if (i64.gt_u (i64.atomic.rmw8.add_u (local.get $addr) (local.get $k)) (i64.const 0xff))
+        (then unreachable))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "add16_i32") (param $addr i32) (param $k i32) (param $n i32)
+    (loop $l
+      (if (i32.gt_u (i32.atomic.rmw16.add_u (local.get $addr) (local.get $k)) (i32.const 0xffff))
+        (then unreachable))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "add16_i64") (param $addr i32) (param $k i64) (param $n i32)
+    (loop $l
+      (if (i64.gt_u (i64.atomic.rmw16.add_u (local.get $addr) (local.get $k)) (i64.const 0xffff))
+        (then unreachable))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  ;; compare-exchange loops: read, try to install old + $k, retry on a race
+  (func (export "cas64") (param $addr i32) (param $k i64) (param $n i32) (local $old i64)
+    (loop $l
+      (loop $retry
+        (local.set $old (i64.atomic.load (local.get $addr)))
+        (br_if $retry (i64.ne (local.get $old)
+          (i64.atomic.rmw.cmpxchg (local.get $addr) (local.get $old)
+            (i64.add (local.get $old) (local.get $k))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "cas8") (param $addr i32) (param $n i32) (local $old i32)
+    (loop $l
+      (loop $retry
+        (local.set $old (i32.atomic.load8_u (local.get $addr)))
+        ;; the replacement is wrapped to 8 bits by the instruction itself
+        (br_if $retry (i32.ne (local.get $old)
+          (i32.atomic.rmw8.cmpxchg_u (local.get $addr) (local.get $old)
+            (i32.add (local.get $old) (i32.const 1))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "cas16_i64") (param $addr i32) (param $n i32) (local $old i64)
+    (loop $l
+      (loop $retry
+        (local.set $old (i64.atomic.load16_u (local.get $addr)))
+        (br_if $retry (i64.ne (local.get $old)
+          (i64.atomic.rmw16.cmpxchg_u (local.get $addr) (local.get $old)
+            (i64.add (local.get $old) (i64.const 1))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#;
+
+const THREADS: usize = 4;
+
+/// Runs `body(thread_index, store, instance)` on [`THREADS`] threads, each
+/// with its own store and instance of `module` over `memory`, all released
+/// together.
+fn on_threads(
+    module: &Module,
+    memory: &SharedMemory,
+    body: impl Fn(usize, &mut Store<()>, Instance) + Send + Sync + Clone + 'static,
+) {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let handles = (0..THREADS)
+        .map(|t| {
+            let (module, memory, body, barrier) = (
+                module.clone(),
+                memory.clone(),
+                body.clone(),
+                barrier.clone(),
+            );
+            std::thread::spawn(move || {
+                let (mut store, instance) = instantiate(&module, &memory);
+                barrier.wait();
+                body(t, &mut store, instance);
+            })
+        })
+        .collect();
+    join_within(handles, || "counters".to_owned());
+}
+
+#[test]
+fn i32_rmw_add_on_one_and_on_eight_words_sums_exactly() {
+    const N: i32 = 100_000;
+    let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    on_threads(&module, &memory, |_, store, i| {
+        let add32 = i
+            .get_typed_func::<(i32, i32, i32), ()>(&mut *store, "add32")
+            .expect("typed");
+        // One hot word, then eight neighbouring words in one cache line.
+        add32.call(&mut *store, (0, 1, N)).expect("runs");
+        add32.call(&mut *store, (64, 8, N)).expect("runs");
+    });
+    assert_eq!(read_u32(&memory, 0), THREADS as u32 * N as u32);
+    for w in 0..8 {
+        assert_eq!(
+            read_u32(&memory, 64 + 4 * w),
+            THREADS as u32 * N as u32 / 8,
+            "word {w}"
+        );
+    }
+    assert_eq!(read_u32(&memory, 4), 0, "the word after the hot one");
+    assert_eq!(read_u32(&memory, 96), 0, "the word after the eight");
+}
+
+#[test]
+fn i64_rmw_add_and_cmpxchg_carry_across_the_halves_exactly() {
+    const N: i32 = 50_000;
+    // Bit 31 set: the low halves overflow many times.
+    const K: i64 = 0x0000_0001_8000_0001;
+    let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    on_threads(&module, &memory, |_, store, i| {
+        i.get_typed_func::<(i32, i64, i32), ()>(&mut *store, "add64")
+            .expect("typed")
+            .call(&mut *store, (8, K, N))
+            .expect("runs");
+        i.get_typed_func::<(i32, i64, i32), ()>(&mut *store, "cas64")
+            .expect("typed")
+            .call(&mut *store, (24, K, N))
+            .expect("runs");
+    });
+    let expected = (K as u64).wrapping_mul(THREADS as u64 * N as u64);
+    assert_eq!(u64::from_le_bytes(read_bytes(&memory, 8)), expected);
+    assert_eq!(u64::from_le_bytes(read_bytes(&memory, 24)), expected);
+    assert_eq!(u64::from_le_bytes(read_bytes(&memory, 16)), 0, "between");
+    assert_eq!(u64::from_le_bytes(read_bytes(&memory, 32)), 0, "after");
+}
+
+#[test]
+fn narrow_rmw_add_wraps_and_leaves_neighbours_alone() {
+    const N: i32 = 100_000;
+    let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    // Sentinels around the 8-bit cell at 0x41 and the 16-bit cell at 0x52.
+    memory
+        .write(0x40, &[0xaa, 0x00, 0xbb, 0xcc])
+        .expect("in bounds");
+    memory
+        .write(0x50, &[0xdd, 0xee, 0x00, 0x00, 0x11, 0x22])
+        .expect("in bounds");
+    on_threads(&module, &memory, |t, store, i| {
+        // Half the threads use the i32 forms, half the i64 forms, on the
+        // same cells: they must agree on width and wraparound.
+        if t.is_multiple_of(2) {
+            i.get_typed_func::<(i32, i32, i32), ()>(&mut *store, "add8_i32")
+                .expect("typed")
+                .call(&mut *store, (0x41, 3, N))
+                .expect("runs");
+            i.get_typed_func::<(i32, i32, i32), ()>(&mut *store, "add16_i32")
+                .expect("typed")
+                .call(&mut *store, (0x52, 7, N))
+                .expect("runs");
+        } else {
+            i.get_typed_func::<(i32, i64, i32), ()>(&mut *store, "add8_i64")
+                .expect("typed")
+                .call(&mut *store, (0x41, 3, N))
+                .expect("runs");
+            i.get_typed_func::<(i32, i64, i32), ()>(&mut *store, "add16_i64")
+                .expect("typed")
+                .call(&mut *store, (0x52, 7, N))
+                .expect("runs");
+        }
+    });
+    let total = THREADS as u64 * N as u64;
+    let byte = (3 * total % 256) as u8;
+    assert_eq!(read_bytes::<4>(&memory, 0x40), [0xaa, byte, 0xbb, 0xcc]);
+    let half = ((7 * total) % 65536) as u16;
+    let [lo, hi] = half.to_le_bytes();
+    assert_eq!(
+        read_bytes::<6>(&memory, 0x50),
+        [0xdd, 0xee, lo, hi, 0x11, 0x22]
+    );
+}
+
+#[test]
+fn narrow_cmpxchg_loops_wrap_exactly() {
+    const N: i32 = 30_000;
+    let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    memory.write(0x80, &[0x5a; 8]).expect("in bounds");
+    on_threads(&module, &memory, |_, store, i| {
+        i.get_typed_func::<(i32, i32), ()>(&mut *store, "cas8")
+            .expect("typed")
+            .call(&mut *store, (0x83, N))
+            .expect("runs");
+        i.get_typed_func::<(i32, i32), ()>(&mut *store, "cas16_i64")
+            .expect("typed")
+            .call(&mut *store, (0x84, N))
+            .expect("runs");
+    });
+    let total = THREADS as u64 * N as u64;
+    let byte = (0x5a + total % 256) as u8;
+    let [lo, hi] = ((0x5a5a + total) as u16).to_le_bytes();
+    assert_eq!(
+        read_bytes::<8>(&memory, 0x80),
+        [0x5a, 0x5a, 0x5a, byte, lo, hi, 0x5a, 0x5a]
+    );
+}
+
+// ---------------------------------------------------------------------
+// wait / notify
+// ---------------------------------------------------------------------
+
+/// Thread `$k` of `$threads` owns the slot at `256 + 4k`. In round `r` it
+/// waits until its slot reaches `r + 1`, then, as the only thread allowed
+/// to, bumps a plain (non-atomic) counter at 512 after checking that it
+/// holds `r * threads + k`, then passes the token to the next slot and
+/// notifies it. The plain counter is correct only if every handoff both
+/// wakes the next thread and orders the memory between them.
+const RING: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "ring") (param $k i32) (param $threads i32) (param $rounds i32) (result i32)
+    (local $r i32) (local $v i32) (local $res i32) (local $woken i32)
+    (local $my i32) (local $next i32)
+    (local.set $my (i32.add (i32.const 256) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $next (i32.add (i32.const 256)
+      (i32.shl (i32.rem_u (i32.add (local.get $k) (i32.const 1)) (local.get $threads))
+        (i32.const 2))))
+    (loop $round
+      (block $have_token
+        (loop $wait
+          (local.set $v (i32.atomic.load (local.get $my)))
+          (br_if $have_token (i32.gt_u (local.get $v) (local.get $r)))
+          (local.set $res
+            (memory.atomic.wait32 (local.get $my) (local.get $v) (i64.const -1)))
+          ;; an infinite wait never times out
+          (if (i32.eq (local.get $res) (i32.const 2)) (then unreachable))
+          (local.set $woken (i32.add (local.get $woken) (i32.eqz (local.get $res))))
+          (br $wait)))
+      ;; the token arrives exactly once per round
+      (if (i32.ne (local.get $v) (i32.add (local.get $r) (i32.const 1))) (then unreachable))
+      (if (i32.ne (i32.load (i32.const 512))
+                  (i32.add (i32.mul (local.get $r) (local.get $threads)) (local.get $k)))
+        (then unreachable))
+      (i32.store (i32.const 512) (i32.add (i32.load (i32.const 512)) (i32.const 1)))
+      (drop (i32.atomic.rmw.add (local.get $next) (i32.const 1)))
+      (drop (memory.atomic.notify (local.get $next) (i32.const 1)))
+      (br_if $round (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1)))
+                              (local.get $rounds))))
+    (local.get $woken)))"#;
+
+#[test]
+fn a_token_passed_around_a_ring_of_four_threads_is_never_lost() {
+    const ROUNDS: i32 = 2000;
+    let module = Module::new(&threads_engine(), RING).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    // Thread 0 holds the token for round 0.
+    memory.write(256, &1u32.to_le_bytes()).expect("in bounds");
+    let handles = (0..THREADS)
+        .map(|k| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                i.get_typed_func::<(i32, i32, i32), i32>(&mut store, "ring")
+                    .expect("typed")
+                    .call(&mut store, (k as i32, THREADS as i32, ROUNDS))
+                    .expect("every handoff checks out")
+            })
+        })
+        .collect();
+    let woken = join_within(handles, || {
+        format!(
+            "plain counter {}, slots {:?}",
+            read_u32(&memory, 512),
+            (0..THREADS)
+                .map(|k| read_u32(&memory, 256 + 4 * k))
+                .collect::<Vec<_>>()
+        )
+    });
+    assert_eq!(read_u32(&memory, 512), THREADS as u32 * ROUNDS as u32);
+    // Every thread passed the token on once per round; the last pass goes
+    // back to thread 0, which no longer waits.
+    assert_eq!(read_u32(&memory, 256), ROUNDS as u32 + 1);
+    for k in 1..THREADS {
+        assert_eq!(read_u32(&memory, 256 + 4 * k), ROUNDS as u32, "slot {k}");
+    }
+    // No wait can end as "woken" without a notify that counted it, and a
+    // thread is woken at most once per round.
+    let total: i32 = woken.iter().sum();
+    eprintln!("ring: {total} waits ended by a notify, per thread {woken:?}");
+    assert!(
+        total <= THREADS as i32 * ROUNDS,
+        "woken {total} times, {woken:?}"
+    );
+}
+
+/// Sleepers announce themselves at 0 and wait at 4, whose value stays 0.
+const SLEEPERS: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "sleep") (result i32)
+    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+    (memory.atomic.wait32 (i32.const 4) (i32.const 0) (i64.const -1)))
+  (func (export "notify") (param i32) (result i32)
+    (memory.atomic.notify (i32.const 4) (local.get 0))))"#;
+
+#[test]
+fn notify_counts_add_up_to_the_sleepers_woken() {
+    const SLEEPERS_N: u32 = 6;
+    let module = Module::new(&threads_engine(), SLEEPERS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    let sleepers: Vec<_> = (0..SLEEPERS_N)
+        .map(|_| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                i.get_typed_func::<(), i32>(&mut store, "sleep")
+                    .expect("typed")
+                    .call(&mut store, ())
+                    .expect("waits")
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + HANG;
+    while read_u32(&memory, 0) < SLEEPERS_N {
+        assert!(Instant::now() < deadline, "sleepers never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // Every sleeper has announced itself; some may not be queued yet, so a
+    // notify may wake fewer than it could, but never more than asked, never
+    // more than are left, and in the end exactly all of them.
+    let (mut store, i) = instantiate(&module, &memory);
+    let notify = i
+        .get_typed_func::<i32, i32>(&mut store, "notify")
+        .expect("typed");
+    let mut woken = 0u32;
+    let mut calls = 0u32;
+    while woken < SLEEPERS_N {
+        assert!(
+            Instant::now() < deadline,
+            "woke only {woken} of {SLEEPERS_N} sleepers"
+        );
+        let count = calls % 4; // 0, 1, 2, 3, 0, ...
+        let n = if calls.is_multiple_of(2) {
+            notify
+                .call(&mut store, count as i32)
+                .expect("notify in wasm") as u32
+        } else {
+            memory
+                .atomic_notify(4, count)
+                .expect("notify from the host")
+        };
+        assert!(n <= count, "notify({count}) woke {n}");
+        assert!(
+            n <= SLEEPERS_N - woken,
+            "notify woke {n} with {} left",
+            SLEEPERS_N - woken
+        );
+        woken += n;
+        calls += 1;
+        if n == 0 {
+            std::thread::yield_now();
+        }
+    }
+    let results = join_within(sleepers, || format!("woke {woken}"));
+    assert!(
+        results.iter().all(|&r| r == 0),
+        "every sleeper returns \"ok\": {results:?}"
+    );
+    assert_eq!(notify.call(&mut store, -1).expect("notify"), 0, "none left");
+}
+
+/// Waits with parameters, for the timeout tests.
+const WAITS: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1))))"#;
+
+#[test]
+fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
+    const ROUNDS: usize = 20;
+    let module = Module::new(&threads_engine(), WAITS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    // A 64-bit word whose low half is 0 and high half is 1.
+    memory
+        .write(64, &0x1_0000_0000u64.to_le_bytes())
+        .expect("in bounds");
+    on_threads(&module, &memory, |t, store, i| {
+        let wait32 = i
+            .get_typed_func::<(i32, i32, i64), i32>(&mut *store, "wait32")
+            .expect("typed");
+        let wait64 = i
+            .get_typed_func::<(i32, i64, i64), i32>(&mut *store, "wait64")
+            .expect("typed");
+        // Threads share address 0 half of the time and use their own the
+        // other half, so timeouts happen with and without company.
+        for round in 0..ROUNDS {
+            let addr = if round.is_multiple_of(2) {
+                0
+            } else {
+                8 * (t as i32 + 1)
+            };
+            let start = Instant::now();
+            assert_eq!(
+                wait32.call(&mut *store, (addr, 0, 1_000_000)).expect("w"),
+                2
+            );
+            assert!(start.elapsed() >= Duration::from_millis(1), "waited 1 ms");
+            assert_eq!(wait64.call(&mut *store, (addr, 0, 0)).expect("w"), 2);
+            // Mismatches return at once, whatever the timeout: were they
+            // to wait, the HANG watchdog would fire.
+            assert_eq!(wait32.call(&mut *store, (addr, 1, -1)).expect("w"), 1);
+            assert_eq!(wait64.call(&mut *store, (64, 0, -1)).expect("w"), 1, "high");
+            assert_eq!(
+                wait64
+                    .call(&mut *store, (64, 0x1_0000_0001, -1))
+                    .expect("w"),
+                1,
+                "low"
+            );
+            // The low half alone does match.
+            assert_eq!(wait32.call(&mut *store, (64, 0, 0)).expect("w"), 2);
+            assert_eq!(wait32.call(&mut *store, (68, 1, 1000)).expect("w"), 2);
+        }
+    });
+}
+
+#[test]
+fn a_notify_racing_short_timeouts_counts_each_woken_waiter_once() {
+    const WAITS_PER_THREAD: usize = 300;
+    let module = Module::new(&threads_engine(), WAITS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    let waiters: Vec<_> = (0..THREADS - 1)
+        .map(|_| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                let wait32 = i
+                    .get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait32")
+                    .expect("typed");
+                let mut woken = 0u64;
+                for _ in 0..WAITS_PER_THREAD {
+                    // 50 us: short enough that timeouts and notifies meet.
+                    match wait32.call(&mut store, (0, 0, 50_000)).expect("waits") {
+                        0 => woken += 1,
+                        2 => {}
+                        r => panic!("wait on an unchanged value returned {r}"),
+                    }
+                }
+                woken
+            })
+        })
+        .collect();
+    let (mut store, i) = instantiate(&module, &memory);
+    let notify = i
+        .get_typed_func::<(i32, i32), i32>(&mut store, "notify")
+        .expect("typed");
+    let mut notified = 0u64;
+    let deadline = Instant::now() + HANG;
+    while !waiters.iter().all(JoinHandle::is_finished) {
+        assert!(Instant::now() < deadline, "waiters never finished");
+        notified += notify.call(&mut store, (0, 1)).expect("notify") as u64;
+        std::thread::yield_now();
+    }
+    let woken: u64 = join_within(waiters, String::new).into_iter().sum();
+    eprintln!(
+        "racing timeouts: {woken} of {} waits woken by a notify",
+        (THREADS - 1) * WAITS_PER_THREAD
+    );
+    assert_eq!(
+        woken, notified,
+        "each waiter a notify counted returned \"ok\", and only those"
+    );
+}
+
+// ---------------------------------------------------------------------
+// Growth racing accesses
+// ---------------------------------------------------------------------
+
+const MAX_PAGES: u32 = 160;
+
+/// `chase` runs as one long call, so any length it cached at entry goes
+/// stale as other threads grow the memory: every access to the last page
+/// that `memory.size` reports must still succeed (the bounds check must
+/// reload the length, not trust its cache). It stops when the host sets
+/// the flag at 0 and returns how many times it went round; each round adds
+/// 1 to the last word of the memory as it saw it, so the host can account
+/// for every round.
+const GROWTH: &str = r#"(module
+  (import "env" "memory" (memory 1 160 shared))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "atomic_load") (param i32) (result i32) (i32.atomic.load (local.get 0)))
+  (func (export "chase") (result i32)
+    (local $rounds i32) (local $size i32) (local $prev i32) (local $end i32)
+    (drop (i32.atomic.rmw.add (i32.const 8) (i32.const 1)))
+    (loop $l
+      (local.set $size (memory.size))
+      (if (i32.lt_u (local.get $size) (local.get $prev)) (then unreachable))
+      (local.set $prev (local.get $size))
+      (local.set $end (i32.shl (local.get $size) (i32.const 16)))
+      (drop (i32.atomic.rmw.add (i32.sub (local.get $end) (i32.const 4)) (i32.const 1)))
+      (i32.store (i32.sub (local.get $end) (i32.const 8)) (local.get $size))
+      (drop (i32.load8_u (i32.sub (local.get $end) (i32.const 1))))
+      (drop (i64.load (i32.sub (local.get $end) (i32.const 16))))
+      (local.set $rounds (i32.add (local.get $rounds) (i32.const 1)))
+      (br_if $l (i32.eqz (i32.atomic.load (i32.const 0)))))
+    (local.get $rounds)))"#;
+
+/// What one grower did: each successful grow's (old size, delta).
+type Grows = Vec<(u64, u64)>;
+
+#[test]
+fn concurrent_grows_chain_exactly_and_accesses_never_miss_them() {
+    const CHASERS: usize = 2;
+    let module = Module::new(&threads_engine(), GROWTH).expect("compiles");
+    let memory =
+        SharedMemory::new(module.engine(), MemoryType::shared(1, MAX_PAGES)).expect("memory");
+
+    let chasers: Vec<_> = (0..CHASERS)
+        .map(|_| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                let rounds = i
+                    .get_typed_func::<(), i32>(&mut store, "chase")
+                    .expect("typed")
+                    .call(&mut store, ())
+                    .expect("no access to a page memory.size reported may trap");
+                (rounds as u64, store, i)
+            })
+        })
+        .collect();
+    // Wait for the chasers to be inside their long call, so that their
+    // cached lengths are the initial one.
+    let deadline = Instant::now() + HANG;
+    while read_u32(&memory, 8) < CHASERS as u32 {
+        assert!(Instant::now() < deadline, "chasers never started");
+        std::thread::yield_now();
+    }
+
+    // Growers: two in wasm (deltas 1 and 3), one through the host API
+    // (delta 2). Each grows until refused, pausing between grows so the
+    // chasers see many sizes.
+    let growers: Vec<_> = [(1u64, true), (3, true), (2, false)]
+        .into_iter()
+        .map(|(delta, in_wasm)| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || -> Grows {
+                let (mut store, i) = instantiate(&module, &memory);
+                let grow = i
+                    .get_typed_func::<i32, i32>(&mut store, "grow")
+                    .expect("typed");
+                let mut grows = Vec::new();
+                loop {
+                    let old = if in_wasm {
+                        match grow.call(&mut store, delta as i32).expect("grow runs") {
+                            -1 => None,
+                            old => Some(old as u64),
+                        }
+                    } else {
+                        memory.grow(delta).ok()
+                    };
+                    match old {
+                        Some(old) => grows.push((old, delta)),
+                        None => break,
+                    }
+                    std::thread::sleep(Duration::from_micros(300));
+                }
+                grows
+            })
+        })
+        .collect();
+
+    // A prober checks the edge while it moves: an access at the size it
+    // just read either traps "out of bounds" or, if it succeeded, the
+    // memory must have grown past that size in between.
+    let prober = {
+        let (module, memory) = (module.clone(), memory.clone());
+        std::thread::spawn(move || {
+            let (mut store, i) = instantiate(&module, &memory);
+            let load = i.get_typed_func::<i32, i32>(&mut store, "load").expect("t");
+            let size = i.get_typed_func::<(), i32>(&mut store, "size").expect("t");
+            let (mut trapped, mut raced) = (0u32, 0u32);
+            while read_u32(&memory, 4) == 0 {
+                let s = size.call(&mut store, ()).expect("size");
+                match load.call(&mut store, s << 16) {
+                    Err(e) => {
+                        assert_eq!(
+                            e.as_trap().map(|t| t.code()),
+                            Some(TrapCode::MemoryOutOfBounds),
+                            "{e}"
+                        );
+                        trapped += 1;
+                    }
+                    Ok(_) => {
+                        assert!(
+                            size.call(&mut store, ()).expect("size") > s,
+                            "an access at {s} pages succeeded but the memory did not grow"
+                        );
+                        raced += 1;
+                    }
+                }
+            }
+            (trapped, raced)
+        })
+    };
+
+    let grows: Vec<Grows> = join_within(growers, || {
+        format!("growers: memory at {} pages", memory.size())
+    });
+    memory
+        .write(4, &1u32.to_le_bytes())
+        .expect("stop the prober");
+    memory
+        .write(0, &1u32.to_le_bytes())
+        .expect("stop the chasers");
+    let chased = join_within(chasers, || "chasers".to_owned());
+    let (trapped, raced) = join_within(vec![prober], || "prober".to_owned())[0];
+    assert!(trapped > 0, "the prober ran");
+
+    // The grows chain: sorted by old size, each starts where the previous
+    // ended, from the initial page to the final size, with no old size
+    // returned twice.
+    let mut all: Grows = grows.into_iter().flatten().collect();
+    all.sort_unstable();
+    let mut expected_old = 1;
+    for &(old, delta) in &all {
+        assert_eq!(old, expected_old, "grows overlapped or left a gap: {all:?}");
+        expected_old = old + delta;
+    }
+    let final_size = memory.size();
+    assert_eq!(
+        final_size, expected_old,
+        "final = initial + successful deltas"
+    );
+    // The delta-1 grower stops only when refused, which is at the maximum.
+    assert_eq!(final_size, u64::from(MAX_PAGES));
+
+    // Every chase round landed on the last word of some size it saw.
+    let rounds: u64 = chased.iter().map(|(r, _, _)| r).sum();
+    let landed: u64 = (1..=final_size)
+        .map(|p| u64::from(read_u32(&memory, (p as usize) * 65536 - 4)))
+        .sum();
+    assert_eq!(landed, rounds, "increments on last words vs chase rounds");
+    eprintln!(
+        "growth: {} grows, {rounds} chase rounds, probes past the end: \
+         {trapped} trapped, {raced} raced a grow",
+        all.len()
+    );
+
+    // Once still, the edge is exact on every chaser's instance: the last
+    // word is in bounds, the next one traps cleanly.
+    for (_, mut store, i) in chased {
+        let end = (final_size as i32) << 16;
+        for name in ["load", "atomic_load"] {
+            let f = i.get_typed_func::<i32, i32>(&mut store, name).expect("t");
+            f.call(&mut store, end - 4).expect("last word in bounds");
+            let e = f.call(&mut store, end).expect_err("just past the end");
+            assert_eq!(
+                e.as_trap().map(|t| t.code()),
+                Some(TrapCode::MemoryOutOfBounds),
+                "{name}: {e}"
+            );
+        }
+    }
+}
