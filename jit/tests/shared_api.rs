@@ -69,7 +69,6 @@ fn shared_memory_new_then_memory_from_shared_memory_then_instance_new() -> weft:
 }
 
 #[test]
-#[ignore = "bug: Instance::get_memory returns None for an exported shared memory (exported as Extern::SharedMemory only)"]
 fn get_memory_of_a_defined_shared_memory_converts_into_shared_memory() -> weft::Result<()> {
     let engine = threads_engine();
     let module = Module::new(&engine, DEFINER)?;

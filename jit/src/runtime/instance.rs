@@ -216,9 +216,23 @@ impl Instance {
         f.typed(&store)
     }
 
-    /// The exported memory `name`.
+    /// The exported memory `name`, shared or not. For a shared memory
+    /// this is the store's handle to it;
+    /// [`Memory::into_shared_memory`] or [`Instance::get_shared_memory`]
+    /// give the `SharedMemory` itself.
     pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
-        self.get_export(store, name)?.into_memory()
+        let store = &store.as_context().0.opaque;
+        let data = self.data(store).ok()?;
+        match data.export(name)? {
+            Extern::Memory(m) => Some(m),
+            Extern::SharedMemory(shared) => data.memories.iter().copied().find(|m| {
+                matches!(
+                    m.storage(store),
+                    Ok(MemoryStorage::Shared(s)) if s.same(&shared)
+                )
+            }),
+            _ => None,
+        }
     }
 
     /// The exported shared memory `name` (shared memories are exported as
