@@ -165,7 +165,7 @@ fn on_threads(
 
 #[test]
 fn i32_rmw_add_on_one_and_on_eight_words_sums_exactly() {
-    const N: i32 = 100_000;
+    const N: i32 = 200_000;
     let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
     let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
     on_threads(&module, &memory, |_, store, i| {
@@ -190,7 +190,7 @@ fn i32_rmw_add_on_one_and_on_eight_words_sums_exactly() {
 
 #[test]
 fn i64_rmw_add_and_cmpxchg_carry_across_the_halves_exactly() {
-    const N: i32 = 50_000;
+    const N: i32 = 100_000;
     // Bit 31 set: the low halves overflow many times.
     const K: i64 = 0x0000_0001_8000_0001;
     let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
@@ -214,7 +214,7 @@ fn i64_rmw_add_and_cmpxchg_carry_across_the_halves_exactly() {
 
 #[test]
 fn narrow_rmw_add_wraps_and_leaves_neighbours_alone() {
-    const N: i32 = 100_000;
+    const N: i32 = 200_000;
     let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
     let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
     // Sentinels around the 8-bit cell at 0x41 and the 16-bit cell at 0x52.
@@ -260,7 +260,7 @@ fn narrow_rmw_add_wraps_and_leaves_neighbours_alone() {
 
 #[test]
 fn narrow_cmpxchg_loops_wrap_exactly() {
-    const N: i32 = 30_000;
+    const N: i32 = 50_000;
     let module = Module::new(&threads_engine(), COUNTERS).expect("compiles");
     let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
     memory.write(0x80, &[0x5a; 8]).expect("in bounds");
@@ -327,7 +327,7 @@ const RING: &str = r#"(module
 
 #[test]
 fn a_token_passed_around_a_ring_of_four_threads_is_never_lost() {
-    const ROUNDS: i32 = 2000;
+    const ROUNDS: i32 = 5000;
     let module = Module::new(&threads_engine(), RING).expect("compiles");
     let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
     // Thread 0 holds the token for round 0.
@@ -506,7 +506,7 @@ fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
 
 #[test]
 fn a_notify_racing_short_timeouts_counts_each_woken_waiter_once() {
-    const WAITS_PER_THREAD: usize = 300;
+    const WAITS_PER_THREAD: usize = 1000;
     let module = Module::new(&threads_engine(), WAITS).expect("compiles");
     let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
     let waiters: Vec<_> = (0..THREADS - 1)
@@ -552,6 +552,231 @@ fn a_notify_racing_short_timeouts_counts_each_woken_waiter_once() {
     );
 }
 
+/// Publication: the writer stores item `k` with a plain store, then sets
+/// its flag with an atomic store and notifies it; the reader takes flag `k`
+/// (waiting on it if it is not set yet) and then reads the item with a
+/// plain load. Each notify almost always finds no waiter, so this drives
+/// notify's lock-free fast path against waiters arriving at that moment:
+/// a lost wake-up hangs the reader (the watchdog reports it), a missing
+/// ordering shows as a stale item (an `unreachable` trap).
+const PUBLISH: &str = r#"(module
+  (import "env" "memory" (memory 8 8 shared))
+  ;; flags at 0..4n, items (i64) at 4n..12n
+  ;; between items the writer idles a pseudo-random 1..1024 steps, so that
+  ;; the reader is sometimes ahead (and waits) and sometimes behind
+  (func (export "write") (param $n i32) (local $k i32) (local $idle i32)
+    (loop $l
+      (local.set $idle (i32.add (i32.const 1)
+        (i32.and (i32.mul (local.get $k) (i32.const 7919)) (i32.const 1023))))
+      (loop $pause
+        (br_if $pause (local.tee $idle (i32.sub (local.get $idle) (i32.const 1)))))
+      (i64.store (i32.add (i32.shl (local.get $n) (i32.const 2))
+                          (i32.shl (local.get $k) (i32.const 3)))
+        (i64.add (i64.extend_i32_u (local.get $k)) (i64.const 0x1_0000_0000)))
+      (i32.atomic.store (i32.shl (local.get $k) (i32.const 2)) (i32.const 1))
+      (drop (memory.atomic.notify (i32.shl (local.get $k) (i32.const 2)) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n)))))
+  (func (export "read") (param $n i32) (result i32) (local $k i32) (local $waits i32)
+    (loop $l
+      (block $set
+        (loop $wait
+          (br_if $set (i32.atomic.load (i32.shl (local.get $k) (i32.const 2))))
+          (if (i32.eq (i32.const 2)
+                (memory.atomic.wait32 (i32.shl (local.get $k) (i32.const 2))
+                  (i32.const 0) (i64.const -1)))
+            (then unreachable))
+          (local.set $waits (i32.add (local.get $waits) (i32.const 1)))
+          (br $wait)))
+      (if (i64.ne
+            (i64.load (i32.add (i32.shl (local.get $n) (i32.const 2))
+                               (i32.shl (local.get $k) (i32.const 3))))
+            (i64.add (i64.extend_i32_u (local.get $k)) (i64.const 0x1_0000_0000)))
+        (then unreachable))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
+    (local.get $waits)))"#;
+
+#[test]
+fn items_published_through_atomics_and_notify_are_seen_whole_and_no_wakeup_is_lost() {
+    // 4n + 8n bytes fit the 8 pages.
+    const ITEMS: i32 = 40_000;
+    let module = Module::new(&threads_engine(), PUBLISH).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(8, 8)).expect("memory");
+    let reader = {
+        let (module, memory) = (module.clone(), memory.clone());
+        std::thread::spawn(move || {
+            let (mut store, i) = instantiate(&module, &memory);
+            i.get_typed_func::<i32, i32>(&mut store, "read")
+                .expect("typed")
+                .call(&mut store, ITEMS)
+                .expect("every item is whole when its flag is seen")
+        })
+    };
+    let writer = {
+        let (module, memory) = (module.clone(), memory.clone());
+        std::thread::spawn(move || {
+            let (mut store, i) = instantiate(&module, &memory);
+            i.get_typed_func::<i32, ()>(&mut store, "write")
+                .expect("typed")
+                .call(&mut store, ITEMS)
+                .expect("writes");
+            0
+        })
+    };
+    let waits = join_within(vec![reader, writer], || {
+        let seen = (0..ITEMS as usize)
+            .take_while(|k| read_u32(&memory, 4 * k) == 1)
+            .count();
+        format!("the writer has set {seen} flags")
+    })[0];
+    eprintln!("publication: the reader waited {waits} times for {ITEMS} items");
+}
+
+/// Each waiter announces itself at 1024 + 4 * its index, then waits at
+/// its own address with an infinite timeout.
+const ADDRESSED: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "wait_at") (param $index i32) (param $addr i32) (result i32)
+    (i32.atomic.store (i32.add (i32.const 1024) (i32.shl (local.get $index) (i32.const 2)))
+      (i32.const 1))
+    (memory.atomic.wait32 (local.get $addr) (i32.const 0) (i64.const -1))))"#;
+
+#[test]
+fn notify_wakes_only_waiters_on_its_own_address_of_its_own_memory() {
+    let module = Module::new(&threads_engine(), ADDRESSED).expect("compiles");
+    let first = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    let second = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    // Neighbouring words, words that may share a queue bucket, the last
+    // word, and the same address in another memory.
+    let waiters: Vec<(SharedMemory, u64)> = [0u64, 4, 8, 64, 4096, 8192, 65532]
+        .into_iter()
+        .map(|addr| (first.clone(), addr))
+        .chain([(second.clone(), 0), (second.clone(), 4096)])
+        .collect();
+    let mut handles: Vec<Option<JoinHandle<i32>>> = waiters
+        .iter()
+        .enumerate()
+        .map(|(index, (memory, addr))| {
+            let (module, memory, addr) = (module.clone(), memory.clone(), *addr);
+            Some(std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                i.get_typed_func::<(i32, i32), i32>(&mut store, "wait_at")
+                    .expect("typed")
+                    .call(&mut store, (index as i32, addr as i32))
+                    .expect("waits")
+            }))
+        })
+        .collect();
+    let deadline = Instant::now() + HANG;
+    for (index, (memory, _)) in waiters.iter().enumerate() {
+        while read_u32(memory, 1024 + 4 * index) == 0 {
+            assert!(Instant::now() < deadline, "waiter {index} never started");
+            std::thread::yield_now();
+        }
+    }
+    // Wake them one address at a time, asking for every waiter there is:
+    // exactly one wakes per address, and it is that address's waiter.
+    for (index, (memory, addr)) in waiters.iter().enumerate() {
+        let mut woken = 0;
+        while woken == 0 {
+            assert!(Instant::now() < deadline, "waiter {index} never queued");
+            woken = memory.atomic_notify(*addr, u32::MAX).expect("notify");
+            std::thread::yield_now();
+        }
+        assert_eq!(woken, 1, "notify at {addr:#x} woke {woken}");
+        let handle = handles[index].take().expect("joined once");
+        let result = join_within(vec![handle], || {
+            format!("notify at {addr:#x} woke someone, but not waiter {index}")
+        });
+        assert_eq!(result, [0]);
+    }
+    for memory in [&first, &second] {
+        for addr in [0, 4, 8, 64, 4096, 8192, 65532] {
+            assert_eq!(memory.atomic_notify(addr, u32::MAX).expect("notify"), 0);
+        }
+    }
+}
+
+/// Store buffering: each side stores 1 to its own cell then loads the
+/// other side's, for `n` cell pairs; with sequentially consistent atomics
+/// at least one side of every pair must see the other's store. Both sides
+/// start together (a spin at word 0), and before cell `k` each waits a
+/// little (a bounded spin) for the other to have stored cell `k - 1`, so
+/// that they run over the same cells at the same time: that is when a
+/// store still in a store buffer can be missed.
+const STORE_BUFFERING: &str = r#"(module
+  (import "env" "memory" (memory 16 16 shared))
+  ;; cells: side 0 at 64 + 4k, side 1 at 64 + 4n + 4k; results after them
+  (func (export "side") (param $side i32) (param $n i32) (local $k i32) (local $mine i32)
+    (local $theirs i32) (local $out i32) (local $spin i32)
+    (local.set $mine (i32.add (i32.const 64)
+      (i32.mul (local.get $side) (i32.shl (local.get $n) (i32.const 2)))))
+    (local.set $theirs (i32.add (i32.const 64)
+      (i32.mul (i32.sub (i32.const 1) (local.get $side)) (i32.shl (local.get $n) (i32.const 2)))))
+    (local.set $out (i32.add (i32.add (i32.const 64) (i32.shl (local.get $n) (i32.const 3)))
+      (i32.mul (local.get $side) (i32.shl (local.get $n) (i32.const 2)))))
+    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+    (loop $start (br_if $start (i32.lt_u (i32.atomic.load (i32.const 0)) (i32.const 2))))
+    (loop $l
+      ;; lockstep, but never waiting long: a slow other side only makes
+      ;; the pairs overlap less, it cannot make the test wrong
+      (local.set $spin (i32.const 2000))
+      (if (local.get $k)
+        (then (loop $lockstep
+          (br_if $lockstep (i32.and
+            (i32.eqz (i32.atomic.load (i32.add (local.get $theirs)
+              (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))))
+            (i32.ne (local.tee $spin (i32.sub (local.get $spin) (i32.const 1)))
+              (i32.const 0)))))))
+      (i32.atomic.store (i32.add (local.get $mine) (i32.shl (local.get $k) (i32.const 2)))
+        (i32.const 1))
+      (i32.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
+        (i32.atomic.load (i32.add (local.get $theirs) (i32.shl (local.get $k) (i32.const 2)))))
+      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))))"#;
+
+#[test]
+fn sequentially_consistent_stores_are_never_both_missed() {
+    // 4 arrays of n words fit the 16 pages with room to spare.
+    const CELLS: usize = 20_000;
+    const ROUNDS: usize = 5;
+    let module = Module::new(&threads_engine(), STORE_BUFFERING).expect("compiles");
+    let mut both_saw = 0usize;
+    for _ in 0..ROUNDS {
+        let memory =
+            SharedMemory::new(module.engine(), MemoryType::shared(16, 16)).expect("memory");
+        let sides: Vec<_> = (0..2)
+            .map(|side| {
+                let (module, memory) = (module.clone(), memory.clone());
+                std::thread::spawn(move || {
+                    let (mut store, i) = instantiate(&module, &memory);
+                    i.get_typed_func::<(i32, i32), ()>(&mut store, "side")
+                        .expect("typed")
+                        .call(&mut store, (side, CELLS as i32))
+                        .expect("runs")
+                })
+            })
+            .collect();
+        join_within(sides, || "store buffering".to_owned());
+        let mut results = vec![0u8; 8 * CELLS];
+        memory
+            .read(64 + 8 * CELLS, &mut results)
+            .expect("in bounds");
+        let (zero, one) = results.split_at(4 * CELLS);
+        for k in 0..CELLS {
+            let r0 = u32::from_le_bytes(zero[4 * k..4 * k + 4].try_into().expect("4 bytes"));
+            let r1 = u32::from_le_bytes(one[4 * k..4 * k + 4].try_into().expect("4 bytes"));
+            assert!(
+                r0 == 1 || r1 == 1,
+                "cell pair {k}: both sides missed the other's store"
+            );
+            both_saw += usize::from(r0 == 1 && r1 == 1);
+        }
+    }
+    eprintln!(
+        "store buffering: {both_saw} of {} pairs overlapped",
+        ROUNDS * CELLS
+    );
+}
+
 // ---------------------------------------------------------------------
 // Growth racing accesses
 // ---------------------------------------------------------------------
@@ -592,8 +817,17 @@ type Grows = Vec<(u64, u64)>;
 
 #[test]
 fn concurrent_grows_chain_exactly_and_accesses_never_miss_them() {
-    const CHASERS: usize = 2;
+    // Several rounds, each on a fresh memory: the interleavings differ.
     let module = Module::new(&threads_engine(), GROWTH).expect("compiles");
+    for _ in 0..4 {
+        grow_while_chasing(&module);
+    }
+}
+
+/// One round: chasers inside long calls, growers, and a prober at the
+/// edge, over a fresh memory; then the exact accounting.
+fn grow_while_chasing(module: &Module) {
+    const CHASERS: usize = 2;
     let memory =
         SharedMemory::new(module.engine(), MemoryType::shared(1, MAX_PAGES)).expect("memory");
 
