@@ -40,7 +40,8 @@ usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-comp
                                machine; multi-threaded ones stay on the wall clock)
   --serial-compile             both runtimes compile on the calling thread only (so
                                `compile` compares work, and --cpu-time applies to it)
-  --only weft|wasmtime         run one side only (for profilers and syscall counts)
+  --only weft|wasmtime         run one side only, without the floors (for profilers
+                               and syscall counts)
   --wasmtime-explicit-checks   run wasmtime without signal handlers and guard
                                pages (bounds-checked like weft), to isolate
                                what that design choice costs
@@ -172,7 +173,10 @@ fn run(options: &Options) -> Result<()> {
         } else {
             (case.on_wasmtime)(&wasmtime, settings).map_err(|e| format!("{e:#}"))
         };
-        let floor = floors.iter().find(|floor| floor.floor_of == case.name);
+        let floor = floors
+            .iter()
+            .find(|floor| floor.floor_of == case.name)
+            .filter(|_| options.only.is_none());
         let row = compare(
             &case,
             weft_runner,
