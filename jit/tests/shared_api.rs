@@ -677,3 +677,60 @@ fn unaligned_and_out_of_bounds_traps_unaligned_atomic_for_every_atomic() -> weft
     assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
     Ok(())
 }
+
+#[test]
+fn memory_handles_from_another_store_are_rejected_not_trusted() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let mut first = Store::new(&engine, ());
+    let mut second = Store::new(&engine, ());
+    let in_first = Memory::from_shared_memory(&mut first, &shared);
+    let e = Instance::new(&mut second, &module, &[in_first.into()])
+        .expect_err("a Memory of the first store in the second");
+    assert!(e.to_string().contains("different store"), "{e}");
+    let e = in_first
+        .size(&second)
+        .expect_err("size through the wrong store");
+    assert!(e.to_string().contains("different store"), "{e}");
+    assert!(in_first.into_shared_memory(&second).is_err());
+    let mut linker = Linker::new(&engine);
+    linker.define("env", "memory", in_first)?;
+    assert!(linker.instantiate(&mut second, &module).is_err());
+    // The SharedMemory itself belongs to no store: it links anywhere.
+    Instance::new(&mut second, &module, &[shared.into()])?;
+    Ok(())
+}
+
+#[test]
+fn host_growth_during_a_call_is_seen_by_the_calling_function() -> weft::Result<()> {
+    // The function touches page 0, so any length it keeps in a register is
+    // one page; the host call grows the memory; the access to the new page
+    // after the call must pass, and one past it must trap.
+    let engine = threads_engine();
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (import "env" "memory" (memory 1 4 shared))
+          (import "host" "grow" (func $grow))
+          (func (export "run") (param $at i32) (result i32)
+            (i32.atomic.store (i32.const 0) (i32.const 1))
+            (call $grow)
+            (i32.atomic.store (local.get $at) (i32.const 2))
+            (i32.atomic.load (local.get $at))))"#,
+    )?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 4))?;
+    let mut store = Store::new(&engine, ());
+    let grower = shared.clone();
+    let grow = weft::Func::wrap(&mut store, move |_: weft::Caller<'_, ()>| {
+        grower.grow(1).expect("below the maximum");
+    });
+    let instance = Instance::new(&mut store, &module, &[shared.clone().into(), grow.into()])?;
+    let run = instance.get_typed_func::<i32, i32>(&mut store, "run")?;
+    assert_eq!(run.call(&mut store, 65536)?, 2, "the page the call added");
+    assert_eq!(shared.size(), 2);
+    assert_eq!(run.call(&mut store, 3 * 65536 - 4)?, 2, "the last word");
+    let e = run.call(&mut store, 4 * 65536).expect_err("past the end");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    Ok(())
+}

@@ -505,6 +505,53 @@ fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
 }
 
 #[test]
+fn negative_and_huge_timeouts_wait_until_notified() {
+    // Any negative timeout means "forever", and a timeout too far away to
+    // be a deadline must not overflow into "now": each of these waits can
+    // only end by being notified.
+    let module = Module::new(&threads_engine(), WAITS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    let timeouts = [-1, -2, i64::MIN, i64::MAX, i64::MAX - 1];
+    let waiters: Vec<_> = timeouts
+        .iter()
+        .enumerate()
+        .map(|(k, &timeout)| {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                let addr = 8 * k as i32;
+                if k % 2 == 0 {
+                    i.get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait32")
+                        .expect("typed")
+                        .call(&mut store, (addr, 0, timeout))
+                } else {
+                    i.get_typed_func::<(i32, i64, i64), i32>(&mut store, "wait64")
+                        .expect("typed")
+                        .call(&mut store, (addr, 0, timeout))
+                }
+                .expect("waits")
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + HANG;
+    for (k, waiter) in waiters.iter().enumerate() {
+        // Until the notify finds the waiter; were the wait to have
+        // returned on its own, it would be finished and never found.
+        while memory.atomic_notify(8 * k as u64, 1).expect("notify") == 0 {
+            assert!(
+                !waiter.is_finished(),
+                "the wait with timeout {} returned without a notify",
+                timeouts[k]
+            );
+            assert!(Instant::now() < deadline, "waiter {k} never queued");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    let results = join_within(waiters, String::new);
+    assert_eq!(results, [0; 5], "every wait was woken (\"ok\")");
+}
+
+#[test]
 fn a_notify_racing_short_timeouts_counts_each_woken_waiter_once() {
     const WAITS_PER_THREAD: usize = 1000;
     let module = Module::new(&threads_engine(), WAITS).expect("compiles");
