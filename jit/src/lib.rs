@@ -53,8 +53,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use linker::Linker;
 pub use module::Module;
 pub use runtime::func::{
-    Caller, Func, HostResults, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmResultsInto,
-    WasmTy,
+    Caller, DynHostFn, Func, HostResults, IntoFunc, TypedFunc, WasmParams, WasmResults,
+    WasmResultsInto, WasmTy,
 };
 pub use runtime::global::Global;
 pub use runtime::instance::{Extern, Instance};

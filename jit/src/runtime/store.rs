@@ -75,6 +75,12 @@ pub(crate) struct TableData {
 
 impl TableData {
     pub(crate) fn new(ty: TableType, init: usize) -> Result<TableData> {
+        if ty.minimum > MAX_TABLE_ELEMENTS {
+            return Err(Error::link(format!(
+                "creating table: {} elements exceed weft's limit of {MAX_TABLE_ELEMENTS}",
+                ty.minimum
+            )));
+        }
         let mut elements = Vec::new();
         elements
             .try_reserve_exact(ty.minimum as usize)
@@ -415,6 +421,16 @@ mod tests {
     use super::*;
 
     fn assert_send<T: Send>() {}
+
+    #[test]
+    fn huge_tables_are_refused_not_allocated() {
+        let ty = TableType::new(crate::ValType::FuncRef, u32::MAX, None);
+        assert!(TableData::new(ty, 0).is_err());
+        let mut t = TableData::new(TableType::new(crate::ValType::FuncRef, 1, None), 0)
+            .expect("small table");
+        assert_eq!(t.grow(u32::MAX, 0), None);
+        assert_eq!(t.grow(2, 0), Some(1));
+    }
 
     #[test]
     fn store_is_send() {
