@@ -283,6 +283,43 @@ fn narrow_cmpxchg_loops_wrap_exactly() {
     );
 }
 
+#[test]
+fn modules_compile_and_instantiate_concurrently_on_one_engine() {
+    // Each thread compiles its own variant (a different constant, so the
+    // code differs), instantiates it over the one memory, and adds its
+    // constant: the sum shows every variant ran its own code.
+    const PER_THREAD: usize = 12;
+    let engine = threads_engine();
+    let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
+    let handles = (0..THREADS)
+        .map(|t| {
+            let (engine, memory) = (engine.clone(), memory.clone());
+            std::thread::spawn(move || {
+                for v in 0..PER_THREAD {
+                    let k = 1 + t * PER_THREAD + v;
+                    let module = Module::new(
+                        &engine,
+                        format!(
+                            r#"(module (import "env" "memory" (memory 1 1 shared))
+                                 (func (export "add") (result i32)
+                                   (i32.atomic.rmw.add (i32.const 0) (i32.const {k}))))"#
+                        ),
+                    )
+                    .expect("compiles");
+                    let (mut store, i) = instantiate(&module, &memory);
+                    i.get_typed_func::<(), i32>(&mut store, "add")
+                        .expect("typed")
+                        .call(&mut store, ())
+                        .expect("runs");
+                }
+            })
+        })
+        .collect();
+    join_within(handles, || "compilers".to_owned());
+    let n = THREADS * PER_THREAD;
+    assert_eq!(read_u32(&memory, 0) as usize, n * (n + 1) / 2);
+}
+
 // ---------------------------------------------------------------------
 // wait / notify
 // ---------------------------------------------------------------------

@@ -270,6 +270,36 @@ fn a_store_is_dropped_on_another_thread_than_the_one_that_made_it() {
     assert_eq!(memory.grow(1).expect("grows"), 1);
 }
 
+#[test]
+fn instances_outlive_every_module_and_engine_handle() {
+    // The store keeps what its instances need: dropping the embedder's
+    // Engine and Module handles, on another thread, leaves the code and the
+    // memory usable.
+    let (mut store, run, memory) = {
+        let engine = threads_engine();
+        let module = Module::new(&engine, DEFINER).expect("compiles");
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let run = instance
+            .get_typed_func::<(i32, i32), ()>(&mut store, "mark")
+            .expect("typed");
+        let memory = instance
+            .get_shared_memory(&mut store, "memory")
+            .expect("shared export");
+        std::thread::spawn(move || drop((engine, module)))
+            .join()
+            .expect("thread");
+        (store, run, memory)
+    };
+    let memory = std::thread::spawn(move || {
+        run.call(&mut store, (4, 9)).expect("code still mapped");
+        memory
+    })
+    .join()
+    .expect("thread");
+    assert_eq!(read_u32(&memory, 4), 9);
+}
+
 /// Virtual memory of this process in bytes (Linux's `VmSize`).
 #[cfg(target_os = "linux")]
 fn vm_size() -> u64 {
