@@ -541,6 +541,112 @@ fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
     });
 }
 
+/// Waits and notifies whose static offsets carry the address.
+const OFFSET_WAITS: &str = r#"(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 offset=64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 offset=64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify offset=60 (local.get 0) (local.get 1)))
+  (func (export "wait32_odd") (result i32)
+    (memory.atomic.wait32 offset=2 (i32.const 0) (i32.const 0) (i64.const 0)))
+  (func (export "wait64_half") (result i32)
+    (memory.atomic.wait64 offset=4 (i32.const 0) (i64.const 0) (i64.const 0)))
+  (func (export "notify_odd") (result i32)
+    (memory.atomic.notify offset=1 (i32.const 0) (i32.const 1)))
+  (func (export "wait64_past") (result i32)
+    (memory.atomic.wait64 offset=65536 (i32.const 0) (i64.const 0) (i64.const 0))))"#;
+
+#[test]
+fn waits_compare_the_exact_bits_at_the_offset_address() {
+    let module = Module::new(&threads_engine(), OFFSET_WAITS).expect("compiles");
+    let memory = SharedMemory::new(module.engine(), MemoryType::shared(1, 1)).expect("memory");
+    let (mut store, i) = instantiate(&module, &memory);
+    let wait32 = i
+        .get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait32")
+        .expect("typed");
+    let wait64 = i
+        .get_typed_func::<(i32, i64, i64), i32>(&mut store, "wait64")
+        .expect("typed");
+    // All ones at 64 and the sign bit alone at 72: an expected value
+    // extended the wrong way (sign vs zero) would compare unequal.
+    memory
+        .write(64, &u32::MAX.to_le_bytes())
+        .expect("in bounds");
+    memory.write(68, &0u32.to_le_bytes()).expect("in bounds");
+    memory
+        .write(72, &(i64::MIN as u64).to_le_bytes())
+        .expect("in bounds");
+    let call32 = |store: &mut Store<()>, addr, expected| {
+        wait32.call(store, (addr, expected, 0)).expect("waits")
+    };
+    let call64 = |store: &mut Store<()>, addr, expected| {
+        wait64.call(store, (addr, expected, 0)).expect("waits")
+    };
+    assert_eq!(call32(&mut store, 0, -1), 2, "equal: times out");
+    assert_eq!(call32(&mut store, 0, i32::MAX), 1, "not equal");
+    assert_eq!(call32(&mut store, 4, 0), 2);
+    assert_eq!(call64(&mut store, 0, 0xffff_ffff), 2, "64-bit: high half 0");
+    assert_eq!(call64(&mut store, 0, -1), 1, "64-bit: not all ones");
+    assert_eq!(call64(&mut store, 8, i64::MIN), 2, "sign bit alone");
+    assert_eq!(call64(&mut store, 8, 0), 1);
+    assert_eq!(call64(&mut store, 8, 0x8000_0000), 1);
+    assert_eq!(call32(&mut store, 12, i32::MIN), 2, "the high word of 72");
+
+    // A waiter at 64 + 16 is found by a host notify at 80 and by a wasm
+    // notify whose own offset (60) and index (20) add up to 80.
+    for through_wasm in [false, true] {
+        let waiter = {
+            let (module, memory) = (module.clone(), memory.clone());
+            std::thread::spawn(move || {
+                let (mut store, i) = instantiate(&module, &memory);
+                i.get_typed_func::<(i32, i32, i64), i32>(&mut store, "wait32")
+                    .expect("typed")
+                    .call(&mut store, (16, 0, -1))
+                    .expect("waits")
+            })
+        };
+        let notify = i
+            .get_typed_func::<(i32, i32), i32>(&mut store, "notify")
+            .expect("typed");
+        let deadline = Instant::now() + HANG;
+        loop {
+            let woken = if through_wasm {
+                notify.call(&mut store, (20, 1)).expect("notify") as u32
+            } else {
+                memory.atomic_notify(80, 1).expect("notify")
+            };
+            if woken == 1 {
+                break;
+            }
+            assert!(!waiter.is_finished(), "the waiter returned by itself");
+            assert!(
+                Instant::now() < deadline,
+                "the waiter at 80 was never found"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(join_within(vec![waiter], String::new), [0]);
+    }
+
+    // Offsets count for the alignment and bounds checks too.
+    for (name, code) in [
+        ("wait32_odd", TrapCode::UnalignedAtomic),
+        ("wait64_half", TrapCode::UnalignedAtomic),
+        ("notify_odd", TrapCode::UnalignedAtomic),
+        ("wait64_past", TrapCode::MemoryOutOfBounds),
+    ] {
+        let e = i
+            .get_typed_func::<(), i32>(&mut store, name)
+            .expect("typed")
+            .call(&mut store, ())
+            .expect_err("traps");
+        assert_eq!(e.as_trap().map(|t| t.code()), Some(code), "{name}: {e}");
+    }
+}
+
 #[test]
 fn negative_and_huge_timeouts_wait_until_notified() {
     // Any negative timeout means "forever", and a timeout too far away to
