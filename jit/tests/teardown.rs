@@ -399,8 +399,11 @@ fn the_reservation_is_released_with_the_last_user_and_not_before() {
         reserved >> 20,
         after >> 20
     );
+    // Leaking even one memory would leave 4 GiB; the 2 GiB allowance is
+    // for what the allocator and other tests' threads map meanwhile
+    // (glibc reserves 64 MiB per malloc arena).
     assert!(
-        after < base + GIB,
+        after < base + 2 * GIB,
         "the last user is gone: {} GiB still reserved",
         after.saturating_sub(base) / GIB
     );
