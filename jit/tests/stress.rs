@@ -1107,7 +1107,10 @@ fn grow_while_chasing(module: &Module) {
             let load = i.get_typed_func::<i32, i32>(&mut store, "load").expect("t");
             let size = i.get_typed_func::<(), i32>(&mut store, "size").expect("t");
             let (mut trapped, mut raced) = (0u32, 0u32);
-            while read_u32(&memory, 4) == 0 {
+            // At least once more after the growers stop, when the edge is
+            // still: that probe must trap.
+            loop {
+                let stopped = read_u32(&memory, 4) != 0;
                 let s = size.call(&mut store, ()).expect("size");
                 match load.call(&mut store, s << 16) {
                     Err(e) => {
@@ -1126,6 +1129,9 @@ fn grow_while_chasing(module: &Module) {
                         raced += 1;
                     }
                 }
+                if stopped {
+                    break;
+                }
             }
             (trapped, raced)
         })
@@ -1142,7 +1148,10 @@ fn grow_while_chasing(module: &Module) {
         .expect("stop the chasers");
     let chased = join_within(chasers, || "chasers".to_owned());
     let (trapped, raced) = join_within(vec![prober], || "prober".to_owned())[0];
-    assert!(trapped > 0, "the prober ran");
+    assert!(
+        trapped > 0,
+        "the prober's last probe, past the still edge, trapped"
+    );
 
     // The grows chain: sorted by old size, each starts where the previous
     // ended, from the initial page to the final size, with no old size
