@@ -734,3 +734,26 @@ fn host_growth_during_a_call_is_seen_by_the_calling_function() -> weft::Result<(
     assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
     Ok(())
 }
+
+#[test]
+fn a_store_memory_handle_grows_and_copies_the_shared_memory() -> weft::Result<()> {
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 3))?;
+    let mut store = Store::new(&engine, ());
+    let memory = Memory::from_shared_memory(&mut store, &shared);
+    assert_eq!(memory.grow(&mut store, 1)?, 1);
+    assert_eq!(shared.size(), 2, "the store handle grew the shared memory");
+    assert_eq!(memory.data_size(&store)?, 2 * 65536);
+    shared.grow(1)?;
+    assert_eq!(memory.size(&store)?, 3, "and sees growth made elsewhere");
+    assert!(memory.grow(&mut store, 1).is_err(), "past the maximum");
+    memory.write(&mut store, 3 * 65536 - 2, &[1, 2])?;
+    let mut buf = [0u8; 2];
+    shared.read(3 * 65536 - 2, &mut buf)?;
+    assert_eq!(buf, [1, 2]);
+    let e = memory
+        .write(&mut store, 3 * 65536 - 1, &[1, 2])
+        .expect_err("crosses the end");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    Ok(())
+}
