@@ -71,68 +71,7 @@ fn join_within<T>(handles: Vec<JoinHandle<T>>, state: impl Fn() -> String) -> Ve
 /// Each export does `$n` atomic updates. The narrow ones check, in wasm,
 /// that the old value they return is zero-extended (an `unreachable` trap
 /// if not), so a sign- or garbage-extended result fails the test.
-const COUNTERS: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  ;; one increment per step on the words $addr, $addr+4, ..., round robin
-  (func (export "add32") (param $addr i32) (param $words i32) (param $n i32) (local $i i32)
-    (loop $l
-      (drop (i32.atomic.rmw.add
-        (i32.add (local.get $addr)
-          (i32.shl (i32.rem_u (local.get $i) (local.get $words)) (i32.const 2)))
-        (i32.const 1)))
-      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n)))))
-  ;; adds $k to the 64-bit word at $addr: a $k with bit 31 set carries
-  ;; into the high half
-  (func (export "add64") (param $addr i32) (param $k i64) (param $n i32)
-    (loop $l
-      (drop (i64.atomic.rmw.add (local.get $addr) (local.get $k)))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "add8_i32") (param $addr i32) (param $k i32) (param $n i32)
-    (loop $l
-      (if (i32.gt_u (i32.atomic.rmw8.add_u (local.get $addr) (local.get $k)) (i32.const 0xff))
-        (then unreachable))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "add8_i64") (param $addr i32) (param $k i64) (param $n i32)
-    (loop $l
-      (if (i64.gt_u (i64.atomic.rmw8.add_u (local.get $addr) (local.get $k)) (i64.const 0xff))
-        (then unreachable))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "add16_i32") (param $addr i32) (param $k i32) (param $n i32)
-    (loop $l
-      (if (i32.gt_u (i32.atomic.rmw16.add_u (local.get $addr) (local.get $k)) (i32.const 0xffff))
-        (then unreachable))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "add16_i64") (param $addr i32) (param $k i64) (param $n i32)
-    (loop $l
-      (if (i64.gt_u (i64.atomic.rmw16.add_u (local.get $addr) (local.get $k)) (i64.const 0xffff))
-        (then unreachable))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  ;; compare-exchange loops: read, try to install old + $k, retry on a race
-  (func (export "cas64") (param $addr i32) (param $k i64) (param $n i32) (local $old i64)
-    (loop $l
-      (loop $retry
-        (local.set $old (i64.atomic.load (local.get $addr)))
-        (br_if $retry (i64.ne (local.get $old)
-          (i64.atomic.rmw.cmpxchg (local.get $addr) (local.get $old)
-            (i64.add (local.get $old) (local.get $k))))))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "cas8") (param $addr i32) (param $n i32) (local $old i32)
-    (loop $l
-      (loop $retry
-        (local.set $old (i32.atomic.load8_u (local.get $addr)))
-        ;; the replacement is wrapped to 8 bits by the instruction itself
-        (br_if $retry (i32.ne (local.get $old)
-          (i32.atomic.rmw8.cmpxchg_u (local.get $addr) (local.get $old)
-            (i32.add (local.get $old) (i32.const 1))))))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
-  (func (export "cas16_i64") (param $addr i32) (param $n i32) (local $old i64)
-    (loop $l
-      (loop $retry
-        (local.set $old (i64.atomic.load16_u (local.get $addr)))
-        (br_if $retry (i64.ne (local.get $old)
-          (i64.atomic.rmw16.cmpxchg_u (local.get $addr) (local.get $old)
-            (i64.add (local.get $old) (i64.const 1))))))
-      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))))"#;
+const COUNTERS: &str = include_str!("wat/counters.wat");
 
 const THREADS: usize = 4;
 
@@ -330,37 +269,7 @@ fn modules_compile_and_instantiate_concurrently_on_one_engine() {
 /// holds `r * threads + k`, then passes the token to the next slot and
 /// notifies it. The plain counter is correct only if every handoff both
 /// wakes the next thread and orders the memory between them.
-const RING: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "ring") (param $k i32) (param $threads i32) (param $rounds i32) (result i32)
-    (local $r i32) (local $v i32) (local $res i32) (local $woken i32)
-    (local $my i32) (local $next i32)
-    (local.set $my (i32.add (i32.const 256) (i32.shl (local.get $k) (i32.const 2))))
-    (local.set $next (i32.add (i32.const 256)
-      (i32.shl (i32.rem_u (i32.add (local.get $k) (i32.const 1)) (local.get $threads))
-        (i32.const 2))))
-    (loop $round
-      (block $have_token
-        (loop $wait
-          (local.set $v (i32.atomic.load (local.get $my)))
-          (br_if $have_token (i32.gt_u (local.get $v) (local.get $r)))
-          (local.set $res
-            (memory.atomic.wait32 (local.get $my) (local.get $v) (i64.const -1)))
-          ;; an infinite wait never times out
-          (if (i32.eq (local.get $res) (i32.const 2)) (then unreachable))
-          (local.set $woken (i32.add (local.get $woken) (i32.eqz (local.get $res))))
-          (br $wait)))
-      ;; the token arrives exactly once per round
-      (if (i32.ne (local.get $v) (i32.add (local.get $r) (i32.const 1))) (then unreachable))
-      (if (i32.ne (i32.load (i32.const 512))
-                  (i32.add (i32.mul (local.get $r) (local.get $threads)) (local.get $k)))
-        (then unreachable))
-      (i32.store (i32.const 512) (i32.add (i32.load (i32.const 512)) (i32.const 1)))
-      (drop (i32.atomic.rmw.add (local.get $next) (i32.const 1)))
-      (drop (memory.atomic.notify (local.get $next) (i32.const 1)))
-      (br_if $round (i32.lt_u (local.tee $r (i32.add (local.get $r) (i32.const 1)))
-                              (local.get $rounds))))
-    (local.get $woken)))"#;
+const RING: &str = include_str!("wat/ring.wat");
 
 #[test]
 fn a_token_passed_around_a_ring_of_four_threads_is_never_lost() {
@@ -408,13 +317,7 @@ fn a_token_passed_around_a_ring_of_four_threads_is_never_lost() {
 }
 
 /// Sleepers announce themselves at 0 and wait at 4, whose value stays 0.
-const SLEEPERS: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "sleep") (result i32)
-    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
-    (memory.atomic.wait32 (i32.const 4) (i32.const 0) (i64.const -1)))
-  (func (export "notify") (param i32) (result i32)
-    (memory.atomic.notify (i32.const 4) (local.get 0))))"#;
+const SLEEPERS: &str = include_str!("wat/sleepers.wat");
 
 #[test]
 fn notify_counts_add_up_to_the_sleepers_woken() {
@@ -483,14 +386,7 @@ fn notify_counts_add_up_to_the_sleepers_woken() {
 }
 
 /// Waits with parameters, for the timeout tests.
-const WAITS: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "wait32") (param i32 i32 i64) (result i32)
-    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "wait64") (param i32 i64 i64) (result i32)
-    (memory.atomic.wait64 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "notify") (param i32 i32) (result i32)
-    (memory.atomic.notify (local.get 0) (local.get 1))))"#;
+const WAITS: &str = include_str!("wat/waits.wat");
 
 #[test]
 fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
@@ -542,22 +438,7 @@ fn waits_time_out_with_2_and_mismatches_return_1_at_once_on_every_thread() {
 }
 
 /// Waits and notifies whose static offsets carry the address.
-const OFFSET_WAITS: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "wait32") (param i32 i32 i64) (result i32)
-    (memory.atomic.wait32 offset=64 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "wait64") (param i32 i64 i64) (result i32)
-    (memory.atomic.wait64 offset=64 (local.get 0) (local.get 1) (local.get 2)))
-  (func (export "notify") (param i32 i32) (result i32)
-    (memory.atomic.notify offset=60 (local.get 0) (local.get 1)))
-  (func (export "wait32_odd") (result i32)
-    (memory.atomic.wait32 offset=2 (i32.const 0) (i32.const 0) (i64.const 0)))
-  (func (export "wait64_half") (result i32)
-    (memory.atomic.wait64 offset=4 (i32.const 0) (i64.const 0) (i64.const 0)))
-  (func (export "notify_odd") (result i32)
-    (memory.atomic.notify offset=1 (i32.const 0) (i32.const 1)))
-  (func (export "wait64_past") (result i32)
-    (memory.atomic.wait64 offset=65536 (i32.const 0) (i64.const 0) (i64.const 0))))"#;
+const OFFSET_WAITS: &str = include_str!("wat/offset_waits.wat");
 
 #[test]
 fn waits_compare_the_exact_bits_at_the_offset_address() {
@@ -749,48 +630,7 @@ fn a_notify_racing_short_timeouts_counts_each_woken_waiter_once() {
 /// notify's lock-free fast path against waiters arriving at that moment:
 /// a lost wake-up hangs the reader (the watchdog reports it), a missing
 /// ordering shows as a stale item (an `unreachable` trap).
-const PUBLISH: &str = r#"(module
-  (import "env" "memory" (memory 8 8 shared))
-  ;; flags at 0..4n, items (i64) at 4n..12n
-  ;; between items the writer idles a pseudo-random 1..1024 steps, so that
-  ;; the reader is sometimes ahead (and waits) and sometimes behind
-  ;; $plain: set the flags with plain stores (racy, but wait/notify still
-  ;; must not lose the wake-up: the store is sequenced before the notify)
-  (func (export "write") (param $n i32) (param $plain i32) (local $k i32) (local $idle i32)
-    (loop $l
-      (local.set $idle (i32.add (i32.const 1)
-        (i32.and (i32.mul (local.get $k) (i32.const 7919)) (i32.const 1023))))
-      (loop $pause
-        (br_if $pause (local.tee $idle (i32.sub (local.get $idle) (i32.const 1)))))
-      (i64.store (i32.add (i32.shl (local.get $n) (i32.const 2))
-                          (i32.shl (local.get $k) (i32.const 3)))
-        (i64.add (i64.extend_i32_u (local.get $k)) (i64.const 0x1_0000_0000)))
-      (if (local.get $plain)
-        (then (i32.store (i32.shl (local.get $k) (i32.const 2)) (i32.const 1)))
-        (else (i32.atomic.store (i32.shl (local.get $k) (i32.const 2)) (i32.const 1))))
-      (drop (memory.atomic.notify (i32.shl (local.get $k) (i32.const 2)) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n)))))
-  ;; $check: whether the items must be whole (only when the flags are
-  ;; set atomically does seeing a flag order the item before it)
-  (func (export "read") (param $n i32) (param $check i32) (result i32)
-    (local $k i32) (local $waits i32)
-    (loop $l
-      (block $set
-        (loop $wait
-          (br_if $set (i32.atomic.load (i32.shl (local.get $k) (i32.const 2))))
-          (if (i32.eq (i32.const 2)
-                (memory.atomic.wait32 (i32.shl (local.get $k) (i32.const 2))
-                  (i32.const 0) (i64.const -1)))
-            (then unreachable))
-          (local.set $waits (i32.add (local.get $waits) (i32.const 1)))
-          (br $wait)))
-      (if (i32.and (local.get $check) (i64.ne
-            (i64.load (i32.add (i32.shl (local.get $n) (i32.const 2))
-                               (i32.shl (local.get $k) (i32.const 3))))
-            (i64.add (i64.extend_i32_u (local.get $k)) (i64.const 0x1_0000_0000))))
-        (then unreachable))
-      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))
-    (local.get $waits)))"#;
+const PUBLISH: &str = include_str!("wat/publish.wat");
 
 #[test]
 fn items_published_through_atomics_and_notify_are_seen_whole_and_no_wakeup_is_lost() {
@@ -844,12 +684,7 @@ fn publish(plain: bool) {
 
 /// Each waiter announces itself at 1024 + 4 * its index, then waits at
 /// its own address with an infinite timeout.
-const ADDRESSED: &str = r#"(module
-  (import "env" "memory" (memory 1 1 shared))
-  (func (export "wait_at") (param $index i32) (param $addr i32) (result i32)
-    (i32.atomic.store (i32.add (i32.const 1024) (i32.shl (local.get $index) (i32.const 2)))
-      (i32.const 1))
-    (memory.atomic.wait32 (local.get $addr) (i32.const 0) (i64.const -1))))"#;
+const ADDRESSED: &str = include_str!("wat/addressed.wat");
 
 #[test]
 fn notify_wakes_only_waiters_on_its_own_address_of_its_own_memory() {
@@ -914,35 +749,7 @@ fn notify_wakes_only_waiters_on_its_own_address_of_its_own_memory() {
 /// little (a bounded spin) for the other to have stored cell `k - 1`, so
 /// that they run over the same cells at the same time: that is when a
 /// store still in a store buffer can be missed.
-const STORE_BUFFERING: &str = r#"(module
-  (import "env" "memory" (memory 16 16 shared))
-  ;; cells: side 0 at 64 + 4k, side 1 at 64 + 4n + 4k; results after them
-  (func (export "side") (param $side i32) (param $n i32) (local $k i32) (local $mine i32)
-    (local $theirs i32) (local $out i32) (local $spin i32)
-    (local.set $mine (i32.add (i32.const 64)
-      (i32.mul (local.get $side) (i32.shl (local.get $n) (i32.const 2)))))
-    (local.set $theirs (i32.add (i32.const 64)
-      (i32.mul (i32.sub (i32.const 1) (local.get $side)) (i32.shl (local.get $n) (i32.const 2)))))
-    (local.set $out (i32.add (i32.add (i32.const 64) (i32.shl (local.get $n) (i32.const 3)))
-      (i32.mul (local.get $side) (i32.shl (local.get $n) (i32.const 2)))))
-    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
-    (loop $start (br_if $start (i32.lt_u (i32.atomic.load (i32.const 0)) (i32.const 2))))
-    (loop $l
-      ;; lockstep, but never waiting long: a slow other side only makes
-      ;; the pairs overlap less, it cannot make the test wrong
-      (local.set $spin (i32.const 2000))
-      (if (local.get $k)
-        (then (loop $lockstep
-          (br_if $lockstep (i32.and
-            (i32.eqz (i32.atomic.load (i32.add (local.get $theirs)
-              (i32.shl (i32.sub (local.get $k) (i32.const 1)) (i32.const 2)))))
-            (i32.ne (local.tee $spin (i32.sub (local.get $spin) (i32.const 1)))
-              (i32.const 0)))))))
-      (i32.atomic.store (i32.add (local.get $mine) (i32.shl (local.get $k) (i32.const 2)))
-        (i32.const 1))
-      (i32.store (i32.add (local.get $out) (i32.shl (local.get $k) (i32.const 2)))
-        (i32.atomic.load (i32.add (local.get $theirs) (i32.shl (local.get $k) (i32.const 2)))))
-      (br_if $l (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $n))))))"#;
+const STORE_BUFFERING: &str = include_str!("wat/store_buffering.wat");
 
 #[test]
 fn sequentially_consistent_stores_are_never_both_missed() {
@@ -992,6 +799,7 @@ fn sequentially_consistent_stores_are_never_both_missed() {
 // Growth racing accesses
 // ---------------------------------------------------------------------
 
+/// The maximum `growth.wat` declares for its imported memory.
 const MAX_PAGES: u32 = 160;
 
 /// `chase` runs as one long call, so any length it cached at entry goes
@@ -1001,27 +809,7 @@ const MAX_PAGES: u32 = 160;
 /// the flag at 0 and returns how many times it went round; each round adds
 /// 1 to the last word of the memory as it saw it, so the host can account
 /// for every round.
-const GROWTH: &str = r#"(module
-  (import "env" "memory" (memory 1 160 shared))
-  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
-  (func (export "size") (result i32) (memory.size))
-  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
-  (func (export "atomic_load") (param i32) (result i32) (i32.atomic.load (local.get 0)))
-  (func (export "chase") (result i32)
-    (local $rounds i32) (local $size i32) (local $prev i32) (local $end i32)
-    (drop (i32.atomic.rmw.add (i32.const 8) (i32.const 1)))
-    (loop $l
-      (local.set $size (memory.size))
-      (if (i32.lt_u (local.get $size) (local.get $prev)) (then unreachable))
-      (local.set $prev (local.get $size))
-      (local.set $end (i32.shl (local.get $size) (i32.const 16)))
-      (drop (i32.atomic.rmw.add (i32.sub (local.get $end) (i32.const 4)) (i32.const 1)))
-      (i32.store (i32.sub (local.get $end) (i32.const 8)) (local.get $size))
-      (drop (i32.load8_u (i32.sub (local.get $end) (i32.const 1))))
-      (drop (i64.load (i32.sub (local.get $end) (i32.const 16))))
-      (local.set $rounds (i32.add (local.get $rounds) (i32.const 1)))
-      (br_if $l (i32.eqz (i32.atomic.load (i32.const 0)))))
-    (local.get $rounds)))"#;
+const GROWTH: &str = include_str!("wat/growth.wat");
 
 /// What one grower did: each successful grow's (old size, delta).
 type Grows = Vec<(u64, u64)>;

@@ -1,0 +1,22 @@
+;; A fixture of jit/tests/stress.rs: see the doc comment on `GROWTH` there.
+(module
+  (import "env" "memory" (memory 1 160 shared))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "atomic_load") (param i32) (result i32) (i32.atomic.load (local.get 0)))
+  (func (export "chase") (result i32)
+    (local $rounds i32) (local $size i32) (local $prev i32) (local $end i32)
+    (drop (i32.atomic.rmw.add (i32.const 8) (i32.const 1)))
+    (loop $l
+      (local.set $size (memory.size))
+      (if (i32.lt_u (local.get $size) (local.get $prev)) (then unreachable))
+      (local.set $prev (local.get $size))
+      (local.set $end (i32.shl (local.get $size) (i32.const 16)))
+      (drop (i32.atomic.rmw.add (i32.sub (local.get $end) (i32.const 4)) (i32.const 1)))
+      (i32.store (i32.sub (local.get $end) (i32.const 8)) (local.get $size))
+      (drop (i32.load8_u (i32.sub (local.get $end) (i32.const 1))))
+      (drop (i64.load (i32.sub (local.get $end) (i32.const 16))))
+      (local.set $rounds (i32.add (local.get $rounds) (i32.const 1)))
+      (br_if $l (i32.eqz (i32.atomic.load (i32.const 0)))))
+    (local.get $rounds)))

@@ -1,0 +1,17 @@
+;; A fixture of jit/tests/stress.rs: see the doc comment on `OFFSET_WAITS` there.
+(module
+  (import "env" "memory" (memory 1 1 shared))
+  (func (export "wait32") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 offset=64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait64") (param i32 i64 i64) (result i32)
+    (memory.atomic.wait64 offset=64 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify offset=60 (local.get 0) (local.get 1)))
+  (func (export "wait32_odd") (result i32)
+    (memory.atomic.wait32 offset=2 (i32.const 0) (i32.const 0) (i64.const 0)))
+  (func (export "wait64_half") (result i32)
+    (memory.atomic.wait64 offset=4 (i32.const 0) (i64.const 0) (i64.const 0)))
+  (func (export "notify_odd") (result i32)
+    (memory.atomic.notify offset=1 (i32.const 0) (i32.const 1)))
+  (func (export "wait64_past") (result i32)
+    (memory.atomic.wait64 offset=65536 (i32.const 0) (i64.const 0) (i64.const 0))))
