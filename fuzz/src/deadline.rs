@@ -28,15 +28,17 @@ where
 {
     let (done, finished) = mpsc::channel();
     let count = jobs.len();
+    let mut handles = Vec::with_capacity(count);
     for (index, job) in jobs.into_iter().enumerate() {
         let done = done.clone();
-        thread::Builder::new()
+        let handle = thread::Builder::new()
             .name(format!("fuzz-thread-{index}"))
             .spawn(move || {
                 // The receiver is gone only after a deadline; nothing to do.
                 let _ = done.send((index, job()));
             })
             .context("spawning a thread")?;
+        handles.push(handle);
     }
     // Only the threads hold senders now: if they all die, `recv` says so.
     drop(done);
@@ -52,11 +54,19 @@ where
                 failures.push("a thread panicked".to_string());
                 break;
             }
+            // The stuck threads are left behind, detached.
             Err(mpsc::RecvTimeoutError::Timeout) => bail!(
                 "threads still running after {THREAD_DEADLINE:?} (deadlock or lost wake-up); \
                  other failures: {failures:?}"
             ),
         }
+    }
+    // Every thread has reported (or died), so these joins return at once.
+    // Joining matters: a thread that is still tearing down its thread-locals
+    // when the next input starts looks like a leak to LeakSanitizer.
+    for handle in handles {
+        // A panic was already counted above, as a missing result.
+        let _ = handle.join();
     }
     if !failures.is_empty() {
         bail!("{}", failures.join("; "));

@@ -17,6 +17,8 @@ pub mod differential;
 pub mod differential_threads;
 pub mod engines;
 pub mod instantiate;
+#[cfg(test)]
+mod regressions;
 pub mod seeds;
 pub mod shared_memory_ops;
 pub mod smith;
