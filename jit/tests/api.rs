@@ -314,3 +314,32 @@ fn invalid_bodies_say_which_function_and_where() {
     }
     assert!(e.to_string().contains("(function 1)"), "{e}");
 }
+
+#[test]
+fn multiple_memories_are_addressed_by_index() {
+    let mut config = weft::Config::new();
+    config.wasm_multi_memory(true);
+    let engine = Engine::new(&config).expect("supported host");
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (memory $a (export "a") 1)
+            (memory $b (export "b") 2)
+            (func (export "run") (result i32)
+              (i32.store $a (i32.const 8) (i32.const 11))
+              (i32.store $b (i32.const 70000) (i32.const 22))
+              (memory.copy $b $a (i32.const 100) (i32.const 8) (i32.const 4))
+              (i32.add (i32.load $b (i32.const 100))
+                       (i32.add (memory.size $a) (memory.size $b)))))"#,
+    )
+    .expect("compiles");
+    let mut store = Store::new(&engine, ());
+    let i = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let run = i.get_typed_func::<(), i32>(&store, "run").expect("typed");
+    assert_eq!(run.call(&mut store, ()).expect("runs"), 11 + 1 + 2);
+    let b = i.get_memory(&store, "b").expect("memory b");
+    assert_eq!(
+        &b.data(&store).expect("unshared")[70000..70004],
+        &22u32.to_le_bytes()
+    );
+}
