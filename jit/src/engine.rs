@@ -130,6 +130,30 @@ mod tests {
     }
 
     #[test]
+    fn every_opt_level_and_the_verifier_compile_and_run() {
+        use crate::config::OptLevel;
+        for level in [OptLevel::None, OptLevel::Speed, OptLevel::SpeedAndSize] {
+            for verifier in [false, true] {
+                let mut config = Config::new();
+                config
+                    .cranelift_opt_level(level)
+                    .cranelift_debug_verifier(verifier);
+                let engine = Engine::new(&config).expect("valid settings");
+                let module = crate::Module::new(
+                    &engine,
+                    r#"(module (func (export "f") (param i32) (result i32)
+                        local.get 0 i32.const 3 i32.mul))"#,
+                )
+                .expect("compiles");
+                let mut store = crate::Store::new(&engine, ());
+                let i = crate::Instance::new(&mut store, &module, &[]).expect("instantiates");
+                let f = i.get_typed_func::<i32, i32>(&store, "f").expect("typed");
+                assert_eq!(f.call(&mut store, 14).expect("runs"), 42, "{level:?}");
+            }
+        }
+    }
+
+    #[test]
     fn equal_signatures_share_an_id() {
         let engine = Engine::default();
         let a = FuncType::new([ValType::I32], [ValType::I64]);
