@@ -50,15 +50,29 @@ struct CompiledFunc {
     bytes: Vec<u8>,
     alignment: u64,
     relocs: Vec<ModuleReloc>,
+    /// Bytes the function's prologue moves the stack pointer down by.
+    frame_bytes: usize,
 }
 
-/// Compiles every defined function; returns the code memory and each
-/// defined function's entry point.
+/// What compiling a module leaves behind.
+pub(crate) struct CompiledModule {
+    pub(crate) code: CodeMemory,
+    /// Entry point of each defined function.
+    pub(crate) entries: Vec<usize>,
+    /// Machine-code size in bytes of each defined function.
+    pub(crate) code_sizes: Vec<usize>,
+    /// The largest stack frame of any defined function, in bytes: the
+    /// stack check runs after the prologue has allocated the frame, so the
+    /// runtime keeps this much room below the limit (see `runtime::stack`).
+    pub(crate) max_frame_bytes: usize,
+}
+
+/// Compiles every defined function and places it in code memory.
 pub(crate) fn compile_module(
     engine: &Engine,
     info: &ModuleInfo,
     pending: Vec<PendingFunc<'_>>,
-) -> Result<(CodeMemory, Vec<usize>)> {
+) -> Result<CompiledModule> {
     let isa = engine.isa().clone();
     let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
     let env = TranslateEnv {
@@ -126,22 +140,48 @@ pub(crate) fn compile_module(
     for batch in compiled {
         placed.extend(batch?);
     }
+    let mut sizes = std::collections::HashMap::with_capacity(placed.len());
+    let mut max_frame_bytes = 0;
     for (id, f) in &placed {
         jit.define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
             .map_err(|e| compile_error(0, e))?;
+        sizes.insert(*id, f.bytes.len());
+        max_frame_bytes = max_frame_bytes.max(f.frame_bytes);
     }
+    let code_sizes = ids
+        .iter()
+        .map(|id| *sizes.get(id).expect("every declared function was compiled"))
+        .collect();
     jit.finalize_definitions()
         .map_err(|e| compile_error(0, e))?;
     let entries = ids
         .iter()
         .map(|&id| jit.get_finalized_function(id) as usize)
         .collect();
-    Ok((
-        CodeMemory {
+    Ok(CompiledModule {
+        code: CodeMemory {
             module: Mutex::new(ManuallyDrop::new(jit)),
         },
         entries,
-    ))
+        code_sizes,
+        max_frame_bytes,
+    })
+}
+
+/// How far below the caller's stack pointer the function's prologue puts
+/// the stack pointer: the return address and saved frame pointer, plus
+/// everything Cranelift lays out below the frame pointer (saved registers,
+/// spill and stack slots, outgoing arguments).
+fn frame_bytes(code: &cranelift_codegen::CompiledCode) -> usize {
+    // Two words of setup area (return address, frame pointer) on every
+    // supported target; a frame layout is always recorded by the backends
+    // weft runs on, and without one the setup area is the whole frame.
+    let setup = 2 * size_of::<usize>();
+    let below_fp = code
+        .buffer
+        .frame_layout()
+        .map_or(0, |layout| layout.frame_to_fp_offset as usize);
+    setup + below_fp
 }
 
 fn panicked() -> crate::Error {
@@ -210,6 +250,7 @@ fn compile_batch(
             .map_err(|e| compile_error(func_index, format!("{:?}", e.inner)))?;
         audit_trap_sites(func_index, code.buffer.traps())?;
         let alignment = u64::from(code.buffer.alignment);
+        let frame_bytes = frame_bytes(code);
         let bytes = code.code_buffer().to_vec();
         let mach_relocs = code.buffer.relocs().to_vec();
         let relocs = mach_relocs
@@ -222,6 +263,7 @@ fn compile_batch(
                 bytes,
                 alignment,
                 relocs,
+                frame_bytes,
             },
         ));
     }

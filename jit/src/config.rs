@@ -12,6 +12,9 @@ pub enum OptLevel {
     SpeedAndSize,
 }
 
+/// The default of [`Config::max_memory_reservation`]: 4 GiB.
+const DEFAULT_MAX_MEMORY_RESERVATION: u64 = 1 << 32;
+
 /// Settings for an [`Engine`](crate::Engine).
 ///
 /// ```
@@ -29,6 +32,7 @@ pub struct Config {
     pub(crate) canonicalize_nans: bool,
     pub(crate) parallel_compilation: bool,
     pub(crate) verifier: bool,
+    pub(crate) max_memory_reservation: u64,
 }
 
 impl Default for Config {
@@ -39,7 +43,8 @@ impl Default for Config {
 
 impl Config {
     /// The defaults: WebAssembly 2.0 without SIMD, threads off, speed
-    /// optimization, 1 MiB of wasm stack, parallel compilation on.
+    /// optimization, 1 MiB of wasm stack, parallel compilation on, 4 GiB
+    /// of address space per memory.
     pub fn new() -> Config {
         Config {
             threads: false,
@@ -51,6 +56,7 @@ impl Config {
             // The verifier costs 25-35% of compile time: on where debug
             // assertions are, off in release builds.
             verifier: cfg!(debug_assertions),
+            max_memory_reservation: DEFAULT_MAX_MEMORY_RESERVATION,
         }
     }
 
@@ -82,6 +88,46 @@ impl Config {
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
         self
+    }
+
+    /// The most address space, in bytes, that one linear memory may
+    /// reserve (rounded down to whole 64 KiB pages). Default: 4 GiB, the
+    /// whole 32-bit index space, which never limits a wasm32 memory.
+    ///
+    /// Every memory reserves its maximum up front so that its base never
+    /// moves (shared memories rely on that). This caps the reservation of
+    /// every memory created under the engine: owned memories of instances
+    /// and of [`Memory::new`](crate::Memory::new), and
+    /// [`SharedMemory::new`](crate::SharedMemory::new).
+    ///
+    /// * A memory whose maximum (or, without one, the 4 GiB limit) is
+    ///   beyond the cap reserves only the cap; growing past it fails:
+    ///   `memory.grow` returns -1 in wasm, `grow` is an `Err` on the host.
+    /// * A memory whose *minimum* is beyond the cap cannot be created:
+    ///   instantiation, `Memory::new` and `SharedMemory::new` fail with an
+    ///   error that names the cap.
+    ///
+    /// ```
+    /// use weft::{Config, Engine, Memory, MemoryType, Store};
+    /// let mut config = Config::new();
+    /// config.max_memory_reservation(2 * 65536);
+    /// let engine = Engine::new(&config)?;
+    /// let mut store = Store::new(&engine, ());
+    /// let memory = Memory::new(&mut store, MemoryType::new(1, Some(1000)))?;
+    /// assert_eq!(memory.grow(&mut store, 1)?, 1);
+    /// assert!(memory.grow(&mut store, 1).is_err()); // past the cap
+    /// assert!(Memory::new(&mut store, MemoryType::new(3, None)).is_err());
+    /// # Ok::<(), weft::Error>(())
+    /// ```
+    pub fn max_memory_reservation(&mut self, bytes: u64) -> &mut Self {
+        self.max_memory_reservation = bytes;
+        self
+    }
+
+    pub(crate) fn reservation_policy(&self) -> weft_core::memory::ReservationPolicy {
+        weft_core::memory::ReservationPolicy {
+            max_reserved_bytes: self.max_memory_reservation,
+        }
     }
 
     /// Replaces every NaN produced by float arithmetic with the canonical

@@ -30,6 +30,10 @@ struct ModuleInner {
     /// Entry point of each defined function. Kept next to `code`, which
     /// they point into; both drop together.
     entries: Vec<usize>,
+    /// Machine-code size of each defined function, in bytes.
+    code_sizes: Vec<usize>,
+    /// The largest stack frame of any defined function, in bytes.
+    max_frame_bytes: usize,
     _code: CodeMemory,
 }
 
@@ -44,13 +48,15 @@ impl Module {
     /// Compiles a module from its binary form.
     pub fn from_binary(engine: &Engine, binary: &[u8]) -> Result<Module> {
         let (info, pending) = read_module(engine, binary)?;
-        let (code, entries) = compile_module(engine, &info, pending)?;
+        let compiled = compile_module(engine, &info, pending)?;
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 info,
-                entries,
-                _code: code,
+                entries: compiled.entries,
+                code_sizes: compiled.code_sizes,
+                max_frame_bytes: compiled.max_frame_bytes,
+                _code: compiled.code,
             }),
         })
     }
@@ -109,6 +115,36 @@ impl Module {
         })
     }
 
+    /// The size of each defined function's machine code: `(function
+    /// index, bytes)` in index order. Function indices count imported
+    /// functions first, as in wasm, so the first defined function's index
+    /// is the number of imported functions.
+    ///
+    /// ```
+    /// let engine = weft::Engine::default();
+    /// let module = weft::Module::new(&engine, r#"(module
+    ///     (import "env" "f" (func))
+    ///     (func (result i32) i32.const 7))"#)?;
+    /// let sizes: Vec<(u32, usize)> = module.function_code_sizes().collect();
+    /// assert_eq!(sizes.len(), 1);
+    /// assert_eq!(sizes[0].0, 1);
+    /// assert!(sizes[0].1 > 0);
+    /// # Ok::<(), weft::Error>(())
+    /// ```
+    pub fn function_code_sizes(&self) -> impl ExactSizeIterator<Item = (u32, usize)> + '_ {
+        let first = self.inner.info.counts.imported_funcs;
+        self.inner
+            .code_sizes
+            .iter()
+            .enumerate()
+            .map(move |(i, &size)| (first + i as u32, size))
+    }
+
+    /// The largest stack frame of any of the module's functions, in bytes.
+    pub(crate) fn max_frame_bytes(&self) -> usize {
+        self.inner.max_frame_bytes
+    }
+
     pub(crate) fn info(&self) -> &ModuleInfo {
         &self.inner.info
     }
@@ -139,6 +175,49 @@ mod tests {
     #[test]
     fn module_is_send_and_sync() {
         assert_send_sync::<Module>();
+    }
+
+    #[test]
+    fn the_largest_frame_is_measured() {
+        // 3,000 i64 locals loaded from globals and live across a call: at
+        // least 24,000 bytes of spill slots in `big`'s frame.
+        let locals = 3_000;
+        let mut wat = String::from(
+            "(module (func $next (param i32) (result i64) (i64.const 0))
+               (func $big (param i32) (result i64)",
+        );
+        let mut globals = String::new();
+        for k in 0..locals {
+            wat.push_str(" (local i64)");
+            globals.push_str(&format!("(global (mut i64) (i64.const {k}))"));
+        }
+        for k in 1..=locals {
+            wat.push_str(&format!("(local.set {k} (global.get {}))", k - 1));
+        }
+        wat.push_str("(local.get 1)");
+        for k in 2..=locals {
+            wat.push_str(&format!("(local.get {k}) i64.xor"));
+        }
+        wat.push_str("(global.set 0) (call $next (local.get 0))");
+        for k in 1..=locals {
+            wat.push_str(&format!("(local.get {k}) i64.add"));
+        }
+        wat.push(')');
+        wat.push_str(&globals);
+        wat.push(')');
+        let engine = Engine::default();
+        let module = Module::new(&engine, &wat).expect("valid");
+        assert!(
+            module.max_frame_bytes() >= 8 * locals,
+            "{} bytes",
+            module.max_frame_bytes()
+        );
+        let small = Module::new(&engine, "(module (func))").expect("valid");
+        assert!(
+            small.max_frame_bytes() < 1024,
+            "{}",
+            small.max_frame_bytes()
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use weft::{
     Config, Engine, Error, ErrorKind, Extern, Instance, Linker, Memory, MemoryType, Module,
-    SharedMemory, Store, TrapCode,
+    SharedMemory, Store, TrapCode, WaitResult,
 };
 
 fn threads_engine() -> Engine {
@@ -755,5 +755,313 @@ fn a_store_memory_handle_grows_and_copies_the_shared_memory() -> weft::Result<()
         .write(&mut store, 3 * 65536 - 1, &[1, 2])
         .expect_err("crosses the end");
     assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    Ok(())
+}
+
+#[test]
+fn shared_memory_new_fails_on_an_engine_without_threads() {
+    // Threads are off by default (Config::new), as in wasmtime.
+    for engine in [
+        Engine::default(),
+        Engine::new(Config::new().wasm_threads(false)).expect("engine"),
+    ] {
+        let e = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect_err("no threads");
+        assert!(e.to_string().contains("threads"), "{e}");
+        // A shared type through the store's Memory::new obeys the same rule.
+        let mut store = Store::new(&engine, ());
+        let e = Memory::new(&mut store, MemoryType::shared(1, 1)).expect_err("no threads");
+        assert!(e.to_string().contains("threads"), "{e}");
+    }
+}
+
+#[test]
+fn extern_into_shared_memory_returns_the_exported_memory() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, DEFINER)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let export = instance
+        .get_export(&mut store, "memory")
+        .expect("exported memory");
+    let shared = export.clone().into_shared_memory().expect("shared");
+    assert!(export.clone().into_memory().is_none());
+    assert!(export.into_func().is_none());
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 1)?, 1);
+    assert_eq!(shared.size(), 2, "the same memory");
+    let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
+    assert!(Extern::from(store_fn.func()).into_shared_memory().is_none());
+    Ok(())
+}
+
+/// Reservation cap: 64 pages.
+fn capped_engine() -> Engine {
+    let mut config = Config::new();
+    config.wasm_threads(true).max_memory_reservation(64 * 65536);
+    Engine::new(&config).expect("engine")
+}
+
+const GROWER: &str = r#"(module
+  (memory (export "memory") 1 1000)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size)))"#;
+
+#[test]
+fn the_reservation_cap_bounds_growth_of_owned_memories() -> weft::Result<()> {
+    let engine = capped_engine();
+    let module = Module::new(&engine, GROWER)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    let size = instance.get_typed_func::<(), i32>(&mut store, "size")?;
+    assert_eq!(grow.call(&mut store, 63)?, 1, "up to the cap");
+    assert_eq!(size.call(&mut store, ())?, 64);
+    assert_eq!(grow.call(&mut store, 1)?, -1, "past the cap, below the max");
+    assert_eq!(grow.call(&mut store, 0)?, 64, "growing by 0 still works");
+    let memory = instance.get_memory(&mut store, "memory").expect("memory");
+    assert!(
+        memory.grow(&mut store, 1).is_err(),
+        "the host is capped too"
+    );
+    assert_eq!(memory.size(&store)?, 64);
+    // Memory::new under the same engine.
+    let own = Memory::new(&mut store, MemoryType::new(60, Some(1000)))?;
+    assert_eq!(own.grow(&mut store, 4)?, 60);
+    assert!(own.grow(&mut store, 1).is_err());
+    Ok(())
+}
+
+#[test]
+fn the_reservation_cap_bounds_growth_of_shared_memories() -> weft::Result<()> {
+    let engine = capped_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 1000))?;
+    assert_eq!(shared.grow(63)?, 1);
+    assert!(shared.grow(1).is_err(), "past the cap");
+    assert_eq!(shared.size(), 64);
+    // And from wasm importing it.
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "memory" (memory 1 1000 shared))
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[shared.clone().into()])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 1)?, -1);
+    assert_eq!(grow.call(&mut store, 0)?, 64);
+    // A shared memory defined by an instance is capped as well.
+    let module = Module::new(
+        &engine,
+        r#"(module (memory 1 1000 shared)
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    )?;
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+    assert_eq!(grow.call(&mut store, 63)?, 1);
+    assert_eq!(grow.call(&mut store, 1)?, -1);
+    Ok(())
+}
+
+#[test]
+fn a_minimum_beyond_the_reservation_cap_fails_naming_the_cap() -> weft::Result<()> {
+    let engine = capped_engine();
+    let cap = (64 * 65536).to_string();
+    let names_cap = |e: Error| {
+        let text = e.to_string();
+        assert!(
+            text.contains(&cap) && text.contains("max_memory_reservation"),
+            "{text}"
+        );
+    };
+    names_cap(SharedMemory::new(&engine, MemoryType::shared(65, 1000)).expect_err("over"));
+    let mut store = Store::new(&engine, ());
+    names_cap(Memory::new(&mut store, MemoryType::new(65, None)).expect_err("over"));
+    let module = Module::new(&engine, "(module (memory 65))")?;
+    names_cap(Instance::new(&mut store, &module, &[]).expect_err("over"));
+    // Exactly the cap is fine.
+    Memory::new(&mut store, MemoryType::new(64, Some(64)))?;
+    Ok(())
+}
+
+#[test]
+fn host_atomics_load_store_and_read_modify_write() -> weft::Result<()> {
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+    shared.atomic_store_u32(8, 40)?;
+    assert_eq!(shared.atomic_fetch_add_u32(8, 2)?, 40);
+    assert_eq!(shared.atomic_load_u32(8)?, 42);
+    assert_eq!(shared.atomic_fetch_sub_u32(8, 43)?, 42);
+    assert_eq!(shared.atomic_load_u32(8)?, u32::MAX, "wrapping");
+    assert_eq!(shared.atomic_compare_exchange_u32(8, 0, 1)?, Err(u32::MAX));
+    assert_eq!(
+        shared.atomic_compare_exchange_u32(8, u32::MAX, 7)?,
+        Ok(u32::MAX)
+    );
+    assert_eq!(shared.atomic_swap_u32(8, 0b1100)?, 7);
+    assert_eq!(shared.atomic_fetch_and_u32(8, 0b1010)?, 0b1100);
+    assert_eq!(shared.atomic_fetch_or_u32(8, 0b0001)?, 0b1000);
+    assert_eq!(shared.atomic_fetch_xor_u32(8, 0b1111)?, 0b1001);
+    assert_eq!(shared.atomic_load_u32(8)?, 0b0110);
+    // Little-endian, as wasm sees it.
+    assert_eq!(read_u32(&shared, 8), 0b0110);
+
+    shared.atomic_store_u64(16, u64::MAX - 1)?;
+    assert_eq!(shared.atomic_fetch_add_u64(16, 3)?, u64::MAX - 1);
+    assert_eq!(shared.atomic_load_u64(16)?, 1);
+    assert_eq!(shared.atomic_compare_exchange_u64(16, 1, 1 << 40)?, Ok(1));
+    assert_eq!(shared.atomic_load_u64(16)?, 1 << 40);
+    assert_eq!(
+        shared.atomic_load_u16(20)?,
+        1 << 8,
+        "bits 32..48 of 1 << 40"
+    );
+    assert_eq!(shared.atomic_load_u8(21)?, 1);
+    shared.atomic_store_u8(0, 0xAB)?;
+    assert_eq!(shared.atomic_fetch_add_u16(0, 1)?, 0xAB);
+    Ok(())
+}
+
+#[test]
+fn host_atomics_check_alignment_then_bounds_and_never_panic() -> weft::Result<()> {
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+    let code = |r: weft::Result<u32>| trap_code(&r.expect_err("must fail"));
+    assert_eq!(code(shared.atomic_load_u32(2)), TrapCode::UnalignedAtomic);
+    assert_eq!(
+        code(shared.atomic_fetch_add_u32(65535, 1)),
+        TrapCode::UnalignedAtomic
+    );
+    assert_eq!(
+        code(shared.atomic_load_u32(65536)),
+        TrapCode::MemoryOutOfBounds
+    );
+    assert_eq!(
+        code(shared.atomic_swap_u32(u64::MAX - 3, 1)),
+        TrapCode::MemoryOutOfBounds
+    );
+    let e = shared.atomic_store_u64(4, 1).expect_err("unaligned u64");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared.atomic_load_u64(65536).expect_err("out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    let e = shared.atomic_load_u16(1).expect_err("unaligned u16");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared
+        .atomic_wait32(6, 0, None)
+        .expect_err("unaligned wait32");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared
+        .atomic_wait64(4, 0, None)
+        .expect_err("unaligned wait64");
+    assert_eq!(trap_code(&e), TrapCode::UnalignedAtomic);
+    let e = shared
+        .atomic_wait64(65536, 0, None)
+        .expect_err("out of bounds");
+    assert_eq!(trap_code(&e), TrapCode::MemoryOutOfBounds);
+    assert_eq!(
+        shared.atomic_load_u32(65532)?,
+        0,
+        "the last word is in bounds"
+    );
+    Ok(())
+}
+
+#[test]
+fn host_waits_report_mismatch_and_timeout() -> weft::Result<()> {
+    let engine = threads_engine();
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+    shared.atomic_store_u32(0, 5)?;
+    assert_eq!(shared.atomic_wait32(0, 4, None)?, WaitResult::Mismatch);
+    shared.atomic_store_u64(8, 1 << 33)?;
+    assert_eq!(
+        shared.atomic_wait64(8, 1, None)?,
+        WaitResult::Mismatch,
+        "all 64 bits compared"
+    );
+    let started = Instant::now();
+    let timeout = Some(Duration::from_millis(20));
+    assert_eq!(shared.atomic_wait32(0, 5, timeout)?, WaitResult::TimedOut);
+    assert_eq!(
+        shared.atomic_wait64(8, 1 << 33, timeout)?,
+        WaitResult::TimedOut
+    );
+    assert!(started.elapsed() >= Duration::from_millis(40));
+    assert_eq!(
+        shared.atomic_wait32(0, 5, Some(Duration::ZERO))?,
+        WaitResult::TimedOut
+    );
+    Ok(())
+}
+
+/// Notifies `addr` until one waiter wakes (the waiter may not have queued
+/// yet when the first notify runs).
+fn notify_until_one_wakes(mut notify: impl FnMut() -> weft::Result<u32>) -> weft::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match notify()? {
+            0 => {
+                assert!(Instant::now() < deadline, "the waiter never queued");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            1 => return Ok(()),
+            n => panic!("notify(count 1) woke {n}"),
+        }
+    }
+}
+
+#[test]
+fn a_host_waiter_is_woken_by_wasm_notify() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "memory" (memory 1 5 shared))
+             (func (export "notify") (param i32 i32) (result i32)
+               (memory.atomic.notify (local.get 0) (local.get 1))))"#,
+    )?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    for wide in [false, true] {
+        let waiter = std::thread::spawn({
+            let shared = shared.clone();
+            move || {
+                if wide {
+                    shared.atomic_wait64(128, 0, None)
+                } else {
+                    shared.atomic_wait32(128, 0, None)
+                }
+            }
+        });
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[shared.clone().into()])?;
+        let notify = instance.get_typed_func::<(i32, i32), i32>(&mut store, "notify")?;
+        notify_until_one_wakes(|| Ok(notify.call(&mut store, (128, 1))? as u32))?;
+        assert_eq!(waiter.join().expect("waiter thread")?, WaitResult::Ok);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_wasm_waiter_is_woken_by_host_notify_after_a_host_store() -> weft::Result<()> {
+    let engine = threads_engine();
+    let module = Module::new(&engine, IMPORTER)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
+    let waiter = std::thread::spawn({
+        let (engine, shared) = (engine.clone(), shared.clone());
+        move || -> weft::Result<i32> {
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[shared.into()])?;
+            instance
+                .get_typed_func::<(i32, i32), i32>(&mut store, "wait")?
+                .call(&mut store, (256, 0))
+        }
+    });
+    // Wait until the wasm waiter has queued, then publish and notify as a
+    // wasm program would: a store, then a notify.
+    notify_until_one_wakes(|| {
+        shared.atomic_store_u32(256, 0)?;
+        shared.atomic_notify(256, 1)
+    })?;
+    assert_eq!(waiter.join().expect("waiter thread")?, 0, "woken (\"ok\")");
+    // After the store of a new value, a new waiter sees the mismatch.
+    shared.atomic_store_u32(256, 1)?;
+    assert_eq!(shared.atomic_wait32(256, 0, None)?, WaitResult::Mismatch);
     Ok(())
 }

@@ -89,6 +89,16 @@ impl Extern {
             None
         }
     }
+    /// The shared memory, if it is one. Instances export their shared
+    /// memories (defined or imported) this way, so that other stores can
+    /// import them.
+    pub fn into_shared_memory(self) -> Option<SharedMemory> {
+        if let Extern::SharedMemory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
+    }
 }
 
 /// What a `VMContext` header points at so that builtins find their
@@ -283,6 +293,8 @@ unsafe fn instantiate(
         return Err(Error::usage("module and store belong to different engines"));
     }
     let info = module.info();
+    // Before any code of the module can run (its start function below).
+    store.max_frame_bytes = store.max_frame_bytes.max(module.max_frame_bytes());
     if imports.len() != info.imports.len() {
         return Err(Error::link(format!(
             "expected {} imports, got {}",
@@ -345,7 +357,7 @@ unsafe fn instantiate(
         }
     }
     for ty in &info.memories[memories.len()..] {
-        let m = MemoryStorage::new(*ty)?;
+        let m = MemoryStorage::new(&store.engine, *ty)?;
         memories.push(store.push_memory(m));
     }
     for ty in &info.tables[tables.len()..] {

@@ -1,9 +1,7 @@
 //! Linear memories in the API: [`Memory`] (a handle into a store) and
 //! [`SharedMemory`] (a `Send + Sync` memory that many stores import).
 
-use weft_core::memory::{
-    self as core_memory, AccessError, MemoryLimits, ReservationPolicy, VMMemoryDefinition,
-};
+use weft_core::memory::{self as core_memory, AccessError, MemoryLimits, VMMemoryDefinition};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -28,12 +26,15 @@ fn limits(ty: &MemoryType) -> MemoryLimits {
 }
 
 impl MemoryStorage {
-    pub(crate) fn new(ty: MemoryType) -> Result<MemoryStorage> {
+    /// A new memory of type `ty`, its reservation capped by `engine`'s
+    /// configuration.
+    pub(crate) fn new(engine: &Engine, ty: MemoryType) -> Result<MemoryStorage> {
         if ty.shared {
-            Ok(MemoryStorage::Shared(SharedMemory::create(ty)?))
+            Ok(MemoryStorage::Shared(SharedMemory::create(engine, ty)?))
         } else {
-            let m = core_memory::Memory::new(limits(&ty), ReservationPolicy::default())
-                .map_err(|e| Error::link(format!("creating memory: {e}")))?;
+            let policy = engine.config().reservation_policy();
+            let m = core_memory::Memory::new(limits(&ty), policy)
+                .map_err(|e| creation_error("memory", &e))?;
             Ok(MemoryStorage::Owned(m, ty))
         }
     }
@@ -123,6 +124,17 @@ impl MemoryStorage {
     }
 }
 
+/// The error for a memory weft-core refused to create; one over the
+/// reservation cap also says which setting sets the cap.
+fn creation_error(what: &str, e: &core_memory::MemoryError) -> Error {
+    match e {
+        core_memory::MemoryError::ExceedsReservation { .. } => Error::link(format!(
+            "creating {what}: {e} (Config::max_memory_reservation)"
+        )),
+        _ => Error::link(format!("creating {what}: {e}")),
+    }
+}
+
 /// The byte range `[offset, offset + len)` if it lies within `length`.
 pub(crate) fn bounds(
     offset: u64,
@@ -176,7 +188,7 @@ impl Memory {
     /// Creates a memory in `store` (shared if `ty` says so).
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let store = &mut store.as_context_mut().0.opaque;
-        let storage = MemoryStorage::new(ty)?;
+        let storage = MemoryStorage::new(&store.engine, ty)?;
         Ok(store.push_memory(storage))
     }
 
@@ -304,17 +316,31 @@ pub struct SharedMemory {
 }
 
 impl SharedMemory {
-    /// Creates a shared memory; `ty` must be shared, with a maximum.
-    pub fn new(_engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
+    /// Creates a shared memory; `ty` must be shared, with a maximum, and
+    /// `engine` must have threads enabled ([`Config::wasm_threads`]; off by
+    /// default). Its reservation is capped by
+    /// [`Config::max_memory_reservation`].
+    ///
+    /// [`Config::wasm_threads`]: crate::Config::wasm_threads
+    /// [`Config::max_memory_reservation`]: crate::Config::max_memory_reservation
+    pub fn new(engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
         if !ty.shared {
             return Err(Error::usage("SharedMemory::new needs a shared memory type"));
         }
-        SharedMemory::create(ty)
+        SharedMemory::create(engine, ty)
     }
 
-    fn create(ty: MemoryType) -> Result<SharedMemory> {
-        let inner = core_memory::SharedMemory::new(limits(&ty), ReservationPolicy::default())
-            .map_err(|e| Error::link(format!("creating shared memory: {e}")))?;
+    /// Also behind `Memory::new` of a shared type, which obeys the same
+    /// rule: no shared memory on an engine without threads.
+    fn create(engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
+        if !engine.config().threads {
+            return Err(Error::usage(
+                "shared memories need an engine with threads enabled (Config::wasm_threads)",
+            ));
+        }
+        let policy = engine.config().reservation_policy();
+        let inner = core_memory::SharedMemory::new(limits(&ty), policy)
+            .map_err(|e| creation_error("shared memory", &e))?;
         Ok(SharedMemory { inner, ty })
     }
 
@@ -355,7 +381,10 @@ impl SharedMemory {
             .map_err(|e| Trap::new(access_trap(e)).into())
     }
 
-    /// Wakes up to `count` waiters at `addr`; how many woke.
+    /// Wakes up to `count` waiters at `addr`, oldest first, whether they
+    /// wait in wasm (`memory.atomic.wait*`) or on the host
+    /// ([`atomic_wait32`](Self::atomic_wait32)); how many woke. As wasm's
+    /// `memory.atomic.notify`, checks alignment (4) and bounds.
     pub fn atomic_notify(&self, addr: u64, count: u32) -> Result<u32> {
         self.inner
             .notify(addr, count)

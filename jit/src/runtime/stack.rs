@@ -6,6 +6,16 @@
 //! [`HOST_RESERVE`] to the bottom of the thread's actual stack, so that deep
 //! recursion traps with "call stack exhausted" before it can touch the
 //! guard page, and host functions called from wasm still have room to run.
+//!
+//! The check runs after a function's prologue has moved the stack pointer
+//! down by the whole frame, so a function whose stack pointer was just above
+//! the limit ends up one frame below it. A wasm function with tens of
+//! thousands of live locals can have a frame larger than the reserve; so the
+//! floor under the limit also leaves room for the largest frame of any
+//! module instantiated in the store (`Module::max_frame_bytes`, measured by
+//! Cranelift when compiling). Before the prologue the caller passed its own
+//! check, so the stack pointer is at most one frame (plus a return address)
+//! below the limit, which stays [`HOST_RESERVE`] above the guard page.
 
 /// Stack kept free below the limit for host functions, builtins and the
 /// frames of the function that detects exhaustion.
@@ -35,13 +45,23 @@ fn thread_stack_low() -> Option<usize> {
     None
 }
 
-/// The stack limit for a host-to-wasm call starting here.
-pub(crate) fn limit_for_entry(max_wasm_stack: usize) -> usize {
+/// The lowest limit this thread's stack allows when no frame is larger than
+/// `max_frame_bytes`; `None` when the OS does not say where the stack ends.
+pub(crate) fn floor(max_frame_bytes: usize) -> Option<usize> {
+    thread_stack_low().map(|low| {
+        low.saturating_add(HOST_RESERVE)
+            .saturating_add(max_frame_bytes)
+    })
+}
+
+/// The stack limit for a host-to-wasm call starting here, for code whose
+/// frames are at most `max_frame_bytes`.
+pub(crate) fn limit_for_entry(max_wasm_stack: usize, max_frame_bytes: usize) -> usize {
     let marker = 0u8;
     let sp = std::ptr::from_ref(&marker) as usize;
     let wanted = sp.saturating_sub(max_wasm_stack);
-    match thread_stack_low() {
-        Some(low) => wanted.max(low.saturating_add(HOST_RESERVE)),
+    match floor(max_frame_bytes) {
+        Some(floor) => wanted.max(floor),
         // Without the bounds, trust the configuration (documented on
         // `Config::max_wasm_stack`).
         None => wanted,
@@ -56,7 +76,7 @@ mod tests {
     fn limit_is_below_the_current_frame_and_above_the_stack_bottom() {
         let marker = 0u8;
         let sp = std::ptr::from_ref(&marker) as usize;
-        let limit = limit_for_entry(1 << 20);
+        let limit = limit_for_entry(1 << 20, 0);
         assert!(limit < sp);
         if let Some(low) = thread_stack_low() {
             assert!(limit >= low + HOST_RESERVE);
@@ -66,6 +86,17 @@ mod tests {
     #[test]
     fn a_huge_request_is_clamped_to_the_thread_stack() {
         let low = thread_stack_low().expect("linux reports thread stacks");
-        assert_eq!(limit_for_entry(usize::MAX), low + HOST_RESERVE);
+        assert_eq!(limit_for_entry(usize::MAX, 0), low + HOST_RESERVE);
+    }
+
+    #[test]
+    fn the_largest_frame_raises_the_floor() {
+        let low = thread_stack_low().expect("linux reports thread stacks");
+        let frame = 300 * 1024;
+        assert_eq!(
+            limit_for_entry(usize::MAX, frame),
+            low + HOST_RESERVE + frame
+        );
+        assert_eq!(floor(frame), Some(low + HOST_RESERVE + frame));
     }
 }

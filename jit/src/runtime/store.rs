@@ -153,6 +153,11 @@ pub(crate) struct StoreOpaque {
     pub(crate) pending_error: Option<Error>,
     /// Nesting of host-to-wasm calls on this store.
     entry_depth: u32,
+    /// The largest stack frame of any module instantiated in this store;
+    /// the stack limit keeps this much room above the reserve.
+    pub(crate) max_frame_bytes: usize,
+    /// `max_frame_bytes` when the outermost call set the stack limit.
+    limit_frame_bytes: usize,
 }
 
 // SAFETY: every raw pointer in a store points into memory the store owns
@@ -185,6 +190,8 @@ impl StoreOpaque {
             host_state: Vec::new(),
             pending_error: None,
             entry_depth: 0,
+            max_frame_bytes: 0,
+            limit_frame_bytes: 0,
         }
     }
 
@@ -247,7 +254,17 @@ impl StoreOpaque {
             let vmstore = store.vmstore.get_mut();
             saved_limit = vmstore.stack_limit;
             if outermost {
-                vmstore.stack_limit = stack::limit_for_entry(store.engine.config().max_wasm_stack);
+                vmstore.stack_limit = stack::limit_for_entry(
+                    store.engine.config().max_wasm_stack,
+                    store.max_frame_bytes,
+                );
+                store.limit_frame_bytes = store.max_frame_bytes;
+            } else if store.max_frame_bytes > store.limit_frame_bytes {
+                // A host function instantiated a module with larger frames
+                // than any before: raise the floor for this inner call.
+                if let Some(floor) = stack::floor(store.max_frame_bytes) {
+                    vmstore.stack_limit = vmstore.stack_limit.max(floor);
+                }
             }
         }
         store.entry_depth += 1;

@@ -1,0 +1,191 @@
+//! Atomic access to a [`SharedMemory`] from the host: typed loads, stores
+//! and read-modify-writes, and wait/notify interoperating with wasm's
+//! `memory.atomic.*` instructions on the same memory.
+//!
+//! Everything is `SeqCst`, the ordering of wasm's atomics, so a host thread
+//! takes part in the same total order as the wasm threads. Every accessor
+//! checks natural alignment, then bounds, as wasm does, and fails with the
+//! matching trap (`unaligned atomic`, `out of bounds memory access`) as an
+//! `Err`; nothing panics on any address.
+
+use std::time::Duration;
+
+use weft_core::memory::AccessError;
+use weft_core::wait::WaitResult as CoreWaitResult;
+
+use crate::error::Result;
+use crate::runtime::memory::{SharedMemory, access_trap};
+use crate::trap::Trap;
+
+/// How a host wait on a shared memory ended
+/// ([`SharedMemory::atomic_wait32`] / [`atomic_wait64`](SharedMemory::atomic_wait64)).
+///
+/// Named as wasmtime names them; the wasm instruction returns 0, 1 and 2
+/// for the three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WaitResult {
+    /// Woken by a notify (from wasm or from the host).
+    Ok,
+    /// The value at the address was not the expected one: did not wait.
+    Mismatch,
+    /// The timeout passed before any notify.
+    TimedOut,
+}
+
+impl From<CoreWaitResult> for WaitResult {
+    fn from(r: CoreWaitResult) -> WaitResult {
+        match r {
+            CoreWaitResult::Ok => WaitResult::Ok,
+            CoreWaitResult::NotEqual => WaitResult::Mismatch,
+            CoreWaitResult::TimedOut => WaitResult::TimedOut,
+        }
+    }
+}
+
+fn trap(e: AccessError) -> crate::Error {
+    Trap::new(access_trap(e)).into()
+}
+
+/// weft-core's timeout: nanoseconds, negative for "forever". A timeout
+/// beyond `i64::MAX` nanoseconds (292 years) is forever too.
+fn timeout_ns(timeout: Option<Duration>) -> i64 {
+    timeout.map_or(-1, |d| i64::try_from(d.as_nanos()).unwrap_or(-1))
+}
+
+impl SharedMemory {
+    /// Waits while the `u32` at `addr` equals `expected`, as wasm's
+    /// `memory.atomic.wait32`: until a notify on `addr` (from wasm or
+    /// [`atomic_notify`](Self::atomic_notify)), or until `timeout` passes
+    /// (`None`: forever). Blocks the calling thread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::{Config, Engine, MemoryType, SharedMemory, WaitResult};
+    /// let engine = Engine::new(Config::new().wasm_threads(true))?;
+    /// let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+    /// assert_eq!(memory.atomic_wait32(0, 1, None)?, WaitResult::Mismatch);
+    /// let short = Some(Duration::from_millis(1));
+    /// assert_eq!(memory.atomic_wait32(0, 0, short)?, WaitResult::TimedOut);
+    /// assert!(memory.atomic_wait32(2, 0, short).is_err()); // unaligned
+    /// # Ok::<(), weft::Error>(())
+    /// ```
+    pub fn atomic_wait32(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<Duration>,
+    ) -> Result<WaitResult> {
+        self.inner
+            .wait32(addr, expected, timeout_ns(timeout))
+            .map(WaitResult::from)
+            .map_err(trap)
+    }
+
+    /// Waits while the `u64` at `addr` equals `expected`, as wasm's
+    /// `memory.atomic.wait64`; otherwise as
+    /// [`atomic_wait32`](Self::atomic_wait32), with an alignment of 8.
+    pub fn atomic_wait64(
+        &self,
+        addr: u64,
+        expected: u64,
+        timeout: Option<Duration>,
+    ) -> Result<WaitResult> {
+        self.inner
+            .wait64(addr, expected, timeout_ns(timeout))
+            .map(WaitResult::from)
+            .map_err(trap)
+    }
+}
+
+/// Generates the typed atomic accessors of one width over weft-core's.
+macro_rules! host_atomics {
+    ($(
+        $ty:ty:
+        $load:ident = $core_load:ident,
+        $store:ident = $core_store:ident,
+        $swap:ident = $core_swap:ident,
+        $cmpxchg:ident = $core_cmpxchg:ident,
+        $add:ident = $core_add:ident,
+        $sub:ident = $core_sub:ident,
+        $and:ident = $core_and:ident,
+        $or:ident = $core_or:ident,
+        $xor:ident = $core_xor:ident;
+    )*) => {
+        impl SharedMemory {
+            $(
+                #[doc = concat!("Atomically loads the `", stringify!($ty), "` at `addr`.")]
+                pub fn $load(&self, addr: u64) -> Result<$ty> {
+                    self.inner.$core_load(addr).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically stores `value` as the `", stringify!($ty), "` at `addr`.")]
+                pub fn $store(&self, addr: u64, value: $ty) -> Result<()> {
+                    self.inner.$core_store(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `addr` by `value`; returns the old value.")]
+                pub fn $swap(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_swap(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `addr` by `replacement` if it equals `expected`. Returns `Ok(Ok(expected))` if it did, `Ok(Err(found))` with the value found if not.")]
+                pub fn $cmpxchg(
+                    &self,
+                    addr: u64,
+                    expected: $ty,
+                    replacement: $ty,
+                ) -> Result<std::result::Result<$ty, $ty>> {
+                    let found = self
+                        .inner
+                        .$core_cmpxchg(addr, expected, replacement)
+                        .map_err(trap)?;
+                    Ok(if found == expected { Ok(found) } else { Err(found) })
+                }
+
+                #[doc = concat!("Atomically adds `value` (wrapping) to the `", stringify!($ty), "` at `addr`; returns the old value.")]
+                pub fn $add(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_add(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically subtracts `value` (wrapping) from the `", stringify!($ty), "` at `addr`; returns the old value.")]
+                pub fn $sub(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_sub(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically ANDs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
+                pub fn $and(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_and(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically ORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
+                pub fn $or(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_or(addr, value).map_err(trap)
+                }
+
+                #[doc = concat!("Atomically XORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
+                pub fn $xor(&self, addr: u64, value: $ty) -> Result<$ty> {
+                    self.inner.$core_xor(addr, value).map_err(trap)
+                }
+            )*
+        }
+    };
+}
+
+host_atomics! {
+    u8: atomic_load_u8 = load_u8, atomic_store_u8 = store_u8, atomic_swap_u8 = swap_u8,
+        atomic_compare_exchange_u8 = compare_exchange_u8, atomic_fetch_add_u8 = fetch_add_u8,
+        atomic_fetch_sub_u8 = fetch_sub_u8, atomic_fetch_and_u8 = fetch_and_u8,
+        atomic_fetch_or_u8 = fetch_or_u8, atomic_fetch_xor_u8 = fetch_xor_u8;
+    u16: atomic_load_u16 = load_u16, atomic_store_u16 = store_u16, atomic_swap_u16 = swap_u16,
+        atomic_compare_exchange_u16 = compare_exchange_u16, atomic_fetch_add_u16 = fetch_add_u16,
+        atomic_fetch_sub_u16 = fetch_sub_u16, atomic_fetch_and_u16 = fetch_and_u16,
+        atomic_fetch_or_u16 = fetch_or_u16, atomic_fetch_xor_u16 = fetch_xor_u16;
+    u32: atomic_load_u32 = load_u32, atomic_store_u32 = store_u32, atomic_swap_u32 = swap_u32,
+        atomic_compare_exchange_u32 = compare_exchange_u32, atomic_fetch_add_u32 = fetch_add_u32,
+        atomic_fetch_sub_u32 = fetch_sub_u32, atomic_fetch_and_u32 = fetch_and_u32,
+        atomic_fetch_or_u32 = fetch_or_u32, atomic_fetch_xor_u32 = fetch_xor_u32;
+    u64: atomic_load_u64 = load_u64, atomic_store_u64 = store_u64, atomic_swap_u64 = swap_u64,
+        atomic_compare_exchange_u64 = compare_exchange_u64, atomic_fetch_add_u64 = fetch_add_u64,
+        atomic_fetch_sub_u64 = fetch_sub_u64, atomic_fetch_and_u64 = fetch_and_u64,
+        atomic_fetch_or_u64 = fetch_or_u64, atomic_fetch_xor_u64 = fetch_xor_u64;
+}
