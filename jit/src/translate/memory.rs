@@ -6,12 +6,24 @@
 //! caches its `current_length` in a variable. Memories only grow and
 //! weft-core never moves a base, so the cached length is a lower bound: an
 //! access that passes against it is in bounds, and the hot path is one
-//! compare. An access that fails goes to a cold block that reloads the
-//! length atomically (another thread may have grown a shared memory),
-//! updates the cache and checks again before trapping.
+//! compare.
+//!
+//! What a failing compare does depends on who can grow the memory:
+//!
+//! - **Unshared**: only this thread, and only through `memory.grow` or a
+//!   call (a callee, wasm or host, may grow it). The translator reloads the
+//!   cached length after each of those, so the cache is exact and a failing
+//!   compare traps at once. No re-check, no extra block per access.
+//! - **Shared**: any thread, at any moment. A failing compare goes to a
+//!   small cold block that reloads the length atomically, updates the cache
+//!   and compares again before trapping, so a grow on another thread is
+//!   never missed.
+//!
+//! Every trapping compare branches to the function's one `out_of_bounds`
+//! exit.
 
 use cranelift_codegen::ir::Endianness;
-use cranelift_codegen::ir::{self, BlockArg, InstBuilder, MemFlagsData, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, condcodes::IntCC, types};
 use wasmparser::{MemArg, Operator};
 
 use weft_core::memory::{
@@ -20,7 +32,6 @@ use weft_core::memory::{
 
 use super::{FuncTranslator, MemoryCache, trusted};
 use crate::builtins::Builtin;
-use crate::trap::TrapCode;
 
 /// A layout constant as a Cranelift offset.
 pub(super) fn offset32<T: TryInto<i32>>(offset: T) -> i32 {
@@ -62,10 +73,18 @@ impl FuncTranslator<'_, '_> {
             );
             let length = self.builder.declare_var(pointer);
             self.builder.def_var(length, current);
+            let shared = self
+                .env
+                .info
+                .memories
+                .get(index as usize)
+                .expect("the VM offsets count the module's memories")
+                .shared;
             self.memories.push(MemoryCache {
                 definition,
                 base,
                 length,
+                shared,
             });
         }
     }
@@ -90,6 +109,27 @@ impl FuncTranslator<'_, '_> {
             .atomic_load(self.env.pointer, trusted(), addr);
         self.builder.def_var(cache.length, length);
         length
+    }
+
+    /// Reloads the cached length of every unshared memory, after anything
+    /// that may have grown one: `memory.grow` (of any index: two indices
+    /// may import the same memory) or a call. Plain loads suffice, since
+    /// only this thread can grow an unshared memory; loads whose value is
+    /// never used are removed by Cranelift.
+    pub(super) fn reload_unshared_lengths(&mut self) {
+        for i in 0..self.memories.len() {
+            let cache = self.memories[i];
+            if cache.shared {
+                continue;
+            }
+            let length = self.builder.ins().load(
+                self.env.pointer,
+                trusted(),
+                cache.definition,
+                offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),
+            );
+            self.builder.def_var(cache.length, length);
+        }
     }
 
     fn builder_addr(&mut self, base: ir::Value, offset: i32) -> ir::Value {
@@ -120,40 +160,44 @@ impl FuncTranslator<'_, '_> {
             .and_then(|e| i64::try_from(e).ok())
             .ok_or("memory offset out of range")?;
         let end = self.builder.ins().iadd_imm_s(index, end_offset);
-        let length = self.builder.use_var(cache.length);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, length);
-        let recheck = self.builder.create_block();
-        let cont = self.builder.create_block();
-        self.builder.set_cold_block(recheck);
-        self.builder.ins().brif(oob, recheck, &[], cont, &[]);
-        self.builder.seal_block(recheck);
-
-        self.builder.switch_to_block(recheck);
-        let fresh = self.reload_length(cache);
-        let still_oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, fresh);
-        let raise = self.traps.raise_block(&mut self.builder);
-        let code = self
-            .builder
-            .ins()
-            .iconst(types::I32, i64::from(TrapCode::MemoryOutOfBounds.as_u32()));
-        self.builder
-            .ins()
-            .brif(still_oob, raise, &[BlockArg::Value(code)], cont, &[]);
-        self.builder.seal_block(cont);
-
-        self.builder.switch_to_block(cont);
+        self.bounds_check(cache, end);
         let addr = self.builder.ins().iadd(cache.base, index);
         Ok(match i64::try_from(memarg.offset) {
             Ok(0) => addr,
             Ok(o) => self.builder.ins().iadd_imm_s(addr, o),
             Err(_) => return Err("memory offset out of range".into()),
         })
+    }
+
+    /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
+    /// offset) is within the memory, and continues in a new block.
+    fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
+        let length = self.builder.use_var(cache.length);
+        let oob = self
+            .builder
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThan, end, length);
+        let out_of_bounds = self.traps.out_of_bounds_block(&mut self.builder);
+        let cont = self.builder.create_block();
+        if cache.shared {
+            let recheck = self.builder.create_block();
+            self.builder.set_cold_block(recheck);
+            self.builder.ins().brif(oob, recheck, &[], cont, &[]);
+            self.builder.seal_block(recheck);
+            self.builder.switch_to_block(recheck);
+            let fresh = self.reload_length(cache);
+            let still_oob = self
+                .builder
+                .ins()
+                .icmp(IntCC::UnsignedGreaterThan, end, fresh);
+            self.builder
+                .ins()
+                .brif(still_oob, out_of_bounds, &[], cont, &[]);
+        } else {
+            self.builder.ins().brif(oob, out_of_bounds, &[], cont, &[]);
+        }
+        self.builder.seal_block(cont);
+        self.builder.switch_to_block(cont);
     }
 
     fn load(&mut self, memarg: &MemArg, size: u32, build: LoadKind) -> Result<(), String> {
@@ -232,6 +276,7 @@ impl FuncTranslator<'_, '_> {
                 let delta = self.pop()?;
                 let m = self.i32_const(*mem);
                 let v = self.call_builtin(Builtin::memory_grow, &[m, delta]);
+                self.reload_unshared_lengths();
                 self.stack.push(v);
             }
             Operator::MemoryFill { mem } => {
@@ -282,4 +327,123 @@ enum LoadKind {
     Zext16(ir::Type),
     Sext32,
     Zext32,
+}
+
+#[cfg(test)]
+mod tests {
+    //! An unshared memory's cached length is exact only if it is reloaded
+    //! after everything that can grow the memory: these tests grow it in
+    //! each such way and then touch the new page in the same function.
+
+    use crate::{
+        Caller, Config, Engine, Extern, Func, Instance, Memory, MemoryType, Module, Store, TrapCode,
+    };
+
+    fn engine(multi_memory: bool) -> Engine {
+        let mut config = Config::new();
+        config.wasm_multi_memory(multi_memory);
+        Engine::new(&config).expect("supported host")
+    }
+
+    fn trap_code(e: &crate::Error) -> Option<TrapCode> {
+        e.as_trap().map(|t| t.code())
+    }
+
+    #[test]
+    fn growth_by_a_host_call_is_seen_after_the_call() -> crate::Result<()> {
+        let engine = engine(false);
+        let module = Module::new(
+            &engine,
+            r#"(module
+              (import "host" "grow" (func $grow))
+              (memory (export "memory") 1 4)
+              (func (export "run") (param $at i32) (result i32)
+                (call $grow)
+                (i32.store (local.get $at) (i32.const 2))
+                (i32.load (local.get $at))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let grow = Func::wrap(&mut store, |mut caller: Caller<'_, ()>| {
+            if let Some(Extern::Memory(m)) = caller.get_export("memory") {
+                // Past the maximum this fails, which the last call expects.
+                let _ = m.grow(&mut caller, 1);
+            }
+        });
+        let instance = Instance::new(&mut store, &module, &[grow.into()])?;
+        let run = instance.get_typed_func::<i32, i32>(&store, "run")?;
+        assert_eq!(run.call(&mut store, 65536)?, 2, "the page the call added");
+        assert_eq!(run.call(&mut store, 3 * 65536 - 4)?, 2, "the last word");
+        let e = run.call(&mut store, 4 * 65536).expect_err("past the end");
+        assert_eq!(trap_code(&e), Some(TrapCode::MemoryOutOfBounds));
+        let e = run
+            .call(&mut store, 4 * 65536 - 3)
+            .expect_err("crosses the end");
+        assert_eq!(trap_code(&e), Some(TrapCode::MemoryOutOfBounds));
+        Ok(())
+    }
+
+    #[test]
+    fn growth_by_a_wasm_callee_is_seen_after_the_call() -> crate::Result<()> {
+        let engine = engine(false);
+        let module = Module::new(
+            &engine,
+            r#"(module
+              (memory 1)
+              (table 1 funcref)
+              (elem (i32.const 0) $grow)
+              (func $grow (drop (memory.grow (i32.const 1))))
+              (func (export "direct") (param $at i32) (result i32)
+                (call $grow)
+                (i32.store (local.get $at) (i32.const 7))
+                (i32.load (local.get $at)))
+              (func (export "indirect") (param $at i32) (result i32)
+                (call_indirect (i32.const 0))
+                (i32.store (local.get $at) (i32.const 8))
+                (i32.load (local.get $at)))
+              (func (export "in_a_loop") (param $n i32) (result i32)
+                (local $i i32)
+                (loop $next
+                  (call $grow)
+                  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                  ;; The first word of the page just added.
+                  (i32.store (i32.mul (local.get $i) (i32.const 65536)) (local.get $i))
+                  (br_if $next (i32.lt_u (local.get $i) (local.get $n))))
+                (i32.load (i32.mul (local.get $n) (i32.const 65536)))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let direct = instance.get_typed_func::<i32, i32>(&store, "direct")?;
+        let indirect = instance.get_typed_func::<i32, i32>(&store, "indirect")?;
+        let in_a_loop = instance.get_typed_func::<i32, i32>(&store, "in_a_loop")?;
+        assert_eq!(direct.call(&mut store, 2 * 65536 - 4)?, 7);
+        assert_eq!(indirect.call(&mut store, 3 * 65536 - 4)?, 8);
+        // Three pages now; the loop adds four more, one per iteration.
+        assert_eq!(in_a_loop.call(&mut store, 4)?, 4);
+        let e = direct
+            .call(&mut store, 8 * 65536)
+            .expect_err("one past the eighth page");
+        assert_eq!(trap_code(&e), Some(TrapCode::MemoryOutOfBounds));
+        Ok(())
+    }
+
+    #[test]
+    fn growth_through_another_index_of_the_same_memory_is_seen() -> crate::Result<()> {
+        let engine = engine(true);
+        let module = Module::new(
+            &engine,
+            r#"(module
+              (import "env" "a" (memory 1))
+              (import "env" "b" (memory 1))
+              (func (export "run") (param $at i32) (result i32)
+                (drop (memory.grow 1 (i32.const 1)))
+                (i32.store 0 (local.get $at) (i32.const 5))
+                (i32.load 0 (local.get $at))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let memory = Memory::new(&mut store, MemoryType::new(1, None))?;
+        let instance = Instance::new(&mut store, &module, &[memory.into(), memory.into()])?;
+        let run = instance.get_typed_func::<i32, i32>(&store, "run")?;
+        assert_eq!(run.call(&mut store, 2 * 65536 - 4)?, 5);
+        Ok(())
+    }
 }

@@ -76,10 +76,14 @@ fn trusted() -> MemFlagsData {
 
 /// Where traps leave the function. Two cold blocks, both taking the code as
 /// a block parameter: `raise` records where the trap happened and returns,
-/// `propagate` returns a code a callee already recorded.
+/// `propagate` returns a code a callee already recorded. A third,
+/// `out_of_bounds`, takes nothing and raises "out of bounds memory access":
+/// the many bounds checks of a function branch there without each building
+/// the code as a block argument.
 struct TrapExit {
     raise: Option<Block>,
     propagate: Option<Block>,
+    out_of_bounds: Option<Block>,
 }
 
 impl TrapExit {
@@ -96,6 +100,14 @@ impl TrapExit {
         *self.propagate.get_or_insert_with(|| {
             let b = builder.create_block();
             builder.append_block_param(b, types::I32);
+            builder.set_cold_block(b);
+            b
+        })
+    }
+
+    fn out_of_bounds_block(&mut self, builder: &mut FunctionBuilder) -> Block {
+        *self.out_of_bounds.get_or_insert_with(|| {
+            let b = builder.create_block();
             builder.set_cold_block(b);
             b
         })
@@ -152,8 +164,12 @@ struct MemoryCache {
     /// The memory's base; weft-core never moves it.
     base: ir::Value,
     /// The last `current_length` seen: a lower bound, since memories only
-    /// grow.
+    /// grow. For an unshared memory it is also exact: only this thread can
+    /// grow it, and only by `memory.grow` or inside a call, after each of
+    /// which the translator reloads it.
     length: Variable,
+    /// Whether other threads can grow the memory at any moment.
+    shared: bool,
 }
 
 /// Translates one function body.
@@ -275,6 +291,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             traps: TrapExit {
                 raise: None,
                 propagate: None,
+                out_of_bounds: None,
             },
             memories: Vec::new(),
             call_area,
@@ -358,9 +375,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         {
             return Ok(());
         }
+        if self.translate_call(op)? {
+            // The callee, wasm or host, may have grown an unshared memory.
+            self.reload_unshared_lengths();
+            return Ok(());
+        }
         if self.translate_control(op)?
             || self.translate_variable(op)?
-            || self.translate_call(op)?
             || self.translate_memory(op)?
             || self.translate_table(op)?
             || self.translate_reference(op)?
@@ -435,6 +456,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
         let size = self.call_area_slots.max(1) * 8;
         self.builder.func.sized_stack_slots[self.call_area].size = size;
+        // Filled first: it creates `raise` if no other trap did.
+        if let Some(out_of_bounds) = self.traps.out_of_bounds {
+            self.builder.switch_to_block(out_of_bounds);
+            self.traps
+                .raise(&mut self.builder, TrapCode::MemoryOutOfBounds);
+        }
         if let Some(raise) = self.traps.raise {
             self.builder.switch_to_block(raise);
             let code = self.builder.block_params(raise)[0];

@@ -1,5 +1,5 @@
-;; Bounds-checked accesses against the cached length, with the cold
-;; re-check path.
+;; Bounds-checked accesses to an unshared memory against the cached length:
+;; a failing compare goes straight to the function's one out-of-bounds exit.
 (module
   (memory 1)
   (func (export "copy_word") (param i32 i32)
