@@ -200,10 +200,7 @@ impl TrapKind {
             C::UnalignedAtomic => TrapKind::UnalignedAtomic,
             C::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             C::StackOverflow => TrapKind::StackExhausted,
-            // weft is gaining a code of its own for this (it used to report
-            // `TableOutOfBounds`); matching the spec message works with
-            // either version of the enum.
-            other if other.message() == "undefined element" => TrapKind::UndefinedElement,
+            C::UndefinedElement => TrapKind::UndefinedElement,
             _ => TrapKind::Other,
         }
     }
