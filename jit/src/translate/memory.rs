@@ -33,6 +33,9 @@ use weft_core::memory::{
 use super::{FuncTranslator, MemoryCache, trusted};
 use crate::builtins::Builtin;
 
+/// A wasm page: 64 KiB.
+const PAGE_SIZE: u64 = 1 << 16;
+
 /// A layout constant as a Cranelift offset.
 pub(super) fn offset32<T: TryInto<i32>>(offset: T) -> i32 {
     offset.try_into().ok().expect("VM layout offsets are small")
@@ -73,18 +76,19 @@ impl FuncTranslator<'_, '_> {
             );
             let length = self.builder.declare_var(pointer);
             self.builder.def_var(length, current);
-            let shared = self
+            let ty = self
                 .env
                 .info
                 .memories
                 .get(index as usize)
-                .expect("the VM offsets count the module's memories")
-                .shared;
+                .expect("the VM offsets count the module's memories");
             self.memories.push(MemoryCache {
                 definition,
                 base,
                 length,
-                shared,
+                shared: ty.shared,
+                // At most 2^16 pages of 2^16 bytes: no overflow.
+                minimum: ty.minimum.saturating_mul(PAGE_SIZE),
             });
         }
     }
@@ -151,7 +155,6 @@ impl FuncTranslator<'_, '_> {
         let cache = self.memory_cache(memory)?;
         let pointer = self.env.pointer;
         let index = self.pop()?;
-        let index = self.builder.ins().uextend(pointer, index);
         // A 32-bit index plus a 32-bit offset plus a small size cannot
         // overflow 64 bits.
         let end_offset = memarg
@@ -159,14 +162,35 @@ impl FuncTranslator<'_, '_> {
             .checked_add(u64::from(size))
             .and_then(|e| i64::try_from(e).ok())
             .ok_or("memory offset out of range")?;
-        let end = self.builder.ins().iadd_imm_s(index, end_offset);
-        self.bounds_check(cache, end);
+        let always_in_bounds = self
+            .index_upper_bound(index)
+            .is_some_and(|max| max + end_offset.unsigned_abs() <= cache.minimum);
+        let index = self.builder.ins().uextend(pointer, index);
+        if !always_in_bounds {
+            let end = self.builder.ins().iadd_imm_s(index, end_offset);
+            self.bounds_check(cache, end);
+        }
         let addr = self.builder.ins().iadd(cache.base, index);
         Ok(match i64::try_from(memarg.offset) {
             Ok(0) => addr,
             Ok(o) => self.builder.ins().iadd_imm_s(addr, o),
             Err(_) => return Err("memory offset out of range".into()),
         })
+    }
+
+    /// An upper bound on the `i32` index `value` known while translating:
+    /// the value of a constant. An access whose end stays below the
+    /// declared minimum with it needs no bounds check.
+    fn index_upper_bound(&self, value: ir::Value) -> Option<u64> {
+        let dfg = &self.builder.func.dfg;
+        let inst = dfg.value_def(dfg.resolve_aliases(value)).inst()?;
+        match dfg.insts[inst] {
+            ir::InstructionData::UnaryImm {
+                opcode: ir::Opcode::Iconst,
+                imm,
+            } => Some(imm.bits().cast_unsigned() & u64::from(u32::MAX)),
+            _ => None,
+        }
     }
 
     /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
@@ -444,6 +468,33 @@ mod tests {
         let instance = Instance::new(&mut store, &module, &[memory.into(), memory.into()])?;
         let run = instance.get_typed_func::<i32, i32>(&store, "run")?;
         assert_eq!(run.call(&mut store, 2 * 65536 - 4)?, 5);
+        Ok(())
+    }
+
+    #[test]
+    fn constant_addresses_below_the_minimum_pass_and_past_it_trap() -> crate::Result<()> {
+        let engine = engine(false);
+        let module = Module::new(
+            &engine,
+            r#"(module
+              (memory (export "memory") 1)
+              (func (export "last_word") (result i32)
+                (i32.store (i32.const 65532) (i32.const 9))
+                (i32.load (i32.const 65532)))
+              (func (export "crossing") (result i32)
+                (i32.load (i32.const 65533)))
+              (func (export "grow") (drop (memory.grow (i32.const 1)))))"#,
+        )?;
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[])?;
+        let last_word = instance.get_typed_func::<(), i32>(&store, "last_word")?;
+        let crossing = instance.get_typed_func::<(), i32>(&store, "crossing")?;
+        let grow = instance.get_typed_func::<(), ()>(&store, "grow")?;
+        assert_eq!(last_word.call(&mut store, ())?, 9);
+        let e = crossing.call(&mut store, ()).expect_err("crosses the end");
+        assert_eq!(trap_code(&e), Some(TrapCode::MemoryOutOfBounds));
+        grow.call(&mut store, ())?;
+        assert_eq!(crossing.call(&mut store, ())?, 0, "within the grown page");
         Ok(())
     }
 }

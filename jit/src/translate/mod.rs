@@ -170,6 +170,10 @@ struct MemoryCache {
     length: Variable,
     /// Whether other threads can grow the memory at any moment.
     shared: bool,
+    /// The declared minimum in bytes. Every memory this index can name is
+    /// at least that long (instantiation checks imports against it) and
+    /// never shrinks, so accesses below it need no check.
+    minimum: u64,
 }
 
 /// Translates one function body.
