@@ -179,17 +179,29 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// An upper bound on the `i32` index `value` known while translating:
-    /// the value of a constant. An access whose end stays below the
-    /// declared minimum with it needs no bounds check.
+    /// the value of a constant, or the mask of an `and` with one (masking
+    /// an index into a power-of-two buffer is common). An access whose end
+    /// stays below the declared minimum with it needs no bounds check.
     fn index_upper_bound(&self, value: ir::Value) -> Option<u64> {
         let dfg = &self.builder.func.dfg;
+        let constant = |v: ir::Value| {
+            let inst = dfg.value_def(dfg.resolve_aliases(v)).inst()?;
+            match dfg.insts[inst] {
+                ir::InstructionData::UnaryImm {
+                    opcode: ir::Opcode::Iconst,
+                    imm,
+                } => Some(imm.bits().cast_unsigned() & u64::from(u32::MAX)),
+                _ => None,
+            }
+        };
         let inst = dfg.value_def(dfg.resolve_aliases(value)).inst()?;
         match dfg.insts[inst] {
-            ir::InstructionData::UnaryImm {
-                opcode: ir::Opcode::Iconst,
-                imm,
-            } => Some(imm.bits().cast_unsigned() & u64::from(u32::MAX)),
-            _ => None,
+            // `x & m <= m` as unsigned, whatever `x` is.
+            ir::InstructionData::Binary {
+                opcode: ir::Opcode::Band,
+                args,
+            } => args.into_iter().filter_map(constant).min(),
+            _ => constant(value),
         }
     }
 
