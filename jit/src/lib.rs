@@ -65,3 +65,9 @@ pub use runtime::table::Table;
 pub use runtime::values::{ExternRef, Val};
 pub use trap::{Trap, TrapCode};
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
+
+/// The README's Rust examples, compiled and run as doctests so that its
+/// claims stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
