@@ -57,8 +57,7 @@ pub(crate) fn floor(max_frame_bytes: usize) -> Option<usize> {
 /// The stack limit for a host-to-wasm call starting here, for code whose
 /// frames are at most `max_frame_bytes`.
 pub(crate) fn limit_for_entry(max_wasm_stack: usize, max_frame_bytes: usize) -> usize {
-    let marker = 0u8;
-    let sp = std::ptr::from_ref(&marker) as usize;
+    let sp = stack_pointer();
     let wanted = sp.saturating_sub(max_wasm_stack);
     match floor(max_frame_bytes) {
         Some(floor) => wanted.max(floor),
@@ -68,9 +67,61 @@ pub(crate) fn limit_for_entry(max_wasm_stack: usize, max_frame_bytes: usize) -> 
     }
 }
 
+/// The current stack pointer, as generated code will compare it.
+///
+/// Not the address of a local: AddressSanitizer's
+/// `detect_stack_use_after_return` moves locals to a heap "fake stack", and a
+/// limit derived from one can lie above the real stack, so that the first
+/// wasm call traps `call stack exhausted` (found by the `differential_threads`
+/// fuzzer; `fuzz/regressions/differential_threads/`).
+#[inline(always)]
+fn stack_pointer() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let sp: usize;
+        // SAFETY: copies `rsp` into a register; it touches no memory and
+        // leaves the stack and the flags as they were.
+        unsafe {
+            std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        }
+        sp
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let sp: usize;
+        // SAFETY: copies `sp` into a register; it touches no memory and
+        // leaves the stack and the flags as they were.
+        unsafe {
+            std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags));
+        }
+        sp
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        // Elsewhere a local's address is the best estimate there is.
+        let marker = 0u8;
+        std::hint::black_box(std::ptr::from_ref(&marker)) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stack_pointer_is_within_this_threads_stack() {
+        let marker = 0u8;
+        let local = std::ptr::from_ref(&marker) as usize;
+        let sp = stack_pointer();
+        // Below this frame's locals, and not far below them.
+        assert!(
+            sp <= local && local - sp < 64 * 1024,
+            "sp {sp:#x}, local {local:#x}"
+        );
+        if let Some(low) = thread_stack_low() {
+            assert!(sp > low);
+        }
+    }
 
     #[test]
     fn limit_is_below_the_current_frame_and_above_the_stack_bottom() {
