@@ -299,6 +299,24 @@ fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
     }
 }
 
+/// The shared memory `index` of the calling instance for a wait, or the
+/// negated `expected shared memory` trap. A clone: the wait blocks without
+/// holding on to the store.
+///
+/// # Safety
+/// Called from generated code's libcalls only; see [`instance`].
+unsafe fn memory_to_wait_on(
+    vmctx: *mut u8,
+    index: u32,
+) -> Result<weft_core::memory::SharedMemory, u64> {
+    // SAFETY: the caller is a libcall of a live instance's generated code.
+    let (store, inst) = unsafe { instance(vmctx) };
+    match memory(store, inst, index) {
+        MemoryStorage::Shared(s) => Ok(s.inner.clone()),
+        MemoryStorage::Owned(..) => Err(negated(TrapCode::ExpectedSharedMemory)),
+    }
+}
+
 /// # Safety
 /// Called by generated code only; see [`instance`].
 pub(crate) unsafe extern "C" fn memory_atomic_wait32(
@@ -309,13 +327,9 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => {
-            let s = s.inner.clone();
-            wait_result(s.wait32(addr, expected, timeout as i64))
-        }
-        MemoryStorage::Owned(..) => negated(TrapCode::ExpectedSharedMemory),
+    match unsafe { memory_to_wait_on(vmctx, index) } {
+        Ok(shared) => wait_result(shared.wait32(addr, expected, timeout as i64)),
+        Err(trap) => trap,
     }
 }
 
@@ -329,12 +343,8 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => {
-            let s = s.inner.clone();
-            wait_result(s.wait64(addr, expected, timeout as i64))
-        }
-        MemoryStorage::Owned(..) => negated(TrapCode::ExpectedSharedMemory),
+    match unsafe { memory_to_wait_on(vmctx, index) } {
+        Ok(shared) => wait_result(shared.wait64(addr, expected, timeout as i64)),
+        Err(trap) => trap,
     }
 }
