@@ -30,7 +30,7 @@ use std::cell::RefCell;
 
 use weft_wast::engine::{
     CallError, CompileError, Engine as ScriptEngine, HostItem, InstantiateError, RefType, Val,
-    ValType,
+    ValType, table_limits,
 };
 
 use crate::{
@@ -198,13 +198,7 @@ impl ScriptEngine for JitEngine {
                 }
             }
             HostItem::Table { elem, min, max } => {
-                let min =
-                    u32::try_from(*min).map_err(|_| format!("table size {min} is too large"))?;
-                let max = max
-                    .map(|m| {
-                        u32::try_from(m).map_err(|_| format!("table maximum {m} is too large"))
-                    })
-                    .transpose()?;
+                let (min, max) = table_limits(*min, *max)?;
                 let elem_ty = val_type(ValType::Ref(*elem));
                 let init = to_weft(Val::NullRef(*elem))?;
                 Table::new(&mut *store, TableType::new(elem_ty, min, max), init)

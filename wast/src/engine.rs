@@ -161,6 +161,16 @@ pub enum HostItem {
     },
 }
 
+/// A table's limits as 32-bit element counts, which is what Wasm 2.0 tables
+/// hold; every engine converts a [`HostItem::Table`]'s sizes the same way.
+pub fn table_limits(min: u64, max: Option<u64>) -> Result<(u32, Option<u32>), String> {
+    let min = u32::try_from(min).map_err(|_| format!("table size {min} is too large"))?;
+    let max = max
+        .map(|m| u32::try_from(m).map_err(|_| format!("table maximum {m} is too large")))
+        .transpose()?;
+    Ok((min, max))
+}
+
 /// Why compiling module bytes failed: decoding or validation. The message is
 /// the engine's own and is only reported, never compared.
 #[derive(Clone, Debug, PartialEq, Eq)]

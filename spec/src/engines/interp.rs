@@ -11,6 +11,7 @@ use weft_verify::interp::{self, Extern, FuncRef, GlobalRef, MemoryRef, TableRef,
 
 use weft_wast::engine::{
     CallError, CompileError, Engine, HostItem, InstantiateError, RefType, Val, ValType,
+    table_limits,
 };
 
 /// The reference interpreter as a runner engine.
@@ -141,13 +142,7 @@ impl Engine for InterpEngine {
                     .map_err(|e| e.to_string())
             }
             HostItem::Table { elem, min, max } => {
-                let min =
-                    u32::try_from(*min).map_err(|_| format!("table size {min} is too large"))?;
-                let max = max
-                    .map(|m| {
-                        u32::try_from(m).map_err(|_| format!("table maximum {m} is too large"))
-                    })
-                    .transpose()?;
+                let (min, max) = table_limits(*min, *max)?;
                 TableRef::new(ref_type(*elem), min, max, to_value(Val::NullRef(*elem))?)
                     .map(Extern::Table)
                     .map_err(|e| e.to_string())
