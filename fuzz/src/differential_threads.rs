@@ -55,7 +55,7 @@ pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
 /// Runs the program on weft: one host thread per wasm thread, each with
 /// its own `Store` and `Instance`, all importing one `SharedMemory`.
 pub fn jit_threaded(program: &Program, bytes: &[u8]) -> anyhow::Result<FinalMemory> {
-    let engine = engines::engine(true, false)?;
+    let engine = engines::serial_threads_engine()?;
     let module = weft::Module::from_binary(engine, bytes).context("weft rejected the program")?;
     let (minimum, maximum) = program.memory_pages;
     let memory = weft::SharedMemory::new(engine, weft::MemoryType::shared(minimum, maximum))
