@@ -5,7 +5,7 @@
 //!
 //! Threads that could block forever on a weft bug (a lost wake-up) are
 //! joined by [`join_within`], which fails the test with a description of
-//! the state instead of hanging the suite. Each test is sized to finish in
+//! the state once it stops changing, instead of hanging the suite. Each test is sized to finish in
 //! well under a second on an idle machine, so the limits leave room for a
 //! loaded one.
 
@@ -14,10 +14,17 @@ use std::time::{Duration, Instant};
 
 use weft::{Config, Engine, Instance, MemoryType, Module, SharedMemory, Store, TrapCode};
 
-/// How long any one group of threads may take before the test calls it a
-/// hang. Far above the expected time: it exists to turn a lost wake-up
-/// into a failure with a message.
+/// How long a group of threads may go without visible progress (or, for
+/// a single wait, may take) before the test calls it a hang. Far above the
+/// expected time: it exists to turn a lost wake-up into a failure with a
+/// message.
 const HANG: Duration = Duration::from_secs(60);
+
+/// The most any one group of threads may take, progress or not.
+const LIMIT: Duration = Duration::from_secs(600);
+
+/// How often [`join_within`] samples the state for progress.
+const LOOK_EVERY: Duration = Duration::from_millis(500);
 
 fn threads_engine() -> Engine {
     let mut config = Config::new();
@@ -42,16 +49,32 @@ fn read_u32(memory: &SharedMemory, offset: usize) -> u32 {
     u32::from_le_bytes(read_bytes(memory, offset))
 }
 
-/// Joins every handle, failing with `state()` if they have not all
-/// finished within [`HANG`]. A thread that panicked fails the test with
-/// its message.
+/// Joins every handle, failing with `state()` if the threads are still
+/// running and `state()` has not changed for [`HANG`]. Progress, not total
+/// time, is what is judged: a lost wake-up freezes the state, while a
+/// heavily loaded machine (each futex wake-up waiting for a time slice)
+/// only makes it change slowly. [`LIMIT`] caps the whole wait. A thread
+/// that panicked fails the test with its message.
 fn join_within<T>(handles: Vec<JoinHandle<T>>, state: impl Fn() -> String) -> Vec<T> {
-    let deadline = Instant::now() + HANG;
+    let start = Instant::now();
+    let mut last = state();
+    let mut last_change = start;
+    let mut next_look = start + LOOK_EVERY;
     while !handles.iter().all(JoinHandle::is_finished) {
+        let now = Instant::now();
+        if now >= next_look {
+            let current = state();
+            if current != last {
+                last = current;
+                last_change = now;
+            }
+            next_look = now + LOOK_EVERY;
+        }
         assert!(
-            Instant::now() < deadline,
-            "threads still running after {HANG:?} (a lost wake-up?): {}",
-            state()
+            now.duration_since(last_change) < HANG && now.duration_since(start) < LIMIT,
+            "threads still running, state unchanged for {:?}, {:?} in all (a lost wake-up?): {last}",
+            now.duration_since(last_change),
+            now.duration_since(start),
         );
         std::thread::sleep(Duration::from_millis(2));
     }
