@@ -1,12 +1,14 @@
 //! Compiling a module's functions and placing them in code memory.
 //!
-//! All functions are declared first, then translated and compiled with
-//! `Context::compile`, on several threads when the configuration allows
-//! (functions never refer to each other at compile time: every call goes
-//! through a `VMFuncRef`). The owning thread then places the machine code
-//! with `define_function_bytes` and finalizes the module once: cranelift-jit
-//! writes the code into read-write pages and only then makes them
-//! read-execute, so no page is ever writable and executable at once.
+//! Every defined function becomes two pieces of code (see the calling
+//! conventions in `translate`): its body and its array entry. All are
+//! declared first, then translated and compiled with `Context::compile`, on
+//! several threads when the configuration allows (code refers to other
+//! code only through relocations). The owning thread then places the
+//! machine code with `define_function_bytes` and finalizes the module once:
+//! cranelift-jit resolves the relocations, writes the code into read-write
+//! pages and only then makes them read-execute, so no page is ever writable
+//! and executable at once.
 
 use std::mem::ManuallyDrop;
 use std::sync::Mutex;
@@ -22,7 +24,7 @@ use wasmparser::FuncValidatorAllocations;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{ErrorKind, Result};
-use crate::translate::{TranslateEnv, translate_function};
+use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
 /// Executable code of one module; freed when dropped.
 pub(crate) struct CodeMemory {
@@ -57,9 +59,10 @@ struct CompiledFunc {
 /// What compiling a module leaves behind.
 pub(crate) struct CompiledModule {
     pub(crate) code: CodeMemory,
-    /// Entry point of each defined function.
+    /// Array entry of each defined function (what its `VMFuncRef` holds).
     pub(crate) entries: Vec<usize>,
-    /// Machine-code size in bytes of each defined function.
+    /// Machine-code size in bytes of each defined function: its body and
+    /// its array entry.
     pub(crate) code_sizes: Vec<usize>,
     /// The largest stack frame of any defined function, in bytes: the
     /// stack check runs after the prologue has allocated the frame, so the
@@ -75,29 +78,41 @@ pub(crate) fn compile_module(
 ) -> Result<CompiledModule> {
     let isa = engine.isa().clone();
     let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
-    let env = TranslateEnv {
+    let mut env = TranslateEnv {
         info,
         offsets: info.offsets(),
         pointer: isa.pointer_type(),
         call_conv: isa.default_call_conv(),
         canonicalize_nans: engine.config().canonicalize_nans,
         frontend: isa.frontend_config(),
+        body_ids: Vec::with_capacity(pending.len()),
     };
-    let sig = env.wasm_signature();
-    let mut ids = Vec::with_capacity(pending.len());
-    for _ in 0..pending.len() {
-        let id = jit
-            .declare_anonymous_function(&sig)
-            .map_err(|e| compile_error(0, e))?;
-        ids.push(id);
-    }
     let first = info.counts.imported_funcs;
-    let jobs: Vec<(u32, FuncId, PendingFunc<'_>)> = pending
-        .into_iter()
-        .zip(&ids)
-        .enumerate()
-        .map(|(i, (p, &id))| (first + i as u32, id, p))
-        .collect();
+    let mut body_ids = Vec::with_capacity(pending.len());
+    let mut entry_ids = Vec::with_capacity(pending.len());
+    for i in 0..pending.len() {
+        let ty = info.func_type(first + i as u32);
+        let body = jit
+            .declare_anonymous_function(&env.body_signature(ty))
+            .map_err(|e| compile_error(0, e))?;
+        body_ids.push(body);
+    }
+    for _ in 0..pending.len() {
+        let entry = jit
+            .declare_anonymous_function(&env.wasm_signature())
+            .map_err(|e| compile_error(0, e))?;
+        entry_ids.push(entry);
+    }
+    env.body_ids = body_ids.iter().map(|id| id.as_u32()).collect();
+    let env = env;
+    // Bodies first, entries after: round-robin below then spreads both.
+    let mut jobs: Vec<(u32, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
+    for (i, (p, &id)) in pending.into_iter().zip(&body_ids).enumerate() {
+        jobs.push((first + i as u32, id, Job::Body(p)));
+    }
+    for (i, &id) in entry_ids.iter().enumerate() {
+        jobs.push((first + i as u32, id, Job::ArrayEntry(body_ids[i])));
+    }
 
     let threads = if engine.config().parallel_compilation {
         std::thread::available_parallelism()
@@ -148,13 +163,15 @@ pub(crate) fn compile_module(
         sizes.insert(*id, f.bytes.len());
         max_frame_bytes = max_frame_bytes.max(f.frame_bytes);
     }
-    let code_sizes = ids
+    let size = |id| *sizes.get(id).expect("every declared function was compiled");
+    let code_sizes = body_ids
         .iter()
-        .map(|id| *sizes.get(id).expect("every declared function was compiled"))
+        .zip(&entry_ids)
+        .map(|(body, entry)| size(body) + size(entry))
         .collect();
     jit.finalize_definitions()
         .map_err(|e| compile_error(0, e))?;
-    let entries = ids
+    let entries = entry_ids
         .iter()
         .map(|&id| jit.get_finalized_function(id) as usize)
         .collect();
@@ -222,29 +239,44 @@ fn audit_trap_sites(func_index: u32, traps: &[cranelift_codegen::MachTrap]) -> R
     Ok(())
 }
 
+/// One piece of code to compile for defined function `func_index`.
+enum Job<'m> {
+    /// The function's body, from its wasm code.
+    Body(PendingFunc<'m>),
+    /// The function's array entry, calling the body with this id.
+    ArrayEntry(FuncId),
+}
+
 fn compile_batch(
     env: &TranslateEnv<'_>,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
-    jobs: Vec<(u32, FuncId, PendingFunc<'_>)>,
+    jobs: Vec<(u32, FuncId, Job<'_>)>,
 ) -> Result<Vec<(FuncId, CompiledFunc)>> {
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut ctrl = ControlPlane::default();
     let mut allocs = FuncValidatorAllocations::default();
     let mut out = Vec::with_capacity(jobs.len());
-    for (func_index, id, pending) in jobs {
+    for (func_index, id, job) in jobs {
         ctx.clear();
         ctx.func.name = ir::UserFuncName::user(0, id.as_u32());
-        let validator = pending.validator.into_validator(allocs);
-        let validator = translate_function(
-            env,
-            func_index,
-            validator,
-            &pending.body,
-            &mut ctx.func,
-            &mut fctx,
-        )?;
-        allocs = validator.into_allocations();
+        match job {
+            Job::Body(pending) => {
+                let validator = pending.validator.into_validator(allocs);
+                let validator = translate_function(
+                    env,
+                    func_index,
+                    validator,
+                    &pending.body,
+                    &mut ctx.func,
+                    &mut fctx,
+                )?;
+                allocs = validator.into_allocations();
+            }
+            Job::ArrayEntry(body) => {
+                translate_array_entry(env, func_index, body.as_u32(), &mut ctx.func, &mut fctx);
+            }
+        }
         let code = ctx
             .compile(isa, &mut ctrl)
             .map_err(|e| compile_error(func_index, format!("{:?}", e.inner)))?;

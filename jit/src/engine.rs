@@ -55,6 +55,10 @@ impl Engine {
             "enable_verifier",
             if config.verifier { "true" } else { "false" },
         )?;
+        // Function bodies return the trap code and every wasm result in
+        // registers; past the registers the platform convention has none
+        // left, and this lets Cranelift add a hidden return area.
+        set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
         // cranelift-jit needs absolute, non-PIC code.
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;

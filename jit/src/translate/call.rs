@@ -1,12 +1,15 @@
 //! Calls: `call` and `call_indirect`.
 //!
-//! Every call, to a defined or an imported function, loads the callee's
-//! code pointer and context from a `VMFuncRef` (inline in the `VMContext`
-//! for `call`, from a table for `call_indirect`), passes arguments through
-//! the caller's values area and checks the returned trap code, propagating
-//! a non-zero one. One path for both kinds of callee keeps functions
-//! independent of each other at compile time, which is what lets them be
-//! compiled in parallel with no relocations between them.
+//! `call` of a function defined in the same module calls its body directly
+//! (see the calling conventions in the parent module): the same `vmctx`,
+//! the arguments and results in registers. Every other call (an import,
+//! `call_indirect`) loads the callee's array entry and context from a
+//! `VMFuncRef` (inline in the `VMContext` for an import, from a table for
+//! `call_indirect`) and passes arguments through the caller's values area,
+//! since the callee may be a host function or another module's. Either way
+//! the caller checks the returned trap code and propagates a non-zero one.
+//! Bodies refer to each other only through relocations that cranelift-jit
+//! resolves when the module is placed, so they still compile in parallel.
 
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use wasmparser::Operator;
@@ -27,6 +30,11 @@ impl FuncTranslator<'_, '_> {
                     return Err("function index out of range (translator bug)".into());
                 }
                 let ty = self.env.info.func_type(function_index).clone();
+                if let Some(defined) =
+                    function_index.checked_sub(self.env.info.counts.imported_funcs)
+                {
+                    return self.call_body(function_index, defined, &ty).map(|()| true);
+                }
                 let funcref = self.builder.ins().iadd_imm_s(
                     self.vmctx,
                     i64::from(self.env.offsets.func_ref(function_index)),
@@ -67,6 +75,60 @@ impl FuncTranslator<'_, '_> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Calls the body of defined function `defined` (module-level index
+    /// `function_index`) directly: arguments from the operand stack, results
+    /// back onto it.
+    fn call_body(
+        &mut self,
+        function_index: u32,
+        defined: u32,
+        ty: &FuncType,
+    ) -> Result<(), String> {
+        let callee = self.direct_callee(function_index, defined, ty)?;
+        let mut args = vec![self.vmctx];
+        args.extend(self.pop_n(ty.params().len())?);
+        let call = self.builder.ins().call(callee, &args);
+        let returned = self.builder.inst_results(call).to_vec();
+        self.traps
+            .propagate_if_nonzero(&mut self.builder, returned[0]);
+        self.stack.extend_from_slice(&returned[1..]);
+        Ok(())
+    }
+
+    /// The function reference for calling `defined`'s body, imported into
+    /// this function once. Not `colocated`: cranelift-jit's default memory
+    /// provider may place two functions farther apart than a 32-bit
+    /// displacement reaches, so the call is an absolute address in a
+    /// register.
+    fn direct_callee(
+        &mut self,
+        function_index: u32,
+        defined: u32,
+        ty: &FuncType,
+    ) -> Result<ir::FuncRef, String> {
+        if let Some(&callee) = self.direct_callees.get(&function_index) {
+            return Ok(callee);
+        }
+        let id = *self
+            .env
+            .body_ids
+            .get(defined as usize)
+            .ok_or("defined function index out of range (translator bug)")?;
+        let name = self
+            .builder
+            .func
+            .declare_imported_user_function(ir::UserExternalName::new(0, id));
+        let signature = self.builder.import_signature(self.env.body_signature(ty));
+        let callee = self.builder.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature,
+            colocated: false,
+            patchable: false,
+        });
+        self.direct_callees.insert(function_index, callee);
+        Ok(callee)
     }
 
     /// Calls through a `*const VMFuncRef` with signature `ty`: arguments

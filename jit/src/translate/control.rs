@@ -371,18 +371,13 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// The return block: results into the values area, then "no trap".
+    /// The return block: "no trap", then the results.
     fn function_return(&mut self, ret: Block) {
         self.builder.switch_to_block(ret);
         self.builder.seal_block(ret);
-        let values = self.values;
-        let results = self.builder.block_params(ret).to_vec();
-        for (i, r) in results.into_iter().enumerate() {
-            self.builder
-                .ins()
-                .store(super::trusted(), r, values, super::slot_offset(i));
-        }
         let ok = self.builder.ins().iconst(ir::types::I32, 0);
-        self.builder.ins().return_(&[ok]);
+        let mut values = vec![ok];
+        values.extend_from_slice(self.builder.block_params(ret));
+        self.builder.ins().return_(&values);
     }
 }

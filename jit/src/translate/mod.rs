@@ -6,16 +6,27 @@
 //! operator is validated first, then translated, so the translator only
 //! ever sees valid code and its stacks stay in step with the validator's.
 //!
-//! Calling convention (see `docs/jit.md`): every wasm function is
-//! `extern "C" fn(callee_vmctx, caller_vmctx, values: *mut [u64]) -> u32`.
-//! Parameters arrive in `values`, results leave through it (one 8-byte slot
-//! per value, the value in its natural width at the slot's start), and the
-//! return value is a trap code: `0` for a normal return. Every call site
-//! checks that code and propagates it; nothing unwinds.
+//! Calling conventions (see `docs/jit.md`). Each defined function is
+//! compiled twice over:
+//!
+//! - its **body**, `fn(vmctx, params...) -> (trap_code, results...)`, with
+//!   the wasm values in registers (the platform's convention; many results
+//!   go through a hidden return area). `call` of a function defined in the
+//!   same module calls the body directly;
+//! - its **array entry**, `extern "C" fn(callee_vmctx, caller_vmctx,
+//!   values: *mut [u64]) -> u32`, which loads the parameters from `values`
+//!   (one 8-byte slot per value, the value in its natural width at the
+//!   slot's start), calls the body and stores the results back. It is what
+//!   a `VMFuncRef` points at, so the host, `call_indirect`, imports and
+//!   exports all use one convention, host functions included.
+//!
+//! Either way the trap code is `0` for a normal return; every call site
+//! checks it and propagates it; nothing unwinds.
 
 mod atomic;
 mod call;
 mod control;
+mod entry;
 mod memory;
 pub(crate) mod numeric;
 mod reference;
@@ -41,7 +52,9 @@ use crate::builtins::Builtin;
 use crate::environ::ModuleInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::trap::TrapCode;
-use crate::types::ValType;
+use crate::types::{FuncType, ValType};
+
+pub(crate) use self::entry::translate_array_entry;
 
 use self::control::Frame;
 use self::numeric::TrapSink;
@@ -54,10 +67,32 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) call_conv: CallConv,
     pub(crate) canonicalize_nans: bool,
     pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// The `FuncId` (a namespace-0 user name) of each defined function's
+    /// body, by defined index: the target of direct calls.
+    pub(crate) body_ids: Vec<u32>,
 }
 
 impl TranslateEnv<'_> {
-    /// The signature of every wasm function (and host trampoline).
+    /// The signature of a function body of type `ty`: `vmctx`, then the
+    /// parameters; the trap code, then the results.
+    pub(crate) fn body_signature(&self, ty: &FuncType) -> Signature {
+        let mut sig = Signature::new(self.call_conv);
+        sig.params.push(AbiParam::new(self.pointer)); // vmctx
+        sig.params.extend(
+            ty.params()
+                .iter()
+                .map(|p| AbiParam::new(p.clif(self.pointer))),
+        );
+        sig.returns.push(AbiParam::new(types::I32)); // trap code
+        sig.returns.extend(
+            ty.results()
+                .iter()
+                .map(|r| AbiParam::new(r.clif(self.pointer))),
+        );
+        sig
+    }
+
+    /// The signature of every array entry (and host trampoline).
     pub(crate) fn wasm_signature(&self) -> Signature {
         let mut sig = Signature::new(self.call_conv);
         sig.params.push(AbiParam::new(self.pointer)); // callee vmctx
@@ -183,8 +218,11 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     validator: FuncValidator<ValidatorResources>,
     func_index: u32,
     vmctx: ir::Value,
-    /// The values area: parameters in, results out.
-    values: ir::Value,
+    /// The body's parameters as they arrive, until the prologue binds them
+    /// to locals.
+    entry_params: Vec<ir::Value>,
+    /// The function's result types: a trap returns zeros of them.
+    results: Vec<ValType>,
     store_ctx: ir::Value,
     locals: Vec<(Variable, ValType)>,
     stack: Vec<ir::Value>,
@@ -195,12 +233,15 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     unreachable_depth: u32,
     traps: TrapExit,
     memories: Vec<MemoryCache>,
-    /// The values area for outgoing calls, sized at the end to the largest
-    /// call.
-    call_area: ir::StackSlot,
+    /// The values area for calls through a `VMFuncRef`, created by the
+    /// first such call and sized at the end to the largest: functions
+    /// without one (leaves, callers of bodies only) keep a smaller frame.
+    call_area: Option<ir::StackSlot>,
     call_area_slots: u32,
     wasm_sig: Option<ir::SigRef>,
     builtin_sigs: Vec<(Builtin, ir::SigRef)>,
+    /// Bodies this function calls directly, by module-level index.
+    direct_callees: std::collections::HashMap<u32, ir::FuncRef>,
 }
 
 /// Translates function `func_index` (module-level index) into `func`.
@@ -224,7 +265,7 @@ fn translate_body(
     func: &mut ir::Function,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
 ) -> Result<FuncValidator<ValidatorResources>> {
-    func.signature = env.wasm_signature();
+    func.signature = env.body_signature(env.info.func_type(func_index));
     let builder = FunctionBuilder::new(func, fctx);
     let mut locals_reader = body.get_locals_reader()?;
     let mut local_decls = Vec::new();
@@ -270,22 +311,22 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         builder.switch_to_block(entry);
         builder.seal_block(entry);
         let vmctx = builder.block_params(entry)[0];
-        let values = builder.block_params(entry)[2];
+        let entry_params = builder.block_params(entry)[1..].to_vec();
+        let results = env.info.func_type(func_index).results().to_vec();
         let store_ctx = builder.ins().load(
             env.pointer,
             trusted().with_readonly(),
             vmctx,
             VMCTX_STORE_OFFSET as i32,
         );
-        let call_area =
-            builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 0, 3));
         FuncTranslator {
             builder,
             env,
             validator,
             func_index,
             vmctx,
-            values,
+            entry_params,
+            results,
             store_ctx,
             locals: Vec::new(),
             stack: Vec::new(),
@@ -298,10 +339,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 out_of_bounds: None,
             },
             memories: Vec::new(),
-            call_area,
+            call_area: None,
             call_area_slots: 0,
             wasm_sig: None,
             builtin_sigs: Vec::new(),
+            direct_callees: std::collections::HashMap::new(),
         }
     }
 
@@ -321,14 +363,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             .trap_if(&mut self.builder, exhausted, TrapCode::StackOverflow);
 
         let ty = env.info.func_type(self.func_index).clone();
-        let values = self.values;
-        for (i, &p) in ty.params().iter().enumerate() {
-            let clif = p.clif(env.pointer);
-            let var = self.builder.declare_var(clif);
-            let v = self
-                .builder
-                .ins()
-                .load(clif, trusted(), values, slot_offset(i));
+        let params = std::mem::take(&mut self.entry_params);
+        for (&p, v) in ty.params().iter().zip(params) {
+            let var = self.builder.declare_var(p.clif(env.pointer));
             self.builder.def_var(var, v);
             self.locals.push((var, p));
         }
@@ -451,15 +488,31 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn call_area(&mut self, slots: usize) -> ir::Value {
         let slots = u32::try_from(slots).expect("wasm limits keep signatures far below 2^32");
         self.call_area_slots = self.call_area_slots.max(slots);
-        self.builder
-            .ins()
-            .stack_addr(self.env.pointer, self.call_area, 0)
+        let slot = *self.call_area.get_or_insert_with(|| {
+            self.builder.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                0,
+                3,
+            ))
+        });
+        self.builder.ins().stack_addr(self.env.pointer, slot, 0)
+    }
+
+    /// Returns trap code `code` with zeros for the results, which no caller
+    /// reads (every call site checks the code first).
+    fn return_trap(&mut self, code: ir::Value) {
+        let mut values = vec![code];
+        for r in self.results.clone() {
+            values.push(self.zero(r));
+        }
+        self.builder.ins().return_(&values);
     }
 
     /// Fills the exits and seals the function.
     fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
-        let size = self.call_area_slots.max(1) * 8;
-        self.builder.func.sized_stack_slots[self.call_area].size = size;
+        if let Some(slot) = self.call_area {
+            self.builder.func.sized_stack_slots[slot].size = self.call_area_slots.max(1) * 8;
+        }
         // Filled first: it creates `raise` if no other trap did.
         if let Some(out_of_bounds) = self.traps.out_of_bounds {
             self.builder.switch_to_block(out_of_bounds);
@@ -485,12 +538,12 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 self.store_ctx,
                 VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET as i32,
             );
-            self.builder.ins().return_(&[code]);
+            self.return_trap(code);
         }
         if let Some(propagate) = self.traps.propagate {
             self.builder.switch_to_block(propagate);
             let code = self.builder.block_params(propagate)[0];
-            self.builder.ins().return_(&[code]);
+            self.return_trap(code);
         }
         self.builder.seal_all_blocks();
         self.builder.finalize(env.frontend);

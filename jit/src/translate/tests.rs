@@ -32,6 +32,8 @@ fn translate_to_clif(wat: &str) -> String {
         call_conv: isa.default_call_conv(),
         canonicalize_nans: false,
         frontend: isa.frontend_config(),
+        // Bodies numbered as `compile` declares them: first, in order.
+        body_ids: (0..pending.len() as u32).collect(),
     };
     let mut fctx = FunctionBuilderContext::new();
     let mut allocs = FuncValidatorAllocations::default();

@@ -1,5 +1,6 @@
-;; A direct call: arguments through the values area, the returned trap
-;; code checked and propagated, results loaded back.
+;; A direct call of a body in the same module: vmctx and arguments in
+;; registers, the returned trap code checked and propagated, the result
+;; taken from the call's second return value.
 (module
   (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
   (func (export "f") (param i32) (result i32)
