@@ -24,6 +24,7 @@ use wasmparser::FuncValidatorAllocations;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{ErrorKind, Result};
+use crate::memory_growth::may_grow_memory;
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
 /// Executable code of one module; freed when dropped.
@@ -86,6 +87,17 @@ pub(crate) fn compile_module(
         canonicalize_nans: engine.config().canonicalize_nans,
         frontend: isa.frontend_config(),
         body_ids: Vec::with_capacity(pending.len()),
+        may_grow_memory: if info.memories.iter().any(|m| !m.shared) {
+            let bodies: Vec<_> = pending.iter().map(|p| &p.body).collect();
+            may_grow_memory(
+                info.counts.imported_funcs,
+                &bodies,
+                engine.config().features(),
+            )
+        } else {
+            // Only unshared lengths are cached across calls.
+            vec![true; pending.len()]
+        },
     };
     let first = info.counts.imported_funcs;
     let mut body_ids = Vec::with_capacity(pending.len());

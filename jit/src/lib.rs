@@ -39,6 +39,7 @@ mod engine;
 mod environ;
 mod error;
 mod linker;
+mod memory_growth;
 mod module;
 mod runtime;
 mod translate;

@@ -94,6 +94,9 @@ impl FuncTranslator<'_, '_> {
         self.traps
             .propagate_if_nonzero(&mut self.builder, returned[0]);
         self.stack.extend_from_slice(&returned[1..]);
+        if self.env.may_grow_memory.get(defined as usize) != Some(&false) {
+            self.reload_unshared_lengths();
+        }
         Ok(())
     }
 
@@ -159,6 +162,8 @@ impl FuncTranslator<'_, '_> {
             .call_indirect(sig, code, &[callee_vmctx, self.vmctx, area]);
         let trap = self.builder.inst_results(call)[0];
         self.traps.propagate_if_nonzero(&mut self.builder, trap);
+        // The callee, wasm or host, may have grown an unshared memory.
+        self.reload_unshared_lengths();
         for (i, r) in ty.results().iter().enumerate() {
             let v = self
                 .builder

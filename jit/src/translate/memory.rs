@@ -76,6 +76,11 @@ impl FuncTranslator<'_, '_> {
             );
             let length = self.builder.declare_var(pointer);
             self.builder.def_var(length, current);
+            let loads = [definition, base, current]
+                .map(|v| self.builder.func.dfg.value_def(v).unwrap_inst())
+                .to_vec();
+            self.memory_loads.push(loads);
+            self.memory_used.push(false);
             let ty = self
                 .env
                 .info
@@ -93,11 +98,33 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    fn memory_cache(&self, memory: u32) -> Result<MemoryCache, String> {
-        self.memories
+    /// The cache of memory `memory`, for code that uses it (the only way
+    /// to reach a cache, so that [`Self::drop_unused_memory_loads`] knows).
+    fn memory_cache(&mut self, memory: u32) -> Result<MemoryCache, String> {
+        let cache = self
+            .memories
             .get(memory as usize)
             .copied()
-            .ok_or_else(|| format!("memory {memory} out of range (translator bug)"))
+            .ok_or_else(|| format!("memory {memory} out of range (translator bug)"))?;
+        self.memory_used[memory as usize] = true;
+        Ok(cache)
+    }
+
+    /// Removes the cache loads (at entry and after calls) of every memory
+    /// the function never used. Cranelift keeps an unused load of a
+    /// mutable location, so a leaf without memory accesses would otherwise
+    /// pay for three loads per memory on every call. Nothing can refer to
+    /// the removed values: every use goes through [`Self::memory_cache`].
+    pub(super) fn drop_unused_memory_loads(&mut self) {
+        for (loads, &used) in self.memory_loads.iter().zip(&self.memory_used) {
+            if used {
+                continue;
+            }
+            // Later loads first: each depends only on earlier ones.
+            for &inst in loads.iter().rev() {
+                self.builder.func.layout.remove_inst(inst);
+            }
+        }
     }
 
     /// The current length, reloaded atomically (it may have been grown by
@@ -118,8 +145,8 @@ impl FuncTranslator<'_, '_> {
     /// Reloads the cached length of every unshared memory, after anything
     /// that may have grown one: `memory.grow` (of any index: two indices
     /// may import the same memory) or a call. Plain loads suffice, since
-    /// only this thread can grow an unshared memory; loads whose value is
-    /// never used are removed by Cranelift.
+    /// only this thread can grow an unshared memory; for a memory the
+    /// function never uses they are removed at the end.
     pub(super) fn reload_unshared_lengths(&mut self) {
         for i in 0..self.memories.len() {
             let cache = self.memories[i];
@@ -133,6 +160,10 @@ impl FuncTranslator<'_, '_> {
                 offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),
             );
             self.builder.def_var(cache.length, length);
+            if !self.memory_used[i] {
+                let inst = self.builder.func.dfg.value_def(length).unwrap_inst();
+                self.memory_loads[i].push(inst);
+            }
         }
     }
 

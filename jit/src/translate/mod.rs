@@ -70,6 +70,10 @@ pub(crate) struct TranslateEnv<'m> {
     /// The `FuncId` (a namespace-0 user name) of each defined function's
     /// body, by defined index: the target of direct calls.
     pub(crate) body_ids: Vec<u32>,
+    /// By defined index: whether calling the function may grow a memory
+    /// (see `memory_growth`); after a call to one that cannot, cached
+    /// lengths stay valid.
+    pub(crate) may_grow_memory: Vec<bool>,
 }
 
 impl TranslateEnv<'_> {
@@ -233,6 +237,11 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     unreachable_depth: u32,
     traps: TrapExit,
     memories: Vec<MemoryCache>,
+    /// Per memory: whether the function uses its cache.
+    memory_used: Vec<bool>,
+    /// Per memory not (yet) used: the loads that fill its cache, removed at
+    /// the end if it stays unused.
+    memory_loads: Vec<Vec<ir::Inst>>,
     /// The values area for calls through a `VMFuncRef`, created by the
     /// first such call and sized at the end to the largest: functions
     /// without one (leaves, callers of bodies only) keep a smaller frame.
@@ -339,6 +348,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 out_of_bounds: None,
             },
             memories: Vec::new(),
+            memory_used: Vec::new(),
+            memory_loads: Vec::new(),
             call_area: None,
             call_area_slots: 0,
             wasm_sig: None,
@@ -417,8 +428,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             return Ok(());
         }
         if self.translate_call(op)? {
-            // The callee, wasm or host, may have grown an unshared memory.
-            self.reload_unshared_lengths();
             return Ok(());
         }
         if self.translate_control(op)?
@@ -510,6 +519,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
 
     /// Fills the exits and seals the function.
     fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
+        self.drop_unused_memory_loads();
         if let Some(slot) = self.call_area {
             self.builder.func.sized_stack_slots[slot].size = self.call_area_slots.max(1) * 8;
         }

@@ -34,6 +34,11 @@ fn translate_to_clif(wat: &str) -> String {
         frontend: isa.frontend_config(),
         // Bodies numbered as `compile` declares them: first, in order.
         body_ids: (0..pending.len() as u32).collect(),
+        may_grow_memory: crate::memory_growth::may_grow_memory(
+            info.counts.imported_funcs,
+            &pending.iter().map(|p| &p.body).collect::<Vec<_>>(),
+            config.features(),
+        ),
     };
     let mut fctx = FunctionBuilderContext::new();
     let mut allocs = FuncValidatorAllocations::default();

@@ -1,0 +1,150 @@
+//! Which defined functions may grow a memory, directly or through the
+//! functions they call.
+//!
+//! The translator caches an unshared memory's length and reloads it after
+//! every call, since the callee may have grown the memory. A call to a
+//! function that provably cannot grow one needs no reload; small helpers
+//! (an address computation, an accessor) are the common case, and their
+//! callers are the hot loops.
+//!
+//! Growth can only come from `memory.grow` or from code weft cannot see at
+//! compile time: an imported function (the host may grow any memory it can
+//! reach) or an indirect call (any function of any table). A function is
+//! free of growth if it has none of those and calls only functions that are
+//! free of growth themselves: a least fixed point over the call graph,
+//! computed by propagating "may grow" from callees to callers.
+
+use wasmparser::{FunctionBody, Operator, WasmFeatures};
+
+/// For each body (defined function, in order), whether calling it may
+/// change the length of a memory. A body that does not decode counts as
+/// growing: validation will reject it anyway.
+pub(crate) fn may_grow_memory(
+    imported_funcs: u32,
+    bodies: &[&FunctionBody<'_>],
+    features: WasmFeatures,
+) -> Vec<bool> {
+    let mut may_grow = vec![false; bodies.len()];
+    // callers[callee] = defined functions that call `callee` directly.
+    let mut callers: Vec<Vec<u32>> = vec![Vec::new(); bodies.len()];
+    for (index, body) in bodies.iter().enumerate() {
+        match direct_callees(imported_funcs, body, features) {
+            Some(callees) => {
+                for callee in callees {
+                    if let Some(list) = callers.get_mut(callee as usize) {
+                        list.push(index as u32);
+                    } else {
+                        // Out of range: invalid, rejected later.
+                        may_grow[index] = true;
+                    }
+                }
+            }
+            None => may_grow[index] = true,
+        }
+    }
+    let mut work: Vec<u32> = (0..bodies.len() as u32)
+        .filter(|&i| may_grow[i as usize])
+        .collect();
+    while let Some(callee) = work.pop() {
+        for &caller in &callers[callee as usize] {
+            if !may_grow[caller as usize] {
+                may_grow[caller as usize] = true;
+                work.push(caller);
+            }
+        }
+    }
+    may_grow
+}
+
+/// The defined functions (by defined index) `body` calls directly, or
+/// `None` if it may grow a memory itself: it has `memory.grow`, calls an
+/// import, calls indirectly, or does not decode.
+fn direct_callees(
+    imported_funcs: u32,
+    body: &FunctionBody<'_>,
+    features: WasmFeatures,
+) -> Option<Vec<u32>> {
+    let mut binary = body.get_binary_reader_for_operators().ok()?;
+    binary.set_features(features);
+    let mut reader = wasmparser::OperatorsReader::new(binary);
+    let mut callees = Vec::new();
+    while !reader.eof() {
+        match reader.read().ok()? {
+            Operator::MemoryGrow { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCallRef { .. } => return None,
+            Operator::Call { function_index } | Operator::ReturnCall { function_index } => {
+                callees.push(function_index.checked_sub(imported_funcs)?);
+            }
+            _ => {}
+        }
+    }
+    Some(callees)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyse(wat: &str) -> Vec<bool> {
+        let bytes = wat::parse_str(wat).expect("valid text");
+        let mut bodies = Vec::new();
+        let mut imported = 0;
+        for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+            match payload.expect("valid module") {
+                wasmparser::Payload::ImportSection(s) => {
+                    for import in s.into_imports() {
+                        if matches!(
+                            import.expect("valid import").ty,
+                            wasmparser::TypeRef::Func(_)
+                        ) {
+                            imported += 1;
+                        }
+                    }
+                }
+                wasmparser::Payload::CodeSectionEntry(body) => bodies.push(body),
+                _ => {}
+            }
+        }
+        let refs: Vec<&FunctionBody<'_>> = bodies.iter().collect();
+        may_grow_memory(imported, &refs, WasmFeatures::default())
+    }
+
+    #[test]
+    fn growth_propagates_from_callees_to_callers_only() {
+        let flags = analyse(
+            r#"(module
+                 (memory 1)
+                 (func $leaf (result i32) (i32.const 4))
+                 (func $grows (drop (memory.grow (i32.const 1))))
+                 (func $calls_leaf (drop (call $leaf)))
+                 (func $calls_grows (call $grows))
+                 (func $indirectly (call $calls_grows))
+                 (func $recursive_clean (call $recursive_clean))
+                 (func $loop_a (call $loop_b))
+                 (func $loop_b (call $loop_a) (call $grows)))"#,
+        );
+        assert_eq!(
+            flags,
+            [false, true, false, true, true, false, true, true],
+            "leaf, grows, calls_leaf, calls_grows, indirectly, recursive, loop_a, loop_b"
+        );
+    }
+
+    #[test]
+    fn imports_and_indirect_calls_count_as_growth() {
+        let flags = analyse(
+            r#"(module
+                 (import "host" "f" (func $host))
+                 (memory 1)
+                 (table 1 funcref)
+                 (type $t (func))
+                 (func $calls_host (call $host))
+                 (func $calls_table (call_indirect (type $t) (i32.const 0)))
+                 (func $clean))"#,
+        );
+        assert_eq!(flags, [true, true, false]);
+    }
+}
