@@ -118,7 +118,9 @@ impl Module {
     /// The size of each defined function's machine code: `(function
     /// index, bytes)` in index order. Function indices count imported
     /// functions first, as in wasm, so the first defined function's index
-    /// is the number of imported functions.
+    /// is the number of imported functions. The bytes are the function's
+    /// body plus its array entry, the small adapter through which the host,
+    /// tables and other modules call it (see `docs/jit.md`).
     ///
     /// ```
     /// let engine = weft::Engine::default();
