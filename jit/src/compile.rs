@@ -65,9 +65,13 @@ pub(crate) struct CompiledModule {
     /// Machine-code size in bytes of each defined function: its body and
     /// its array entry.
     pub(crate) code_sizes: Vec<usize>,
-    /// The largest stack frame of any defined function, in bytes: the
-    /// stack check runs after the prologue has allocated the frame, so the
-    /// runtime keeps this much room below the limit (see `runtime::stack`).
+    /// How far below the stack limit code of this module can take the
+    /// stack pointer before a check catches it, in bytes: the largest body
+    /// frame plus the largest array-entry frame. The check runs in a
+    /// body's prologue after the frame is allocated, and between a body
+    /// that passed its check and the next check there is at most one array
+    /// entry (which has no check) and one body; the runtime keeps this much
+    /// room below the limit (see `runtime::stack`).
     pub(crate) max_frame_bytes: usize,
 }
 
@@ -168,13 +172,15 @@ pub(crate) fn compile_module(
         placed.extend(batch?);
     }
     let mut sizes = std::collections::HashMap::with_capacity(placed.len());
-    let mut max_frame_bytes = 0;
+    let mut frames = std::collections::HashMap::with_capacity(placed.len());
     for (id, f) in &placed {
         jit.define_function_bytes(*id, f.alignment, &f.bytes, &f.relocs)
             .map_err(|e| compile_error(0, e))?;
         sizes.insert(*id, f.bytes.len());
-        max_frame_bytes = max_frame_bytes.max(f.frame_bytes);
+        frames.insert(*id, f.frame_bytes);
     }
+    let largest_frame = |ids: &[FuncId]| ids.iter().map(|id| frames[id]).max().unwrap_or(0);
+    let max_frame_bytes = largest_frame(&body_ids) + largest_frame(&entry_ids);
     let size = |id| *sizes.get(id).expect("every declared function was compiled");
     let code_sizes = body_ids
         .iter()

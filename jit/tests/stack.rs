@@ -181,3 +181,48 @@ fn frames_larger_than_the_host_reserve_trap_instead_of_crashing() {
         .join()
         .expect("the thread must not crash");
 }
+
+/// Recursion through `call_indirect`, so every level also passes through
+/// the callee's array entry (which has no stack check of its own), with
+/// 1,000 parameters and 1,000 results: the entry's frame holds the
+/// body's stack arguments and return area, kilobytes per level. On a
+/// small thread stack whose limit sits at the floor, it must still trap.
+#[test]
+fn recursion_through_array_entries_with_wide_signatures_traps() {
+    const N: usize = 1000;
+    let types = vec!["i64"; N].join(" ");
+    let args = (0..N)
+        .map(|i| format!("(local.get {i})"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let wat = format!(
+        r#"(module
+             (type $wide (func (param {types}) (result {types})))
+             (table funcref (elem $wide))
+             (func $wide (type $wide)
+               (call_indirect (type $wide) {args} (i32.const 0)))
+             (func (export "start") (result i64)
+               {zeros}
+               (call $wide)
+               {drops}))"#,
+        zeros = "(i64.const 0) ".repeat(N),
+        drops = "drop ".repeat(N - 1),
+    );
+    let code = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(move || {
+            let mut config = Config::new();
+            config.max_wasm_stack(64 << 20);
+            let engine = Engine::new(&config).expect("supported host");
+            let module = Module::new(&engine, &wat).expect("compiles");
+            let mut store = Store::new(&engine, ());
+            let i = Instance::new(&mut store, &module, &[]).expect("instantiates");
+            let start = i.get_typed_func::<(), i64>(&store, "start").expect("typed");
+            let e = start.call(&mut store, ()).expect_err("never returns");
+            e.as_trap().expect("a trap").code()
+        })
+        .expect("spawn")
+        .join()
+        .expect("the thread must not crash");
+    assert_eq!(code, TrapCode::StackOverflow);
+}

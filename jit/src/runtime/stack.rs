@@ -13,9 +13,12 @@
 //! thousands of live locals can have a frame larger than the reserve; so the
 //! floor under the limit also leaves room for the largest frame of any
 //! module instantiated in the store (`Module::max_frame_bytes`, measured by
-//! Cranelift when compiling). Before the prologue the caller passed its own
-//! check, so the stack pointer is at most one frame (plus a return address)
-//! below the limit, which stays [`HOST_RESERVE`] above the guard page.
+//! Cranelift when compiling: the largest body frame plus the largest
+//! array-entry frame). Between a body that passed its check and the next
+//! check there is at most an array entry (which has no check of its own)
+//! and one body's frame, so the stack pointer is at most those two frames
+//! (plus return addresses) below the limit, which stays [`HOST_RESERVE`]
+//! above the guard page.
 
 /// Stack kept free below the limit for host functions, builtins and the
 /// frames of the function that detects exhaustion.

@@ -5,8 +5,9 @@
 //! An entry loads the parameters from the values area, calls the body with
 //! them in registers, stores the results back (zeros after a trap, which
 //! no caller reads) and returns the body's trap code. It needs no stack
-//! check of its own: its frame is a few words, within the slack the
-//! runtime keeps below the limit for the largest frame of the module.
+//! check of its own: the body it calls checks at once, and the room the
+//! runtime keeps below the limit counts the largest entry frame on top of
+//! the largest body frame (`compile::CompiledModule::max_frame_bytes`).
 
 use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
