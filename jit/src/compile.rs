@@ -24,7 +24,6 @@ use wasmparser::FuncValidatorAllocations;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{ErrorKind, Result};
-use crate::memory_growth::may_grow_memory;
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
 /// Executable code of one module; freed when dropped.
@@ -83,26 +82,7 @@ pub(crate) fn compile_module(
 ) -> Result<CompiledModule> {
     let isa = engine.isa().clone();
     let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
-    let mut env = TranslateEnv {
-        info,
-        offsets: info.offsets(),
-        pointer: isa.pointer_type(),
-        call_conv: isa.default_call_conv(),
-        canonicalize_nans: engine.config().canonicalize_nans,
-        frontend: isa.frontend_config(),
-        body_ids: Vec::with_capacity(pending.len()),
-        may_grow_memory: if info.memories.iter().any(|m| !m.shared) {
-            let bodies: Vec<_> = pending.iter().map(|p| &p.body).collect();
-            may_grow_memory(
-                info.counts.imported_funcs,
-                &bodies,
-                engine.config().features(),
-            )
-        } else {
-            // Only unshared lengths are cached across calls.
-            vec![true; pending.len()]
-        },
-    };
+    let env = TranslateEnv::new(engine, info, &pending);
     let first = info.counts.imported_funcs;
     let mut body_ids = Vec::with_capacity(pending.len());
     let mut entry_ids = Vec::with_capacity(pending.len());
@@ -111,6 +91,12 @@ pub(crate) fn compile_module(
         let body = jit
             .declare_anonymous_function(&env.body_signature(ty))
             .map_err(|e| compile_error(0, e))?;
+        if Some(&body.as_u32()) != env.body_ids.get(i) {
+            return Err(compile_error(
+                first + i as u32,
+                "function ids out of step with the translator's (weft bug)",
+            ));
+        }
         body_ids.push(body);
     }
     for _ in 0..pending.len() {
@@ -119,8 +105,6 @@ pub(crate) fn compile_module(
             .map_err(|e| compile_error(0, e))?;
         entry_ids.push(entry);
     }
-    env.body_ids = body_ids.iter().map(|id| id.as_u32()).collect();
-    let env = env;
     // Bodies first, entries after: round-robin below then spreads both.
     let mut jobs: Vec<(u32, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
     for (i, (p, &id)) in pending.into_iter().zip(&body_ids).enumerate() {

@@ -49,8 +49,10 @@ use weft_core::vm::{
 };
 
 use crate::builtins::Builtin;
-use crate::environ::ModuleInfo;
+use crate::engine::Engine;
+use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{Error, ErrorKind, Result};
+use crate::memory_growth;
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
@@ -68,7 +70,8 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) canonicalize_nans: bool,
     pub(crate) frontend: cranelift_codegen::isa::TargetFrontendConfig,
     /// The `FuncId` (a namespace-0 user name) of each defined function's
-    /// body, by defined index: the target of direct calls.
+    /// body, by defined index: the target of direct calls. Bodies are the
+    /// first functions `compile` declares, in order, so this is `0..n`.
     pub(crate) body_ids: Vec<u32>,
     /// By defined index: whether calling the function may grow a memory
     /// (see `memory_growth`); after a call to one that cannot, cached
@@ -76,7 +79,34 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) may_grow_memory: Vec<bool>,
 }
 
-impl TranslateEnv<'_> {
+impl<'m> TranslateEnv<'m> {
+    /// The environment for compiling `pending`, the defined functions of
+    /// `info`, on `engine`.
+    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &[PendingFunc<'_>]) -> Self {
+        let isa = engine.isa();
+        let may_grow_memory = if info.memories.iter().any(|m| !m.shared) {
+            let bodies: Vec<_> = pending.iter().map(|p| &p.body).collect();
+            memory_growth::may_grow_memory(
+                info.counts.imported_funcs,
+                &bodies,
+                engine.config().features(),
+            )
+        } else {
+            // Only unshared lengths are cached across calls.
+            vec![true; pending.len()]
+        };
+        TranslateEnv {
+            info,
+            offsets: info.offsets(),
+            pointer: isa.pointer_type(),
+            call_conv: isa.default_call_conv(),
+            canonicalize_nans: engine.config().canonicalize_nans,
+            frontend: isa.frontend_config(),
+            body_ids: (0..pending.len() as u32).collect(),
+            may_grow_memory,
+        }
+    }
+
     /// The signature of a function body of type `ty`: `vmctx`, then the
     /// parameters; the trap code, then the results.
     pub(crate) fn body_signature(&self, ty: &FuncType) -> Signature {

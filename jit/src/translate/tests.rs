@@ -24,22 +24,7 @@ fn translate_to_clif(wat: &str) -> String {
     let engine = Engine::new(&config).expect("supported host");
     let bytes = wat::parse_str(wat).expect("golden inputs are valid text");
     let (info, pending) = read_module(&engine, &bytes).expect("golden inputs are valid");
-    let isa = engine.isa();
-    let env = TranslateEnv {
-        info: &info,
-        offsets: info.offsets(),
-        pointer: isa.pointer_type(),
-        call_conv: isa.default_call_conv(),
-        canonicalize_nans: false,
-        frontend: isa.frontend_config(),
-        // Bodies numbered as `compile` declares them: first, in order.
-        body_ids: (0..pending.len() as u32).collect(),
-        may_grow_memory: crate::memory_growth::may_grow_memory(
-            info.counts.imported_funcs,
-            &pending.iter().map(|p| &p.body).collect::<Vec<_>>(),
-            config.features(),
-        ),
-    };
+    let env = TranslateEnv::new(&engine, &info, &pending);
     let mut fctx = FunctionBuilderContext::new();
     let mut allocs = FuncValidatorAllocations::default();
     let mut out = String::new();
