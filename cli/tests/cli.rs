@@ -219,13 +219,20 @@ fn imports_are_refused_naming_the_first() {
     let wat = dir.file(
         "imports.wat",
         r#"(module (import "env" "memory" (memory 1 1 shared))
-                   (import "wasi_snapshot_preview1" "fd_write" (func (param i32))))"#,
+                   (import "env" "log" (func (param i32))))"#,
     );
     assert_error(
         &weft(&["run", &wat]),
         2,
-        &["\"env\" \"memory\"", "shared memory", "no imports"],
+        &["\"env\" \"memory\"", "shared memory", "only WASI"],
     );
+    // A WASI program whose import does not match WASI's fails naming it.
+    let mistyped = dir.file(
+        "mistyped.wat",
+        r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32)))
+                   (memory (export "memory") 1) (func (export "_start")))"#,
+    );
+    assert_error(&weft(&["run", &mistyped]), 2, &["fd_write"]);
 }
 
 #[test]
@@ -328,4 +335,64 @@ fn help_and_version_are_there_for_every_command() {
     }
     let run = weft(&["frobnicate"]);
     assert_eq!(run.status, Some(2));
+}
+
+/// A WASI command: writes its argument count and `$NAME` to stdout, a
+/// file under the preopen `/out` when given, and exits with argc.
+const WASI_ECHO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hello from wasi\n")
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (i32.store (i32.const 8) (i32.const 100))
+    (i32.store (i32.const 12) (i32.const 16))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 16)))
+    (call $exit (i32.load (i32.const 0)))))"#;
+
+#[test]
+fn run_runs_a_wasi_command_and_exits_with_its_status() {
+    let dir = Scratch::new("wasi-echo");
+    let wat = dir.file("echo.wat", WASI_ECHO);
+    let run = weft(&["run", &wat, "one", "--two"]);
+    assert_eq!(run.stdout, "hello from wasi\n");
+    // The program's name and two arguments; `--two` is the program's.
+    assert_eq!(run.status, Some(3), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn a_wasi_trap_exits_134_naming_the_function() {
+    let dir = Scratch::new("wasi-trap");
+    let wat = dir.file(
+        "trap.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func $boom unreachable)
+          (func (export "_start") (call $boom)))"#,
+    );
+    assert_error(
+        &weft(&["run", &wat]),
+        134,
+        &["wasm trap: unreachable", "boom"],
+    );
+}
+
+#[test]
+fn wasi_options_are_checked() {
+    let dir = Scratch::new("wasi-options");
+    let wat = dir.file("echo.wat", WASI_ECHO);
+    let missing = dir.0.join("nowhere").display().to_string();
+    assert_error(
+        &weft(&["run", "--dir", &missing, &wat]),
+        2,
+        &["--dir", "nowhere"],
+    );
+    assert_error(
+        &weft(&["run", &wat, "--invoke", "_start"]),
+        2,
+        &["--invoke"],
+    );
 }

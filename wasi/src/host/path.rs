@@ -5,6 +5,11 @@
 //! that lead out of it (`ENOTCAPABLE`). Under a read-only preopen nothing
 //! may be created, changed or removed (`EPERM`).
 
+#![allow(
+    clippy::too_many_arguments,
+    reason = "each function takes its witx function's parameters"
+)]
+
 use std::sync::Arc;
 
 use cap_fs_ext::{
@@ -141,7 +146,6 @@ pub(crate) fn path_link(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments, reason = "the witx function's parameters")]
 pub(crate) fn path_open(
     ctx: &WasiCtx,
     mem: &mut Guest<'_>,
