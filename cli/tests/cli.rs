@@ -396,3 +396,46 @@ fn wasi_options_are_checked() {
         &["--invoke"],
     );
 }
+
+/// A spawned thread calls `proc_exit(11)` while `_start` blocks reading
+/// weft's stdin (wasi-threads, one shared memory).
+const EXIT_WHILE_READING: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" (memory 1 1 shared))
+  (export "memory" (memory 0))
+  (func (export "wasi_thread_start") (param i32 i32) (call $exit (i32.const 11)))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 0)))
+    (i32.store (i32.const 8) (i32.const 100))
+    (i32.store (i32.const 12) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 8) (i32.const 1) (i32.const 16)))
+    (call $exit (i32.const 1))))"#;
+
+#[test]
+fn exit_in_a_thread_ends_a_read_of_stdin_in_another() {
+    let dir = Scratch::new("wasi-stdin-exit");
+    let wat = dir.file("exit.wat", EXIT_WHILE_READING);
+    // 100 runs: termination bugs are races.
+    for _ in 0..100 {
+        // weft's stdin is a pipe kept open and never written: the read can
+        // only end with the program.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(["run", &wat])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("weft runs");
+        let stdin = child.stdin.take();
+        let out = child.wait_with_output().expect("weft ends");
+        drop(stdin);
+        assert_eq!(
+            out.status.code(),
+            Some(11),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
