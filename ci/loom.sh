@@ -33,9 +33,10 @@ WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads
     no_lost_wakeup_wait_vs_store_notify \
     not_equal_leaves_the_count_balanced \
     timeout_racing_notify_is_counted_once
+# (interrupt_racing_notify_is_counted_once takes ~160 s unbounded: it stays
+# at bound 3.)
 WEFT_LOOM_UNBOUNDED=1 loom_test --test interrupt -- --nocapture --test-threads 1 --exact \
-    interrupt_before_or_during_the_wait_is_never_missed \
-    interrupt_racing_notify_is_counted_once
+    interrupt_before_or_during_the_wait_is_never_missed
 
 # 3. The broken variant must be caught. Build first, so that a compile error
 # cannot pass for a caught bug; then run each fence-sensitive model in its
