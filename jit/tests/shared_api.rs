@@ -1096,3 +1096,29 @@ fn into_shared_memory_needs_no_store_and_fails_cleanly_once_the_store_is_gone() 
     assert!(e.to_string().contains("not shared"), "{e}");
     Ok(())
 }
+
+#[test]
+fn a_shared_memory_of_another_engine_is_refused_everywhere() -> weft::Result<()> {
+    let (ours, theirs) = (threads_engine(), threads_engine());
+    let module = Module::new(&ours, IMPORTER)?;
+    let foreign = SharedMemory::new(&theirs, MemoryType::shared(1, 5))?;
+    assert!(Engine::same(foreign.engine(), &theirs));
+    let mut store = Store::new(&ours, ());
+    let e = Memory::from_shared_memory(&mut store, &foreign)
+        .expect_err("a memory of another engine wrapped into our store");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    let e = Instance::new(&mut store, &module, &[foreign.clone().into()])
+        .expect_err("a memory of another engine imported");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    let mut linker = Linker::new(&ours);
+    linker.define("env", "memory", foreign.clone())?;
+    let e = linker
+        .instantiate(&mut store, &module)
+        .expect_err("a memory of another engine linked");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    // Refusals change nothing: the store still links a memory of its own.
+    let own = SharedMemory::new(&ours, MemoryType::shared(1, 5))?;
+    let memory = Memory::from_shared_memory(&mut store, &own)?;
+    Instance::new(&mut store, &module, &[memory.into()])?;
+    Ok(())
+}

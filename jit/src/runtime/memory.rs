@@ -248,6 +248,7 @@ impl Memory {
         shared: &SharedMemory,
     ) -> Result<Memory> {
         let store = &mut store.as_context_mut().0.opaque;
+        shared.check_engine(&store.engine, "Memory::from_shared_memory")?;
         Ok(store.push_memory(MemoryStorage::Shared(shared.clone())))
     }
 
@@ -374,6 +375,11 @@ impl<'a, T> From<&'a mut crate::Store<T>> for crate::StoreContextMut<'a, T> {
 pub struct SharedMemory {
     pub(crate) inner: core_memory::SharedMemory,
     ty: MemoryType,
+    /// The engine that created it: only stores of this engine may use it,
+    /// as only they may instantiate this engine's modules (its
+    /// configuration decided the memory's reservation, and instances of
+    /// one engine agree on what a shared memory is).
+    engine: Engine,
 }
 
 impl SharedMemory {
@@ -402,7 +408,11 @@ impl SharedMemory {
         let policy = engine.config().reservation_policy();
         let inner = core_memory::SharedMemory::new(limits(&ty), policy)
             .map_err(|e| creation_error("shared memory", &e))?;
-        Ok(SharedMemory { inner, ty })
+        Ok(SharedMemory {
+            inner,
+            ty,
+            engine: engine.clone(),
+        })
     }
 
     /// The type it was created with.
@@ -455,5 +465,23 @@ impl SharedMemory {
     /// Whether two handles are the same memory.
     pub fn same(&self, other: &SharedMemory) -> bool {
         self.inner.same(&other.inner)
+    }
+
+    /// The engine that created this memory.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// An error unless this memory was created by `engine`: a memory of
+    /// another engine is refused wherever a store would take it in, as a
+    /// module of another engine is.
+    pub(crate) fn check_engine(&self, engine: &Engine, what: &str) -> Result<()> {
+        if Engine::same(&self.engine, engine) {
+            Ok(())
+        } else {
+            Err(Error::usage(format!(
+                "{what}: the shared memory belongs to a different engine than the store"
+            )))
+        }
     }
 }
