@@ -171,6 +171,23 @@ pub(crate) struct StoreOpaque {
     /// The enclosing `StoreInner<T>`, for the deadline callback; set by
     /// `Store::new` once the box exists.
     pub(crate) inner_ptr: *mut u8,
+    /// Whether any memory of the store is shared, i.e. registered in the
+    /// shared-handle registry that `Memory::into_shared_memory` reads.
+    pub(crate) holds_shared_memories: bool,
+}
+
+impl Drop for StoreOpaque {
+    fn drop(&mut self) {
+        if self.holds_shared_memories {
+            let shared = self
+                .memories
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| matches!(m, MemoryStorage::Shared(_)))
+                .map(|(i, _)| i as u32);
+            crate::runtime::memory::unregister_shared_handles(self.id, shared);
+        }
+    }
 }
 
 /// The type-erased deadline callback: its argument is the store's
@@ -230,6 +247,7 @@ impl StoreOpaque {
             interrupt,
             deadline_behavior: DeadlineBehavior::Trap,
             inner_ptr: std::ptr::null_mut(),
+            holds_shared_memories: false,
         }
     }
 
