@@ -66,6 +66,10 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut config = Config::new();
     config.wasm_threads(true);
+    // A WASI program's exit must stop threads busy in wasm, which takes
+    // the epoch checks; other modules run without them.
+    let binary = load::read_binary(&args.file)?;
+    config.epoch_interruption(crate::wasi::imports_wasi(&binary));
     let engine = Engine::new(&config).context("cannot create the engine")?;
     let loaded = load::load(&engine, &args.file)?;
     if crate::wasi::is_wasi(&loaded) {

@@ -27,6 +27,19 @@ pub fn is_wasi(loaded: &Loaded) -> bool {
         .any(|(module, _, _)| WASI_MODULES.contains(&module))
 }
 
+/// Whether a module binary imports WASI, read before it is compiled (the
+/// engine's configuration depends on it). An unreadable binary is not
+/// WASI; compiling it reports the problem.
+pub fn imports_wasi(binary: &[u8]) -> bool {
+    inventory::functions(binary).is_ok_and(|funcs| {
+        funcs.iter().any(|f| {
+            f.import
+                .as_ref()
+                .is_some_and(|(m, _)| WASI_MODULES.contains(&m.as_str()))
+        })
+    })
+}
+
 /// Runs the WASI program; `Failure::Exit` carries a non-zero status.
 pub fn run(engine: &Engine, loaded: &Loaded, args: &RunArgs) -> Result<(), Failure> {
     if args.invoke.is_some() {

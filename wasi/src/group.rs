@@ -3,28 +3,36 @@
 //!
 //! Every store of a program joins the group; ending the program interrupts
 //! it, which stops running wasm at its next check and wakes every
-//! `memory.atomic.wait` of the program with the trap `interrupt`.
-//!
-//! Until weft's interruption API is on this branch, the group has nothing
-//! to interrupt: exit still wakes blocking host calls (the wake pipe in
-//! `program`), but a thread busy in wasm or waiting in
-//! `memory.atomic.wait` keeps the program from finishing. `docs/wasi.md`
-//! says so.
+//! `memory.atomic.wait` of the program with the trap `interrupt` (sticky:
+//! a store that joins later traps at its first function entry). Running
+//! code is only stopped where checks are compiled, i.e. on an engine with
+//! `Config::epoch_interruption(true)`; waits are woken whatever the config.
+
+use weft::InterruptHandle;
 
 /// The interrupt group of one program.
 #[derive(Debug, Default)]
-pub(crate) struct Group {}
+pub(crate) struct Group {
+    handle: InterruptHandle,
+}
 
 impl Group {
     pub(crate) fn new() -> Group {
-        Group {}
+        Group {
+            handle: InterruptHandle::new(),
+        }
     }
 
-    /// Stops every store of the group (sticky).
-    pub(crate) fn interrupt(&self) {}
+    /// Stops every store of the group (sticky, idempotent).
+    pub(crate) fn interrupt(&self) {
+        self.handle.interrupt();
+    }
 
-    /// Puts `store` in the group and lets it run without an epoch deadline.
+    /// Puts `store` in the group and lets it run without an epoch deadline
+    /// (with epoch interruption on, a store's deadline starts as already
+    /// reached; an interrupted group keeps its deadline at 0 regardless).
     pub(crate) fn join<T>(&self, store: &mut weft::Store<T>) {
-        let _ = store;
+        store.set_interrupt_handle(&self.handle);
+        store.set_epoch_deadline(u64::MAX);
     }
 }

@@ -13,7 +13,8 @@
 //! use weft_wasi::{DirMode, WasiCtxBuilder};
 //!
 //! let mut config = Config::new();
-//! config.wasm_threads(true);
+//! // Epoch checks let `proc_exit` stop threads that are busy in wasm.
+//! config.wasm_threads(true).epoch_interruption(true);
 //! let engine = Engine::new(&config)?;
 //! let module = Module::from_file(&engine, "program.wasm")?;
 //! let mut linker = Linker::new(&engine);

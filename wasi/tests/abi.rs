@@ -10,7 +10,7 @@ use weft_wasi::{OutputPipe, WasiCtx, WasiCtxBuilder};
 
 fn engine() -> Engine {
     let mut config = Config::new();
-    config.wasm_threads(true);
+    config.wasm_threads(true).epoch_interruption(true);
     Engine::new(&config).expect("an engine with threads")
 }
 

@@ -50,7 +50,8 @@ fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let mut config = Config::new();
-        config.wasm_threads(true);
+        // Epoch checks let exit stop threads busy in wasm.
+        config.wasm_threads(true).epoch_interruption(true);
         Engine::new(&config).expect("an engine with threads")
     })
 }
@@ -194,7 +195,6 @@ fn a_child_calling_exit_ends_main_sleeping_in_poll_oneoff() {
 }
 
 #[test]
-#[ignore = "needs weft's interruption API (InterruptHandle), not yet on this branch"]
 fn a_child_calling_exit_ends_main_waiting_forever() {
     let m = module("exit_child");
     for _ in 0..TERMINATION_RUNS {
@@ -204,7 +204,6 @@ fn a_child_calling_exit_ends_main_waiting_forever() {
 }
 
 #[test]
-#[ignore = "needs weft's interruption API (InterruptHandle), not yet on this branch"]
 fn main_returning_ends_threads_blocked_forever() {
     let m = module("main_returns");
     for _ in 0..TERMINATION_RUNS {
@@ -215,7 +214,6 @@ fn main_returning_ends_threads_blocked_forever() {
 }
 
 #[test]
-#[ignore = "needs weft's interruption API (InterruptHandle), not yet on this branch"]
 fn a_trap_in_a_child_ends_the_program_with_that_trap() {
     let m = module("trap_child");
     for _ in 0..TERMINATION_RUNS {
@@ -226,7 +224,6 @@ fn a_trap_in_a_child_ends_the_program_with_that_trap() {
 }
 
 #[test]
-#[ignore = "needs weft's interruption API (InterruptHandle), not yet on this branch"]
 fn exit_in_main_ends_threads_in_busy_loops() {
     let m = module("busy_exit");
     for _ in 0..TERMINATION_RUNS {
