@@ -15,6 +15,7 @@
 
 mod compile;
 mod inventory;
+mod limits;
 mod load;
 mod run;
 mod value;

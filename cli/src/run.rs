@@ -46,6 +46,13 @@ pub struct RunArgs {
     /// one (thread-spawn fails beyond it).
     #[arg(long, value_name = "N")]
     pub max_threads: Option<u32>,
+    /// Run with N units of fuel (per thread for a WASI program); running
+    /// out traps.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+    /// Interrupt the run after DURATION (e.g. 10s, 500ms, 2m): a trap.
+    #[arg(long, value_name = "DURATION", value_parser = crate::limits::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     /// The module: .wasm binary or .wat text.
     pub file: PathBuf,
     /// The exported function to call; without it, `_start` or `main` is
@@ -69,7 +76,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     // A WASI program's exit must stop threads busy in wasm, which takes
     // the epoch checks; other modules run without them.
     let binary = load::read_binary(&args.file)?;
-    config.epoch_interruption(crate::wasi::imports_wasi(&binary));
+    config.epoch_interruption(crate::wasi::imports_wasi(&binary) || args.timeout.is_some());
+    config.consume_fuel(args.fuel.is_some());
     let engine = Engine::new(&config).context("cannot create the engine")?;
     let loaded = load::load(&engine, &args.file)?;
     if crate::wasi::is_wasi(&loaded) {
@@ -89,6 +97,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let funcs = inventory::functions(&loaded.binary).unwrap_or_default();
 
     let mut store = Store::new(&engine, ());
+    store.set_epoch_deadline(u64::MAX);
+    if let Some(fuel) = args.fuel {
+        store.set_fuel(fuel).context("setting the fuel")?;
+    }
+    let _timer = match args.timeout {
+        Some(after) => {
+            let handle = store.interrupt_handle();
+            Some(crate::limits::Timer::start(after, move || {
+                handle.interrupt()
+            })?)
+        }
+        None => None,
+    };
     let instance = Instance::new(&mut store, &loaded.module, &[])
         .map_err(|e| wasm_error(e, &funcs, "instantiating"))?;
     let (name, func) = match &args.invoke {

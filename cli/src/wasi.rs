@@ -76,7 +76,17 @@ pub fn run(engine: &Engine, loaded: &Loaded, args: &RunArgs) -> Result<(), Failu
     if let Some(n) = args.max_threads {
         builder.max_threads(n);
     }
+    if let Some(fuel) = args.fuel {
+        builder.fuel_per_thread(fuel);
+    }
     let ctx = builder.build().context("cannot set up WASI")?;
+    let _timer = match args.timeout {
+        Some(after) => {
+            let ctx = ctx.clone();
+            Some(crate::limits::Timer::start(after, move || ctx.interrupt())?)
+        }
+        None => None,
+    };
     let mut linker: Linker<WasiCtx> = Linker::new(engine);
     weft_wasi::add_to_linker(&mut linker).context("cannot define the WASI functions")?;
     match weft_wasi::run_command(linker, &loaded.module, ctx) {

@@ -439,3 +439,45 @@ fn exit_in_a_thread_ends_a_read_of_stdin_in_another() {
         );
     }
 }
+
+#[test]
+fn fuel_and_timeout_end_a_spinning_run_with_a_trap() {
+    let dir = Scratch::new("limits");
+    let plain = dir.file(
+        "spin.wat",
+        r#"(module (func (export "_start") (loop $l (br $l))))"#,
+    );
+    let wasi = dir.file(
+        "wspin.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                   (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
+    );
+    assert_error(
+        &weft(&["run", "--fuel", "1000", &plain]),
+        1,
+        &["all fuel consumed"],
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &plain]),
+        1,
+        &["wasm trap: interrupt"],
+    );
+    assert_error(
+        &weft(&["run", "--fuel", "1000", &wasi]),
+        134,
+        &["all fuel consumed"],
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &wasi]),
+        134,
+        &["wasm trap: interrupt"],
+    );
+    // A usage error, which clap reports in its own format.
+    let bad = weft(&["run", "--timeout", "soon", &plain]);
+    assert_eq!(bad.status, Some(2));
+    assert!(
+        bad.stderr.contains("\"soon\" is not a duration"),
+        "{}",
+        bad.stderr
+    );
+}

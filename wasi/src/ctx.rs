@@ -4,7 +4,7 @@ use std::io;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::program::Program;
+use crate::program::{Outcome, Program};
 use crate::stdio::{Input, Output, OutputPipe};
 use crate::table::{Desc, DirDesc, Entry, Table};
 
@@ -47,6 +47,19 @@ impl WasiCtx {
     pub(crate) fn program(&self) -> &Program {
         &self.inner.program
     }
+
+    /// Ends the program from outside (a timeout, a shutdown), as if one of
+    /// its threads had trapped with [`TrapCode::Interrupt`]: every thread
+    /// stops (running wasm needs `Config::epoch_interruption`), blocking
+    /// host calls return, and `run_command` returns that trap. Callable
+    /// from any thread, before or during the run; idempotent, and a no-op
+    /// once the program has ended otherwise.
+    ///
+    /// [`TrapCode::Interrupt`]: weft::TrapCode::Interrupt
+    pub fn interrupt(&self) {
+        let trap = weft::Trap::new(weft::TrapCode::Interrupt);
+        self.program().finish(Outcome::Trap(trap.into()));
+    }
 }
 
 impl std::fmt::Debug for WasiCtx {
@@ -83,6 +96,7 @@ pub struct WasiCtxBuilder {
     preopens: Vec<(String, cap_std::fs::Dir, DirMode)>,
     max_threads: u32,
     stack_size: usize,
+    fuel: Option<u64>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -104,6 +118,7 @@ impl WasiCtxBuilder {
             preopens: Vec::new(),
             max_threads: 1024,
             stack_size: 4 << 20,
+            fuel: None,
         }
     }
 
@@ -203,6 +218,14 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Gives each thread's store `fuel` units of fuel (the engine needs
+    /// `Config::consume_fuel(true)`); a thread that runs out traps, which
+    /// ends the program.
+    pub fn fuel_per_thread(&mut self, fuel: u64) -> &mut Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
     /// The context. Fails only if the host cannot make the pipe that
     /// wakes blocking calls on exit (out of descriptors).
     pub fn build(&mut self) -> io::Result<WasiCtx> {
@@ -220,7 +243,7 @@ impl WasiCtxBuilder {
                 .push(Entry::new(desc))
                 .map_err(|_| io::Error::other("too many preopened directories"))?;
         }
-        let program = Program::new(self.max_threads, self.stack_size)?;
+        let program = Program::new(self.max_threads, self.stack_size, self.fuel)?;
         Ok(WasiCtx {
             inner: Arc::new(Inner {
                 args: self.args.clone(),

@@ -62,6 +62,8 @@ pub(crate) struct Program {
     threads: Mutex<Threads>,
     pub(crate) max_threads: u32,
     pub(crate) stack_size: usize,
+    /// Fuel given to each thread's store, if any.
+    pub(crate) fuel: Option<u64>,
     /// What `thread-spawn` needs to start a thread (the linker and the
     /// module), type-erased because it is generic over the store data;
     /// set once by the runner.
@@ -70,7 +72,11 @@ pub(crate) struct Program {
 }
 
 impl Program {
-    pub(crate) fn new(max_threads: u32, stack_size: usize) -> std::io::Result<Program> {
+    pub(crate) fn new(
+        max_threads: u32,
+        stack_size: usize,
+        fuel: Option<u64>,
+    ) -> std::io::Result<Program> {
         let (wake_read, wake_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
         Ok(Program {
             outcome: Mutex::new(None),
@@ -83,14 +89,20 @@ impl Program {
             }),
             max_threads,
             stack_size,
+            fuel,
             runner: OnceLock::new(),
             group: Group::new(),
         })
     }
 
-    /// The interrupt group every store of this program joins.
-    pub(crate) fn group(&self) -> &Group {
-        &self.group
+    /// Puts a new store of this program in its interrupt group, with its
+    /// fuel if the program has a fuel budget.
+    pub(crate) fn adopt<T>(&self, store: &mut weft::Store<T>) -> weft::Result<()> {
+        self.group.join(store);
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel)?;
+        }
+        Ok(())
     }
 
     /// Whether the program is ending.

@@ -28,7 +28,7 @@ pub fn run_command<T: WasiView>(
     let program = ctx.program();
     let engine = linker.engine().clone();
     let mut store = Store::new(&engine, data);
-    program.group().join(&mut store);
+    program.adopt(&mut store)?;
     for (m, n, ty) in module.imports() {
         if let ExternType::Memory(ty) = ty
             && ty.shared

@@ -74,11 +74,14 @@ fn run_thread<T: WasiView>(linker: &Linker<T>, module: &Module, data: T, tid: u3
     let ctx = data.ctx().clone();
     let program = ctx.program();
     let mut store = Store::new(linker.engine(), data);
-    program.group().join(&mut store);
-    let result = linker.instantiate(&mut store, module).and_then(|instance| {
-        let start = instance.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start")?;
-        start.call(&mut store, (tid as i32, arg))
-    });
+    let result = program
+        .adopt(&mut store)
+        .and_then(|()| linker.instantiate(&mut store, module))
+        .and_then(|instance| {
+            let start =
+                instance.get_typed_func::<(i32, i32), ()>(&mut store, "wasi_thread_start")?;
+            start.call(&mut store, (tid as i32, arg))
+        });
     if let Err(e) = result {
         // Once the program is ending, every thread unwinds with an error
         // (its interrupt or the exit itself): only the first cause counts.
