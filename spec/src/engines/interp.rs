@@ -184,7 +184,7 @@ fn to_value(v: Val) -> Result<Value, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
-        Val::V128(_) => return Err("v128 values are not supported by the interpreter yet".into()),
+        Val::V128(bits) => Value::V128(bits),
     })
 }
 
@@ -194,6 +194,7 @@ fn from_value(v: &Value) -> Result<Val, String> {
         Value::I64(x) => Val::I64(*x),
         Value::F32(bits) => Val::F32(*bits),
         Value::F64(bits) => Val::F64(*bits),
+        Value::V128(bits) => Val::V128(*bits),
         Value::FuncRef(None) => Val::NullRef(RefType::Func),
         Value::FuncRef(Some(_)) => Val::FuncRef,
         Value::ExternRef(None) => Val::NullRef(RefType::Extern),

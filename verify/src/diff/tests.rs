@@ -91,6 +91,25 @@ fn nans_compare_by_bits_only_when_asked() {
 }
 
 #[test]
+fn v128_nans_compare_lane_wise_only_when_asked() {
+    // f32x4 [nan, 1.0, nan:0x1, 0] against [nan:0x2, 1.0, nan, 0].
+    let a = Observed::V128(0x0000_0000_7fc0_0001_3f80_0000_7fc0_0000);
+    let b = Observed::V128(0x0000_0000_7fc0_0000_3f80_0000_7fc0_0002);
+    assert!(a.same_as(&b, false));
+    assert!(!a.same_as(&b, true));
+    // f64x2 [nan, 2.0] against [nan:0x5, 2.0]: not an f32x4 match (the
+    // low f64 NaN's low half is not an f32 NaN), but an f64x2 one.
+    let a = Observed::V128(0x4000_0000_0000_0000_7ff8_0000_0000_0000);
+    let b = Observed::V128(0x4000_0000_0000_0000_7ff8_0000_0000_0005);
+    assert!(a.same_as(&b, false));
+    // A non-NaN lane that differs is a difference in every view.
+    let c = Observed::V128(0x4000_0000_0000_0001_7ff8_0000_0000_0000);
+    assert!(!a.same_as(&c, false));
+    let d = Observed::V128(1);
+    assert!(!Observed::V128(2).same_as(&d, false));
+}
+
+#[test]
 fn call_indirect_past_the_table_is_an_undefined_element_on_both_engines() {
     let mut diff = ready(
         r#"(module (table 1 funcref)

@@ -10,10 +10,9 @@ use wasmparser::{
     TableInit, TableType, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
-/// Wasm 2.0 without SIMD, plus threads: exactly what weft promises.
-const FEATURES: WasmFeatures = WasmFeatures::WASM2
-    .difference(WasmFeatures::SIMD)
-    .union(WasmFeatures::THREADS);
+/// Wasm 2.0 (fixed-width SIMD included), plus threads: exactly what weft
+/// promises.
+const FEATURES: WasmFeatures = WasmFeatures::WASM2.union(WasmFeatures::THREADS);
 
 /// A validated, compiled module. Cheap to clone; immutable.
 #[derive(Clone)]
@@ -43,6 +42,7 @@ pub(crate) enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull(RefType),
     RefFunc(u32),
     GlobalGet(u32),
@@ -300,6 +300,7 @@ fn const_expr(expr: &ConstExpr<'_>, offset: u64) -> Result<Vec<ConstOp>, Error> 
             Operator::I64Const { value } => ConstOp::I64(value),
             Operator::F32Const { value } => ConstOp::F32(value.bits()),
             Operator::F64Const { value } => ConstOp::F64(value.bits()),
+            Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
             Operator::RefNull { hty } => ConstOp::RefNull(null_type(hty, offset)?),
             Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
             Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
