@@ -48,7 +48,14 @@ impl JitEngine {
     pub fn new() -> Result<JitEngine, String> {
         let mut config = Config::new();
         config.wasm_threads(true);
-        let engine = Engine::new(&config).map_err(|e| e.to_string())?;
+        JitEngine::with_config(&config)
+    }
+
+    /// A JIT engine built from `config`, for scripts that need proposals
+    /// beyond [`JitEngine::new`]'s (the threads proposal is the caller's to
+    /// enable too).
+    pub fn with_config(config: &Config) -> Result<JitEngine, String> {
+        let engine = Engine::new(config).map_err(|e| e.to_string())?;
         Ok(JitEngine { engine })
     }
 

@@ -58,9 +58,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let mut now_passing = Vec::new();
     let started = Instant::now();
     for script in &scripts {
-        let report = cli
-            .engine
-            .run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
+        let report = cli.engine.run_file_within(script, SCRIPT_TIME_LIMIT)?;
         let name = script.display_name();
         let counts = Counts {
             files: 1,

@@ -81,6 +81,20 @@ impl FromStr for Suite {
     }
 }
 
+/// Proposals beyond the engines' default set (Wasm 2.0 with SIMD, plus
+/// threads) that a script needs enabled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Proposals {
+    /// More than one memory per module.
+    pub multi_memory: bool,
+}
+
+/// Suite scripts that need multi-memory: the SIMD folder carries one test
+/// borrowed from wasmtime's multi-memory tests (lane loads and stores
+/// naming a memory). The default set stays Wasm 2.0's, whose own tests
+/// expect a second memory to be invalid.
+const NEEDS_MULTI_MEMORY: &[(&str, &str)] = &[("simd", "simd_memory-multi.wast")];
+
 /// One script with the names it is reported under.
 #[derive(Clone, Debug)]
 pub struct ScriptFile {
@@ -90,6 +104,8 @@ pub struct ScriptFile {
     pub name: String,
     /// The script text.
     pub text: Cow<'static, str>,
+    /// What the engines must enable to run it.
+    pub proposals: Proposals,
 }
 
 impl ScriptFile {
@@ -98,6 +114,9 @@ impl ScriptFile {
             suite: suite.to_string(),
             name: name.to_string(),
             text: Cow::Borrowed(text),
+            proposals: Proposals {
+                multi_memory: NEEDS_MULTI_MEMORY.contains(&(suite, name)),
+            },
         }
     }
 
@@ -110,6 +129,7 @@ impl ScriptFile {
             suite: "file".to_string(),
             name: path.display().to_string(),
             text: Cow::Owned(text),
+            proposals: Proposals::default(),
         })
     }
 
@@ -148,6 +168,7 @@ fn own_files() -> Result<Vec<ScriptFile>, String> {
                 suite: Suite::Own.name().to_string(),
                 name,
                 text: Cow::Owned(text),
+                proposals: Proposals::default(),
             });
         }
     }

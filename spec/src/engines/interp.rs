@@ -16,7 +16,17 @@ use weft_wast::engine::{
 
 /// The reference interpreter as a runner engine.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct InterpEngine;
+pub struct InterpEngine {
+    options: interp::Options,
+}
+
+impl InterpEngine {
+    /// An engine whose modules are compiled with `options` (the proposals
+    /// beyond the interpreter's default set that a script needs).
+    pub fn new(options: interp::Options) -> InterpEngine {
+        InterpEngine { options }
+    }
+}
 
 /// A compiled module and its export names (which the instance alone does not
 /// list).
@@ -41,7 +51,8 @@ impl Engine for InterpEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<InterpModule, CompileError> {
-        let module = interp::Module::new(wasm).map_err(|e| CompileError(e.to_string()))?;
+        let module = interp::Module::with_options(wasm, self.options)
+            .map_err(|e| CompileError(e.to_string()))?;
         let export_names = module.exports().map(|(name, _)| name.to_string()).collect();
         Ok(InterpModule {
             module,

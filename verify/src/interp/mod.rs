@@ -86,7 +86,7 @@ pub use func::{FuncRef, HostFn};
 pub use global::GlobalRef;
 pub use instance::Instance;
 pub use memory::{ALLOCATION_LIMIT_PAGES, MAX_PAGES, MemoryRef, PAGE_SIZE};
-pub use module::Module;
+pub use module::{Module, Options};
 pub use table::{ALLOCATION_LIMIT_ELEMENTS, TableRef};
 pub use trap::Trap;
 pub use value::Value;

@@ -11,8 +11,26 @@ use wasmparser::{
 };
 
 /// Wasm 2.0 (fixed-width SIMD included), plus threads: exactly what weft
-/// promises.
+/// promises by default.
 const FEATURES: WasmFeatures = WasmFeatures::WASM2.union(WasmFeatures::THREADS);
+
+/// Proposals beyond [`Module::new`]'s default set that a caller can opt
+/// into, as weft's `Config` lets an embedder do. The executor already
+/// handles every memory index; what an option changes is only what the
+/// decoder and validator accept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The multi-memory proposal: more than one memory per module.
+    pub multi_memory: bool,
+}
+
+impl Options {
+    fn features(self) -> WasmFeatures {
+        let mut features = FEATURES;
+        features.set(WasmFeatures::MULTI_MEMORY, self.multi_memory);
+        features
+    }
+}
 
 /// A validated, compiled module. Cheap to clone; immutable.
 #[derive(Clone)]
@@ -93,14 +111,20 @@ impl Module {
     /// Decodes, validates and compiles a binary module. Any bytes give `Ok`
     /// or an `Err` saying what is wrong and at which byte offset.
     pub fn new(bytes: &[u8]) -> Result<Module, Error> {
-        let mut validator = Validator::new_with_features(FEATURES);
+        Module::with_options(bytes, Options::default())
+    }
+
+    /// Like [`Module::new`], with the proposals `options` enables.
+    pub fn with_options(bytes: &[u8], options: Options) -> Result<Module, Error> {
+        let features = options.features();
+        let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInner::default();
         let mut allocs = FuncValidatorAllocations::default();
         // The decoder needs the feature set too: without it, it decodes
         // encodings that only later proposals allow (multi-memory indices,
         // 64-bit limits) instead of rejecting them as malformed.
         let mut parser = Parser::new(0);
-        parser.set_features(FEATURES);
+        parser.set_features(features);
         for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(Error::invalid)?;
             match validator.payload(&payload).map_err(Error::invalid)? {
