@@ -232,6 +232,7 @@ fn to_weft(v: Val) -> Result<crate::Val, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(_) => return Err("v128 values are not supported by the JIT yet".into()),
     })
 }
 

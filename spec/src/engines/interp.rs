@@ -184,6 +184,7 @@ fn to_value(v: Val) -> Result<Value, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(_) => return Err("v128 values are not supported by the interpreter yet".into()),
     })
 }
 
