@@ -341,6 +341,10 @@ unsafe fn instantiate(
                 memories.push(*m);
             }
             (ExternType::Memory(ty), Extern::SharedMemory(s)) => {
+                s.check_engine(
+                    &store.engine,
+                    &format!("import {i} `{}::{}`", import.module, import.name),
+                )?;
                 let actual = s.ty();
                 if !ty.shared || !limits_match(s.size(), actual.maximum, ty.minimum, ty.maximum) {
                     return Err(bad("shared memory type or limits"));

@@ -158,6 +158,23 @@ pub(crate) struct StoreOpaque {
     pub(crate) max_frame_bytes: usize,
     /// `max_frame_bytes` when the outermost call set the stack limit.
     limit_frame_bytes: usize,
+    /// Whether any memory of the store is shared, i.e. registered in the
+    /// shared-handle registry that `Memory::into_shared_memory` reads.
+    pub(crate) holds_shared_memories: bool,
+}
+
+impl Drop for StoreOpaque {
+    fn drop(&mut self) {
+        if self.holds_shared_memories {
+            let shared = self
+                .memories
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| matches!(m, MemoryStorage::Shared(_)))
+                .map(|(i, _)| i as u32);
+            crate::runtime::memory::unregister_shared_handles(self.id, shared);
+        }
+    }
 }
 
 // SAFETY: every raw pointer in a store points into memory the store owns
@@ -192,6 +209,7 @@ impl StoreOpaque {
             entry_depth: 0,
             max_frame_bytes: 0,
             limit_frame_bytes: 0,
+            holds_shared_memories: false,
         }
     }
 

@@ -119,7 +119,15 @@ impl StoreOpaque {
         storage: crate::runtime::memory::MemoryStorage,
     ) -> crate::Memory {
         let index = u32::try_from(self.memories.len()).expect("fewer than 2^32 memories per store");
+        let shared = match &storage {
+            crate::runtime::memory::MemoryStorage::Shared(s) => {
+                crate::runtime::memory::register_shared_handle(self.id, index, s);
+                self.holds_shared_memories = true;
+                true
+            }
+            crate::runtime::memory::MemoryStorage::Owned(..) => false,
+        };
         self.memories.push(storage);
-        crate::Memory::from_parts(self.id, index)
+        crate::Memory::from_parts(self.id, index, shared)
     }
 }
