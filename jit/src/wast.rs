@@ -239,7 +239,7 @@ fn to_weft(v: Val) -> Result<crate::Val, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
-        Val::V128(_) => return Err("v128 values are not supported by the JIT yet".into()),
+        Val::V128(bits) => crate::Val::V128(bits.into()),
     })
 }
 
@@ -253,5 +253,6 @@ fn from_weft(v: &crate::Val) -> Result<Val, String> {
         crate::Val::FuncRef(Some(_)) => Val::FuncRef,
         crate::Val::ExternRef(None) => Val::NullRef(RefType::Extern),
         crate::Val::ExternRef(Some(r)) => Val::ExternRef(r.token()),
+        crate::Val::V128(v) => Val::V128(v.as_u128()),
     })
 }
