@@ -77,6 +77,7 @@ impl Observed {
             weft::Val::I64(v) => Observed::I64(*v),
             weft::Val::F32(v) => Observed::F32(*v),
             weft::Val::F64(v) => Observed::F64(*v),
+            weft::Val::V128(v) => Observed::V128(v.as_u128()),
             weft::Val::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
             weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
         }
@@ -115,7 +116,7 @@ impl fmt::Display for Observed {
 }
 
 /// An argument the harness passes to both engines. Only values that mean
-/// the same in both can be arguments: numbers and null references.
+/// the same in both can be arguments: numbers, vectors and null references.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     /// An `i32`.
@@ -126,6 +127,8 @@ pub enum Arg {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`, its bytes as one little-endian number.
+    V128(u128),
     /// `ref.null func`.
     NullFuncRef,
     /// `ref.null extern`.
@@ -139,6 +142,7 @@ impl Arg {
             Arg::I64(v) => interp::Value::I64(v),
             Arg::F32(v) => interp::Value::F32(v),
             Arg::F64(v) => interp::Value::F64(v),
+            Arg::V128(v) => interp::Value::V128(v),
             Arg::NullFuncRef => interp::Value::FuncRef(None),
             Arg::NullExternRef => interp::Value::ExternRef(None),
         }
@@ -150,6 +154,7 @@ impl Arg {
             Arg::I64(v) => weft::Val::I64(v),
             Arg::F32(v) => weft::Val::F32(v),
             Arg::F64(v) => weft::Val::F64(v),
+            Arg::V128(v) => weft::Val::V128(v.into()),
             Arg::NullFuncRef => weft::Val::FuncRef(None),
             Arg::NullExternRef => weft::Val::ExternRef(None),
         }

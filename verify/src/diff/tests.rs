@@ -36,6 +36,25 @@ fn agreeing_engines_agree_on_results_traps_and_memory() {
 }
 
 #[test]
+fn v128_arguments_results_globals_and_lane_stores_agree() {
+    let mut diff = ready(
+        r#"(module
+             (memory (export "mem") 1)
+             (global (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+             (func (export "f") (param v128 i32) (result v128 i32)
+               (v128.store8_lane offset=1 15 (local.get 1) (local.get 0))
+               (global.set 0 (i32x4.add (global.get 0) (local.get 0)))
+               (i8x16.shuffle 31 0 30 1 29 2 28 3 27 4 26 5 25 6 24 7
+                 (local.get 0) (global.get 0))
+               (i8x16.bitmask (local.get 0))))"#,
+    );
+    let v = Arg::V128(0x8000_7fff_0123_4567_89ab_cdef_ff00_ff00);
+    assert_eq!(diff.call("f", &[v, Arg::I32(8)]), Ok(Verdict::Agree));
+    // The lane store one byte past the end traps on both, memory untouched.
+    assert_eq!(diff.call("f", &[v, Arg::I32(65535)]), Ok(Verdict::Agree));
+}
+
+#[test]
 fn stack_exhaustion_is_inconclusive() {
     let mut diff = ready(r#"(module (func $r (export "r") (call $r)))"#);
     assert!(matches!(diff.call("r", &[]), Ok(Verdict::Inconclusive(_))));
