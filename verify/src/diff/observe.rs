@@ -77,6 +77,7 @@ impl Observed {
             weft::Val::I64(v) => Observed::I64(*v),
             weft::Val::F32(v) => Observed::F32(*v),
             weft::Val::F64(v) => Observed::F64(*v),
+            weft::Val::V128(v) => Observed::V128(v.as_u128()),
             weft::Val::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
             weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
         }
