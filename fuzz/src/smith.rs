@@ -3,9 +3,8 @@
 //!
 //! weft implements Wasm 2.0 (SIMD included), plus threads (and multi-memory
 //! when asked). Every configuration here turns wasm-smith's other proposals
-//! off so that what it generates is what weft must accept. Only `compile`
-//! generates SIMD so far: the interpreter the differential targets compare
-//! with gets it separately.
+//! off so that what it generates is what weft must accept. `compile` and
+//! `differential` generate SIMD; the other targets do not yet.
 
 use anyhow::Context as _;
 use arbitrary::Unstructured;
@@ -92,10 +91,12 @@ pub fn instantiate_config(u: &mut Unstructured<'_>) -> arbitrary::Result<Config>
 
 /// A configuration for the `differential` target: no imports, everything
 /// exported (so every function is called and every memory, global and table
-/// compared), NaNs canonicalized, memories bounded.
+/// compared), SIMD on, NaNs canonicalized (wasm-smith covers the `f32x4` and
+/// `f64x2` arithmetic too), memories bounded.
 pub fn differential_config(u: &mut Unstructured<'_>) -> arbitrary::Result<Config> {
     let mut config = Config::default();
     restrict_to_weft(&mut config, true, false);
+    config.simd_enabled = true;
     config.max_imports = 0;
     config.export_everything = true;
     config.canonicalize_nans = true;
