@@ -308,7 +308,7 @@ impl StoreOpaque {
     pub(crate) unsafe fn invoke(
         this: *mut StoreOpaque,
         funcref: *const VMFuncRef,
-        values: &mut [u64],
+        values: &mut [u128],
     ) -> Result<()> {
         // SAFETY: the caller passes a live store; no other reference to it
         // is used while this one is.
@@ -341,7 +341,7 @@ impl StoreOpaque {
         // contract), so `code` follows the calling convention of
         // `translate` and `vmctx` is the context it expects.
         let code = unsafe {
-            let f: unsafe extern "C" fn(*mut u8, *mut u8, *mut u64) -> u32 =
+            let f: unsafe extern "C" fn(*mut u8, *mut u8, *mut u128) -> u32 =
                 std::mem::transmute((*funcref).code);
             f((*funcref).vmctx, std::ptr::null_mut(), values.as_mut_ptr())
         };
