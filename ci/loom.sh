@@ -2,7 +2,8 @@
 # Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
 # proves the models can fail: builds with the fast-path fences removed
 # (feature `broken-no-fence`) and with the grown length published Relaxed
-# (feature `broken-relaxed-publish`) must be caught.
+# (feature `broken-relaxed-publish`) and with a grow's limiter asked outside
+# the grow lock (feature `broken-limiter-outside-lock`) must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -27,6 +28,7 @@ LOOM_MAX_PREEMPTIONS=3 loom_test -- --nocapture --test-threads 1
 # 2. The small models with no bound at all (each well under a second; the
 # handoff and FIFO models take many minutes unbounded and stay at 3).
 WEFT_LOOM_UNBOUNDED=1 loom_test --test grow -- --nocapture --test-threads 1
+WEFT_LOOM_UNBOUNDED=1 loom_test --test grow_limiter -- --nocapture --test-threads 1
 WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads 1 --exact \
     no_lost_wakeup_wait_vs_store_notify \
     not_equal_leaves_the_count_balanced \
@@ -82,4 +84,25 @@ for model in concurrent_grows_serialize_and_readers_see_committed_pages shared_c
     echo "ci/loom.sh: ok: $model caught the Relaxed publish"
 done
 
-echo "ci/loom.sh: all loom models passed and both broken variants were caught in $((SECONDS - start)) s"
+# 5. A third broken variant: a grow's approver (the resource limiter) asked
+# with a size read before the grow lock. Two grows are then approved from
+# the same old size and together pass the limiters' bound.
+loom_test --features broken-limiter-outside-lock --no-run
+model=a_limiter_under_the_grow_lock_bounds_concurrent_grows
+log="$CARGO_TARGET_DIR/broken-$model.log"
+if LOOM_MAX_PREEMPTIONS=2 loom_test --features broken-limiter-outside-lock \
+    --test grow_limiter -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+    cat "$log"
+    echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+         "with the limiter asked outside the grow lock (broken-limiter-outside-lock)" >&2
+    exit 1
+fi
+if ! grep -q "concurrent grows passed the limiters' bound" "$log"; then
+    cat "$log"
+    echo "ci/loom.sh: FAILED: $model failed against broken-limiter-outside-lock," \
+         "but not by passing the limiters' bound" >&2
+    exit 1
+fi
+echo "ci/loom.sh: ok: $model caught the limiter asked outside the grow lock"
+
+echo "ci/loom.sh: all loom models passed and all three broken variants were caught in $((SECONDS - start)) s"

@@ -10,6 +10,7 @@ use weft_core::vm::VMCTX_INSTANCE_OFFSET;
 use weft_core::wait::WaitResult;
 
 use crate::runtime::instance::VMInstanceLink;
+use crate::runtime::limits;
 use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
 use crate::runtime::store::StoreOpaque;
 use crate::trap::TrapCode;
@@ -49,13 +50,22 @@ fn table_index(store: &StoreOpaque, instance: usize, index: u32) -> usize {
 
 /// # Safety
 /// Called by generated code only; see [`instance`].
-pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u32 {
+pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index).grow(u64::from(delta)) {
-        Some(old) => old as u32,
-        None => u32::MAX,
+    let limiter = store.limiter;
+    match memory(store, inst, index).grow(u64::from(delta), limiter) {
+        Ok(Some(old)) => old,
+        Ok(None) => u64::from(u32::MAX),
+        Err(e) => limiter_trap(store, e),
     }
+}
+
+/// Traps the calling wasm code with a limiter's error, which the call that
+/// reached the code then returns (as a host function's error is).
+fn limiter_trap(store: &mut StoreOpaque, e: crate::Error) -> u64 {
+    store.pending_error = Some(e);
+    negated(TrapCode::HostError)
 }
 
 /// # Safety
@@ -164,11 +174,16 @@ pub(crate) unsafe extern "C" fn table_grow(
     index: u32,
     init: usize,
     delta: u32,
-) -> u32 {
+) -> u64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     let t = table_index(store, inst, index);
-    store.tables[t].grow(delta, init).unwrap_or(u32::MAX)
+    let limiter = store.limiter;
+    match limits::grow_table(&mut store.tables[t], delta, init, limiter) {
+        Ok(Some(old)) => u64::from(old),
+        Ok(None) => u64::from(u32::MAX),
+        Err(e) => limiter_trap(store, e),
+    }
 }
 
 /// # Safety

@@ -5,6 +5,7 @@ pub(crate) mod func;
 pub(crate) mod global;
 pub(crate) mod instance;
 pub(crate) mod libcalls;
+pub(crate) mod limits;
 pub(crate) mod memory;
 pub(crate) mod shared_atomics;
 pub(crate) mod stack;
