@@ -314,20 +314,33 @@ fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
     }
 }
 
-/// The shared memory `index` of the calling instance for a wait, or the
-/// negated `expected shared memory` trap. A clone: the wait blocks without
+/// The shared memory `index` of the calling instance for a wait of `width`
+/// bytes at `addr`, or the negated trap. A clone: the wait blocks without
 /// holding on to the store.
+///
+/// The threads proposal's execution steps for `memory.atomic.wait{32,64}`
+/// check, in this order: the effective address's alignment (step 9, "If ea
+/// modulo N/8 is not equal to 0, then trap"), that the memory is shared
+/// (step 14), and only then bounds (step 15b, against the shared memory's
+/// length). So an unshared memory traps `unaligned atomic` before `expected
+/// shared memory`, and `expected shared memory` before any bounds check;
+/// for a shared memory weft-core checks alignment, then bounds.
 ///
 /// # Safety
 /// Called from generated code's libcalls only; see [`instance`].
 unsafe fn memory_to_wait_on(
     vmctx: *mut u8,
     index: u32,
+    addr: u64,
+    width: u64,
 ) -> Result<weft_core::memory::SharedMemory, u64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
     match memory(store, inst, index) {
         MemoryStorage::Shared(s) => Ok(s.inner.clone()),
+        MemoryStorage::Owned(..) if !addr.is_multiple_of(width) => {
+            Err(negated(TrapCode::UnalignedAtomic))
+        }
         MemoryStorage::Owned(..) => Err(negated(TrapCode::ExpectedSharedMemory)),
     }
 }
@@ -342,7 +355,7 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    match unsafe { memory_to_wait_on(vmctx, index) } {
+    match unsafe { memory_to_wait_on(vmctx, index, addr, 4) } {
         Ok(shared) => wait_result(shared.wait32(addr, expected, timeout as i64)),
         Err(trap) => trap,
     }
@@ -358,7 +371,7 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    match unsafe { memory_to_wait_on(vmctx, index) } {
+    match unsafe { memory_to_wait_on(vmctx, index, addr, 8) } {
         Ok(shared) => wait_result(shared.wait64(addr, expected, timeout as i64)),
         Err(trap) => trap,
     }
