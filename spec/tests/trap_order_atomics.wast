@@ -119,3 +119,33 @@
 ;; In bounds, aligned, not equal: no trap, "not-equal".
 (assert_return (invoke $shared "wait32" (i32.const 0)) (i32.const 1))
 (assert_return (invoke $shared "wait64" (i32.const 8)) (i32.const 1))
+
+;; Effective addresses past 2^32 (a 32-bit address plus a large offset):
+;; alignment is judged on the whole effective address, before bounds.
+(module $wide
+  (memory 1 1)
+  (func (export "load32") (param i32) (result i32)
+    (i32.atomic.load offset=0xffffffff (local.get 0)))
+  (func (export "rmw64") (param i32) (result i64)
+    (i64.atomic.rmw.add offset=0xfffffff8 (local.get 0) (i64.const 1)))
+  (func (export "wait32") (param i32) (result i32)
+    (memory.atomic.wait32 offset=0xffffffff (local.get 0) (i32.const 0) (i64.const 0))))
+
+(assert_trap (invoke $wide "load32" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke $wide "load32" (i32.const 2)) "unaligned atomic")
+(assert_trap (invoke $wide "rmw64" (i32.const 8)) "out of bounds memory access")
+(assert_trap (invoke $wide "rmw64" (i32.const 4)) "unaligned atomic")
+(assert_trap (invoke $wide "wait32" (i32.const 1)) "expected shared memory")
+(assert_trap (invoke $wide "wait32" (i32.const 3)) "unaligned atomic")
+
+(module $wide_shared
+  (memory 1 1 shared)
+  (func (export "wait32") (param i32) (result i32)
+    (memory.atomic.wait32 offset=0xffffffff (local.get 0) (i32.const 0) (i64.const 0)))
+  (func (export "notify") (param i32) (result i32)
+    (memory.atomic.notify offset=0xffffffff (local.get 0) (i32.const 1))))
+
+(assert_trap (invoke $wide_shared "wait32" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke $wide_shared "wait32" (i32.const 3)) "unaligned atomic")
+(assert_trap (invoke $wide_shared "notify" (i32.const 1)) "out of bounds memory access")
+(assert_trap (invoke $wide_shared "notify" (i32.const 2)) "unaligned atomic")
