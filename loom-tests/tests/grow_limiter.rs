@@ -67,3 +67,39 @@ fn a_limiter_under_the_grow_lock_bounds_concurrent_grows() {
     );
     assert_outcomes(&outcomes, &["mine-first", "theirs-first"]);
 }
+
+#[test]
+fn a_limiter_sees_the_size_its_grow_starts_from() {
+    // One grow asks a limiter that approves everything and records what it
+    // was shown; a concurrent grow (the host's, no limiter) moves the size.
+    // Whichever comes first, the limited grow's old size is what its
+    // limiter saw.
+    let outcomes = check("a_limiter_sees_the_size_its_grow_starts_from", || {
+        let limits = MemoryLimits {
+            minimum: 0,
+            maximum: Some(4),
+            shared: true,
+        };
+        let memory = SharedMemory::new(limits, ReservationPolicy::default()).expect("memory");
+        let host = {
+            let memory = memory.clone();
+            thread::spawn(move || memory.grow(2))
+        };
+        let mut shown = None;
+        let old = memory
+            .grow_with(1, |current, _| {
+                shown = Some(current);
+                true
+            })
+            .expect("room for both grows");
+        let host_old = host.join().expect("host grower").expect("room");
+        assert_eq!(Some(old), shown, "the limiter saw a stale size");
+        assert_eq!(memory.size_pages(), 3);
+        match (old, host_old) {
+            (0, 1) => "limited-first".to_owned(),
+            (2, 0) => "host-first".to_owned(),
+            other => panic!("impossible grow results {other:?}"),
+        }
+    });
+    assert_outcomes(&outcomes, &["host-first", "limited-first"]);
+}
