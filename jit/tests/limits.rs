@@ -468,3 +468,83 @@ fn a_limiter_growing_a_shared_memory_is_refused_not_deadlocked() -> weft::Result
     assert_eq!(shared.size(), 2, "only the outer grow happened");
     Ok(())
 }
+
+/// Approves grows up to `max_bytes` and records the size it was shown for
+/// each grow it approved.
+struct Bounded {
+    max_bytes: usize,
+    approved_from: Vec<usize>,
+}
+
+impl ResourceLimiter for Bounded {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _: Option<usize>,
+    ) -> weft::Result<bool> {
+        let approve = desired <= self.max_bytes;
+        if approve && current > 0 {
+            self.approved_from.push(current);
+        }
+        Ok(approve)
+    }
+    fn table_growing(&mut self, _: usize, _: usize, _: Option<usize>) -> weft::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// Under contention, the size each limiter is shown is exactly the size its
+/// grow starts from: the old sizes wasm gets back are the sizes approved.
+#[test]
+fn under_contention_each_limiter_sees_the_size_its_grow_starts_from() -> weft::Result<()> {
+    const THREADS: usize = 6;
+    let engine = threads_engine();
+    let module = Module::new(&engine, SHARED)?;
+    let shared = SharedMemory::new(&engine, MemoryType::shared(1, 64))?;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (engine, module, shared, barrier) = (
+                engine.clone(),
+                module.clone(),
+                shared.clone(),
+                Arc::clone(&barrier),
+            );
+            std::thread::spawn(move || -> weft::Result<()> {
+                // Different bounds per store: 20 to 60 pages.
+                let max_bytes = (20 + 8 * t) * PAGE;
+                let mut store = Store::new(
+                    &engine,
+                    Bounded {
+                        max_bytes,
+                        approved_from: Vec::new(),
+                    },
+                );
+                store.limiter(|b| b);
+                let memory = Memory::from_shared_memory(&mut store, &shared)?;
+                let instance = Instance::new(&mut store, &module, &[memory.into()])?;
+                let grow = instance.get_typed_func::<i32, i32>(&mut store, "grow")?;
+                barrier.wait();
+                let mut olds = Vec::new();
+                loop {
+                    match grow.call(&mut store, 1)? {
+                        -1 => break,
+                        old => olds.push(old as usize * PAGE),
+                    }
+                }
+                assert_eq!(store.data().approved_from, olds, "thread {t}");
+                assert!(
+                    shared.size() as usize * PAGE >= max_bytes,
+                    "refused only at its bound"
+                );
+                Ok(())
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker panicked")?;
+    }
+    assert_eq!(shared.size(), 60, "the largest bound");
+    Ok(())
+}
