@@ -41,15 +41,56 @@ use crate::{
 /// The JIT as a runner engine.
 pub struct JitEngine {
     engine: Engine,
+    fuel: bool,
+    /// With fuel: what every instantiation and call used, on any thread.
+    used: std::sync::atomic::AtomicU64,
 }
 
 impl JitEngine {
     /// A JIT engine with the threads proposal enabled.
     pub fn new() -> Result<JitEngine, String> {
+        Self::build(false)
+    }
+
+    /// As [`new`](Self::new), consuming fuel: each thread's store starts
+    /// with `u64::MAX`, and [`fuel_used`](Self::fuel_used) says how much
+    /// the script took on this thread (the spec runner's `--fuel`).
+    pub fn with_fuel() -> Result<JitEngine, String> {
+        Self::build(true)
+    }
+
+    fn build(fuel: bool) -> Result<JitEngine, String> {
         let mut config = Config::new();
-        config.wasm_threads(true);
+        config.wasm_threads(true).consume_fuel(fuel);
         let engine = Engine::new(&config).map_err(|e| e.to_string())?;
-        Ok(JitEngine { engine })
+        Ok(JitEngine {
+            engine,
+            fuel,
+            used: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// With fuel on, the fuel every instantiation and call of the script
+    /// used, on every thread.
+    pub fn fuel_used(&self) -> Option<u64> {
+        // Relaxed: read after the script's threads were joined.
+        self.fuel
+            .then(|| self.used.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Runs `f` on this thread's store, adding the fuel it used.
+    fn metered<R>(&self, f: impl FnOnce(&mut Store<()>) -> R) -> R {
+        self.with_store(|store| {
+            let before = store.get_fuel().ok();
+            let result = f(store);
+            if let (Some(before), Ok(after)) = (before, store.get_fuel()) {
+                self.used.fetch_add(
+                    before.saturating_sub(after),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
+            result
+        })
     }
 
     /// Runs `f` with this thread's store, creating it on first use.
@@ -61,7 +102,14 @@ impl JitEngine {
             let mut slot = cell.borrow_mut();
             let store = match &mut *slot {
                 Some(s) if Engine::same(s.engine(), &self.engine) => s,
-                _ => slot.insert(Store::new(&self.engine, ())),
+                _ => {
+                    let mut store = Store::new(&self.engine, ());
+                    if self.fuel {
+                        // Fuel is on for this engine: cannot fail.
+                        let _ = store.set_fuel(u64::MAX);
+                    }
+                    slot.insert(store)
+                }
             };
             f(store)
         })
@@ -93,7 +141,7 @@ impl ScriptEngine for JitEngine {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance, InstantiateError> {
-        self.with_store(|store| {
+        self.metered(|store| {
             Instance::new(store, module, imports).map_err(|e| match e.kind() {
                 ErrorKind::Trap(t) => InstantiateError::Trap(t.to_string()),
                 ErrorKind::Link(m) if m.starts_with("creating") => {
@@ -112,7 +160,7 @@ impl ScriptEngine for JitEngine {
         let Extern::Func(func) = func else {
             return Err(CallError::Failed("the export is not a function".into()));
         };
-        self.with_store(|store| {
+        self.metered(|store| {
             let ty = func
                 .ty(&*store)
                 .map_err(|e| CallError::Failed(e.to_string()))?;

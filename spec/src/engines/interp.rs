@@ -15,8 +15,41 @@ use weft_wast::engine::{
 };
 
 /// The reference interpreter as a runner engine.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct InterpEngine;
+#[derive(Debug, Default)]
+pub struct InterpEngine {
+    /// With fuel (`--fuel`): what every instantiation and call used, on
+    /// any thread; each one runs with a fresh `u64::MAX` tank.
+    metered: Option<std::sync::atomic::AtomicU64>,
+}
+
+impl InterpEngine {
+    /// An engine that consumes fuel and counts it.
+    pub fn metered() -> InterpEngine {
+        InterpEngine {
+            metered: Some(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+
+    /// With fuel, the fuel used so far.
+    pub fn fuel_used(&self) -> Option<u64> {
+        // Relaxed: read after the script's threads were joined.
+        self.metered
+            .as_ref()
+            .map(|used| used.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn run_metered<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(used) = &self.metered else {
+            return f();
+        };
+        interp::set_fuel(Some(u64::MAX));
+        let result = f();
+        let left = interp::fuel().unwrap_or(u64::MAX);
+        interp::set_fuel(None);
+        used.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
+        result
+    }
+}
 
 /// A compiled module and its export names (which the instance alone does not
 /// list).
@@ -62,11 +95,13 @@ impl Engine for InterpEngine {
         module: &InterpModule,
         imports: &[Extern],
     ) -> Result<InterpInstance, InstantiateError> {
-        let instance = interp::Instance::new(&module.module, imports).map_err(|e| match e {
-            interp::InstantiationError::Link(why) => InstantiateError::Link(why),
-            interp::InstantiationError::Resource(why) => InstantiateError::Resource(why),
-            interp::InstantiationError::Trap(trap) => InstantiateError::Trap(trap.to_string()),
-        })?;
+        let instance = self
+            .run_metered(|| interp::Instance::new(&module.module, imports))
+            .map_err(|e| match e {
+                interp::InstantiationError::Link(why) => InstantiateError::Link(why),
+                interp::InstantiationError::Resource(why) => InstantiateError::Resource(why),
+                interp::InstantiationError::Trap(trap) => InstantiateError::Trap(trap.to_string()),
+            })?;
         Ok(InterpInstance {
             instance,
             export_names: module.export_names.clone(),
@@ -90,7 +125,7 @@ impl Engine for InterpEngine {
             .map(|v| to_value(*v))
             .collect::<Result<Vec<_>, _>>()
             .map_err(CallError::Failed)?;
-        match func.call(&args) {
+        match self.run_metered(|| func.call(&args)) {
             Ok(results) => results
                 .iter()
                 .map(from_value)

@@ -56,7 +56,9 @@ impl EngineKind {
     /// Runs a script on this engine, recording into `log` as it goes.
     pub fn run_script_into(self, text: &str, log: &Log) -> Result<(), String> {
         match self {
-            EngineKind::Interp => weft_wast::run_script_into(&InterpEngine, text, log),
+            EngineKind::Interp => {
+                weft_wast::run_script_into(&InterpEngine::default(), text, log);
+            }
             EngineKind::Jit => weft_wast::run_script_into(&JitEngine::new()?, text, log),
         }
         Ok(())
@@ -70,6 +72,43 @@ impl EngineKind {
         weft_wast::run_within(text, limit, move |text, log| {
             self.run_script_into(text, log)
         })
+    }
+}
+
+impl EngineKind {
+    /// Like [`EngineKind::run_script_within`], with fuel on
+    /// (`docs/interruption.md`): also returns the fuel the script used on
+    /// all its threads, which both engines must report identically.
+    pub fn run_script_metered_within(
+        self,
+        text: &str,
+        limit: Duration,
+    ) -> Result<(Report, Option<u64>), String> {
+        self.ensure_available()?;
+        let used = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let slot = std::sync::Arc::clone(&used);
+        let report = weft_wast::run_within(text, limit, move |text, log| {
+            let fuel = match self {
+                EngineKind::Interp => {
+                    let engine = InterpEngine::metered();
+                    weft_wast::run_script_into(&engine, text, log);
+                    engine.fuel_used()
+                }
+                EngineKind::Jit => {
+                    let engine = JitEngine::with_fuel()?;
+                    weft_wast::run_script_into(&engine, text, log);
+                    engine.fuel_used()
+                }
+            };
+            *slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = fuel;
+            Ok(())
+        })?;
+        let used = *used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok((report, used))
     }
 }
 
