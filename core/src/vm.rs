@@ -124,12 +124,14 @@ pub const VMTABLE_DEFINITION_CURRENT_ELEMENTS_OFFSET: u32 =
 /// Size of one table element.
 pub const VMTABLE_ELEMENT_SIZE: u32 = size_of::<usize>() as u32;
 
-/// A global's storage: eight bytes hold any non-vector value type.
-#[repr(C, align(8))]
+/// A global's storage: sixteen bytes, enough for a `v128`.
+#[repr(C, align(16))]
 #[derive(Debug, Default)]
 pub struct VMGlobalDefinition {
-    /// The value's bits (`i32`/`f32` in the low half, zero-extended).
-    pub bits: u64,
+    /// The value's bits, little-endian from offset 0: a `v128` fills all
+    /// sixteen bytes, an `i32`/`f32` the low four (zero-extended), an
+    /// `i64`/`f64` or reference the low eight.
+    pub bits: u128,
 }
 
 /// Offset of [`VMGlobalDefinition::bits`].
@@ -308,7 +310,7 @@ mod tests {
             size_of::<usize>()
         );
         assert_eq!(VMGLOBAL_DEFINITION_BITS_OFFSET, 0);
-        assert_eq!(size_of::<VMGlobalDefinition>(), 8);
+        assert_eq!(size_of::<VMGlobalDefinition>(), 16);
     }
 
     #[test]

@@ -27,6 +27,7 @@ const DEFAULT_MAX_MEMORY_RESERVATION: u64 = 1 << 32;
 pub struct Config {
     pub(crate) threads: bool,
     pub(crate) multi_memory: bool,
+    pub(crate) simd: bool,
     pub(crate) opt_level: OptLevel,
     pub(crate) max_wasm_stack: usize,
     pub(crate) canonicalize_nans: bool,
@@ -44,13 +45,14 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: WebAssembly 2.0 without SIMD, threads off, speed
+    /// The defaults: WebAssembly 2.0 (fixed-width SIMD included), threads off, speed
     /// optimization, 1 MiB of wasm stack, parallel compilation on, 4 GiB
     /// of address space per memory.
     pub fn new() -> Config {
         Config {
             threads: false,
             multi_memory: false,
+            simd: true,
             opt_level: OptLevel::Speed,
             max_wasm_stack: 1 << 20,
             canonicalize_nans: false,
@@ -90,6 +92,15 @@ impl Config {
     /// ([`Store::set_fuel`](crate::Store::set_fuel)). Off by default.
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
         self.consume_fuel = enable;
+        self
+    }
+
+    /// Enables fixed-width 128-bit SIMD (`v128`), part of WebAssembly 2.0:
+    /// on by default, as in wasmtime. Off, a module that uses `v128`
+    /// anywhere fails validation ("SIMD support is not enabled"). Relaxed
+    /// SIMD is a separate proposal and not supported.
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.simd = enable;
         self
     }
 
@@ -178,7 +189,7 @@ impl Config {
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
         let mut f = F::WASM2;
-        f.remove(F::SIMD);
+        f.set(F::SIMD, self.simd);
         f.set(F::THREADS, self.threads);
         f.set(F::MULTI_MEMORY, self.multi_memory);
         f

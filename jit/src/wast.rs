@@ -49,23 +49,20 @@ pub struct JitEngine {
 impl JitEngine {
     /// A JIT engine with the threads proposal enabled.
     pub fn new() -> Result<JitEngine, String> {
-        Self::build(false)
-    }
-
-    /// As [`new`](Self::new), consuming fuel: each thread's store starts
-    /// with `u64::MAX`, and [`fuel_used`](Self::fuel_used) says how much
-    /// the script took on this thread (the spec runner's `--fuel`).
-    pub fn with_fuel() -> Result<JitEngine, String> {
-        Self::build(true)
-    }
-
-    fn build(fuel: bool) -> Result<JitEngine, String> {
         let mut config = Config::new();
-        config.wasm_threads(true).consume_fuel(fuel);
-        let engine = Engine::new(&config).map_err(|e| e.to_string())?;
+        config.wasm_threads(true);
+        JitEngine::with_config(&config)
+    }
+
+    /// A JIT engine built from `config`, for scripts that need proposals
+    /// beyond [`JitEngine::new`]'s (the threads proposal is the caller's to
+    /// enable too). With `consume_fuel`, each thread's store starts with
+    /// `u64::MAX` fuel and [`fuel_used`](Self::fuel_used) counts it.
+    pub fn with_config(config: &Config) -> Result<JitEngine, String> {
+        let engine = Engine::new(config).map_err(|e| e.to_string())?;
         Ok(JitEngine {
             engine,
-            fuel,
+            fuel: config.consume_fuel,
             used: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -280,6 +277,7 @@ fn to_weft(v: Val) -> Result<crate::Val, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(bits) => crate::Val::V128(bits.into()),
     })
 }
 
@@ -293,5 +291,6 @@ fn from_weft(v: &crate::Val) -> Result<Val, String> {
         crate::Val::FuncRef(Some(_)) => Val::FuncRef,
         crate::Val::ExternRef(None) => Val::NullRef(RefType::Extern),
         crate::Val::ExternRef(Some(r)) => Val::ExternRef(r.token()),
+        crate::Val::V128(v) => Val::V128(v.as_u128()),
     })
 }

@@ -2,7 +2,7 @@
 //! directive count.
 //!
 //! ```text
-//! weft-spec --engine interp|jit [--suite wasm-v2|threads|own|all] [--fuel] [FILE.wast ...]
+//! weft-spec --engine interp|jit [--suite wasm-v2|threads|simd|own|all] [--fuel] [FILE.wast ...]
 //! ```
 //!
 //! With neither `--suite` nor files it runs `all`. Each failing directive is
@@ -28,7 +28,7 @@ struct Cli {
     /// Engine to run on: interp or jit.
     #[arg(long)]
     engine: EngineKind,
-    /// Suite to run: wasm-v2, threads, own or all.
+    /// Suite to run: wasm-v2, threads, simd, own or all.
     #[arg(long)]
     suite: Option<String>,
     /// Consume fuel (docs/interruption.md) and print the fuel each script
@@ -67,12 +67,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
     for script in &scripts {
         let (report, fuel) = if cli.fuel {
             cli.engine
-                .run_script_metered_within(&script.text, SCRIPT_TIME_LIMIT)?
+                .run_file_metered_within(script, SCRIPT_TIME_LIMIT)?
         } else {
-            let report = cli
-                .engine
-                .run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
-            (report, None)
+            (cli.engine.run_file_within(script, SCRIPT_TIME_LIMIT)?, None)
         };
         let name = script.display_name();
         if let Some(fuel) = fuel {

@@ -14,9 +14,9 @@
 //!   go through a hidden return area). `call` of a function defined in the
 //!   same module calls the body directly;
 //! - its **array entry**, `extern "C" fn(callee_vmctx, caller_vmctx,
-//!   values: *mut [u64]) -> u32`, which loads the parameters from `values`
-//!   (one 8-byte slot per value, the value in its natural width at the
-//!   slot's start), calls the body and stores the results back. It is what
+//!   values: *mut [u128]) -> u32`, which loads the parameters from `values`
+//!   (one 16-byte slot per value, so that a `v128` fits, the value in its
+//!   natural width at the slot's start), calls the body and stores the results back. It is what
 //!   a `VMFuncRef` points at, so the host, `call_indirect`, imports and
 //!   exports all use one convention, host functions included.
 //!
@@ -31,6 +31,7 @@ pub(crate) mod interrupt;
 mod memory;
 pub(crate) mod numeric;
 mod reference;
+mod simd;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -455,6 +456,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ValType::I64 => ins.iconst(types::I64, 0),
             ValType::F32 => ins.f32const(0.0),
             ValType::F64 => ins.f64const(0.0),
+            ValType::V128 => simd::v128_const(&mut self.builder, 0),
             ValType::FuncRef | ValType::ExternRef => ins.iconst(self.env.pointer, 0),
         }
     }
@@ -481,6 +483,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if self.translate_control(op)?
             || self.translate_variable(op)?
             || self.translate_memory(op)?
+            || self.translate_simd(op)?
             || self.translate_table(op)?
             || self.translate_reference(op)?
             || self.translate_atomic(op)?
@@ -549,7 +552,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.builder.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
                 0,
-                3,
+                // 16-byte aligned, as `u128` slots are on the host side.
+                VALUE_SLOT_BYTES.trailing_zeros() as u8,
             ))
         });
         self.builder.ins().stack_addr(self.env.pointer, slot, 0)
@@ -569,7 +573,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
         self.drop_unused_memory_loads();
         if let Some(slot) = self.call_area {
-            self.builder.func.sized_stack_slots[slot].size = self.call_area_slots.max(1) * 8;
+            self.builder.func.sized_stack_slots[slot].size =
+                self.call_area_slots.max(1) * VALUE_SLOT_BYTES;
         }
         // Filled first: it creates `raise` if no other trap did.
         if let Some(out_of_bounds) = self.traps.out_of_bounds {
@@ -609,7 +614,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 }
 
+/// Bytes of one slot of a values area: room for a `v128`.
+pub(crate) const VALUE_SLOT_BYTES: u32 = 16;
+
 /// Byte offset of value slot `i` in a values area.
 fn slot_offset(i: usize) -> i32 {
-    i32::try_from(i * 8).expect("wasm limits keep value counts far below 2^28")
+    i32::try_from(i * VALUE_SLOT_BYTES as usize)
+        .expect("wasm limits keep value counts far below 2^27")
 }

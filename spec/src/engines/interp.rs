@@ -17,15 +17,26 @@ use weft_wast::engine::{
 /// The reference interpreter as a runner engine.
 #[derive(Debug, Default)]
 pub struct InterpEngine {
+    options: interp::Options,
     /// With fuel (`--fuel`): what every instantiation and call used, on
     /// any thread; each one runs with a fresh `u64::MAX` tank.
     metered: Option<std::sync::atomic::AtomicU64>,
 }
 
 impl InterpEngine {
-    /// An engine that consumes fuel and counts it.
-    pub fn metered() -> InterpEngine {
+    /// An engine whose modules are compiled with `options` (the proposals
+    /// beyond the interpreter's default set that a script needs).
+    pub fn new(options: interp::Options) -> InterpEngine {
         InterpEngine {
+            options,
+            metered: None,
+        }
+    }
+
+    /// As [`new`](Self::new), consuming fuel and counting it.
+    pub fn metered(options: interp::Options) -> InterpEngine {
+        InterpEngine {
+            options,
             metered: Some(std::sync::atomic::AtomicU64::new(0)),
         }
     }
@@ -74,7 +85,8 @@ impl Engine for InterpEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<InterpModule, CompileError> {
-        let module = interp::Module::new(wasm).map_err(|e| CompileError(e.to_string()))?;
+        let module = interp::Module::with_options(wasm, self.options)
+            .map_err(|e| CompileError(e.to_string()))?;
         let export_names = module.exports().map(|(name, _)| name.to_string()).collect();
         Ok(InterpModule {
             module,
@@ -219,6 +231,7 @@ fn to_value(v: Val) -> Result<Value, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(bits) => Value::V128(bits),
     })
 }
 
@@ -228,6 +241,7 @@ fn from_value(v: &Value) -> Result<Val, String> {
         Value::I64(x) => Val::I64(*x),
         Value::F32(bits) => Val::F32(*bits),
         Value::F64(bits) => Val::F64(*bits),
+        Value::V128(bits) => Val::V128(*bits),
         Value::FuncRef(None) => Val::NullRef(RefType::Func),
         Value::FuncRef(Some(_)) => Val::FuncRef,
         Value::ExternRef(None) => Val::NullRef(RefType::Extern),

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use weft_wast::report::{Log, Report};
 
+use crate::suite::{Proposals, ScriptFile};
+
 pub use interp::InterpEngine;
 pub use weft::wast::JitEngine;
 pub use weft_wast::SCRIPT_TIME_LIMIT;
@@ -55,11 +57,25 @@ impl EngineKind {
 
     /// Runs a script on this engine, recording into `log` as it goes.
     pub fn run_script_into(self, text: &str, log: &Log) -> Result<(), String> {
+        self.run_with(text, Proposals::default(), log)
+    }
+
+    /// Runs a script on an engine of this kind with `proposals` enabled on
+    /// top of its defaults.
+    fn run_with(self, text: &str, proposals: Proposals, log: &Log) -> Result<(), String> {
         match self {
             EngineKind::Interp => {
-                weft_wast::run_script_into(&InterpEngine::default(), text, log);
+                let options = weft_verify::interp::Options {
+                    multi_memory: proposals.multi_memory,
+                };
+                weft_wast::run_script_into(&InterpEngine::new(options), text, log)
             }
-            EngineKind::Jit => weft_wast::run_script_into(&JitEngine::new()?, text, log),
+            EngineKind::Jit => {
+                let mut config = weft::Config::new();
+                config.wasm_threads(true);
+                config.wasm_multi_memory(proposals.multi_memory);
+                weft_wast::run_script_into(&JitEngine::with_config(&config)?, text, log)
+            }
         }
         Ok(())
     }
@@ -73,29 +89,48 @@ impl EngineKind {
             self.run_script_into(text, log)
         })
     }
+
+    /// Like [`EngineKind::run_script_within`] for a suite's script, with
+    /// the proposals that script needs ([`ScriptFile::proposals`]).
+    pub fn run_file_within(self, script: &ScriptFile, limit: Duration) -> Result<Report, String> {
+        self.ensure_available()?;
+        let proposals = script.proposals;
+        weft_wast::run_within(&script.text, limit, move |text, log| {
+            self.run_with(text, proposals, log)
+        })
+    }
 }
 
 impl EngineKind {
-    /// Like [`EngineKind::run_script_within`], with fuel on
+    /// Like [`EngineKind::run_file_within`], with fuel on
     /// (`docs/interruption.md`): also returns the fuel the script used on
     /// all its threads, which both engines must report identically.
-    pub fn run_script_metered_within(
+    pub fn run_file_metered_within(
         self,
-        text: &str,
+        script: &ScriptFile,
         limit: Duration,
     ) -> Result<(Report, Option<u64>), String> {
         self.ensure_available()?;
+        let proposals = script.proposals;
         let used = std::sync::Arc::new(std::sync::Mutex::new(None));
         let slot = std::sync::Arc::clone(&used);
-        let report = weft_wast::run_within(text, limit, move |text, log| {
+        let report = weft_wast::run_within(&script.text, limit, move |text, log| {
             let fuel = match self {
                 EngineKind::Interp => {
-                    let engine = InterpEngine::metered();
+                    let options = weft_verify::interp::Options {
+                        multi_memory: proposals.multi_memory,
+                    };
+                    let engine = InterpEngine::metered(options);
                     weft_wast::run_script_into(&engine, text, log);
                     engine.fuel_used()
                 }
                 EngineKind::Jit => {
-                    let engine = JitEngine::with_fuel()?;
+                    let mut config = weft::Config::new();
+                    config
+                        .wasm_threads(true)
+                        .wasm_multi_memory(proposals.multi_memory)
+                        .consume_fuel(true);
+                    let engine = JitEngine::with_config(&config)?;
                     weft_wast::run_script_into(&engine, text, log);
                     engine.fuel_used()
                 }

@@ -42,6 +42,25 @@ fn agreeing_engines_agree_on_results_traps_and_memory() {
 }
 
 #[test]
+fn v128_arguments_results_globals_and_lane_stores_agree() {
+    let mut diff = ready(
+        r#"(module
+             (memory (export "mem") 1)
+             (global (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+             (func (export "f") (param v128 i32) (result v128 i32)
+               (v128.store8_lane offset=1 15 (local.get 1) (local.get 0))
+               (global.set 0 (i32x4.add (global.get 0) (local.get 0)))
+               (i8x16.shuffle 31 0 30 1 29 2 28 3 27 4 26 5 25 6 24 7
+                 (local.get 0) (global.get 0))
+               (i8x16.bitmask (local.get 0))))"#,
+    );
+    let v = Arg::V128(0x8000_7fff_0123_4567_89ab_cdef_ff00_ff00);
+    assert_eq!(diff.call("f", &[v, Arg::I32(8)]), Ok(Verdict::Agree));
+    // The lane store one byte past the end traps on both, memory untouched.
+    assert_eq!(diff.call("f", &[v, Arg::I32(65535)]), Ok(Verdict::Agree));
+}
+
+#[test]
 fn stack_exhaustion_is_inconclusive() {
     let mut diff = ready(r#"(module (func $r (export "r") (call $r)))"#);
     assert!(matches!(diff.call("r", &[]), Ok(Verdict::Inconclusive(_))));
@@ -94,6 +113,25 @@ fn nans_compare_by_bits_only_when_asked() {
     assert!(a.same_as(&b, false));
     let one = Outcome::Returned(vec![Observed::F32(1.0f32.to_bits())]);
     assert!(!a.same_as(&one, false));
+}
+
+#[test]
+fn v128_nans_compare_lane_wise_only_when_asked() {
+    // f32x4 [nan, 1.0, nan:0x1, 0] against [nan:0x2, 1.0, nan, 0].
+    let a = Observed::V128(0x0000_0000_7fc0_0001_3f80_0000_7fc0_0000);
+    let b = Observed::V128(0x0000_0000_7fc0_0000_3f80_0000_7fc0_0002);
+    assert!(a.same_as(&b, false));
+    assert!(!a.same_as(&b, true));
+    // f64x2 [nan, 2.0] against [nan:0x5, 2.0]: not an f32x4 match (the
+    // low f64 NaN's low half is not an f32 NaN), but an f64x2 one.
+    let a = Observed::V128(0x4000_0000_0000_0000_7ff8_0000_0000_0000);
+    let b = Observed::V128(0x4000_0000_0000_0000_7ff8_0000_0000_0005);
+    assert!(a.same_as(&b, false));
+    // A non-NaN lane that differs is a difference in every view.
+    let c = Observed::V128(0x4000_0000_0000_0001_7ff8_0000_0000_0000);
+    assert!(!a.same_as(&c, false));
+    let d = Observed::V128(1);
+    assert!(!Observed::V128(2).same_as(&d, false));
 }
 
 #[test]

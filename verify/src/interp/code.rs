@@ -6,6 +6,7 @@
 //! wasm instruction(s) it implements.
 
 use super::numeric::{Binary, Unary};
+use super::simd;
 use super::value::Value;
 use wasmparser::{FuncType, ValType};
 
@@ -175,6 +176,9 @@ pub(crate) enum Instr {
     /// `atomic.fence`: every access here is already sequentially consistent
     /// (one lock per memory), so it only orders host-visible effects.
     AtomicFence,
+    /// A SIMD instruction with an immediate, three operands or a memory
+    /// access (the others are [`Instr::Unary`] / [`Instr::Binary`]).
+    Simd(simd::Op),
 }
 
 impl Code {

@@ -9,7 +9,7 @@
 use super::code::{Branch, Code, Instr, MemArg, NumType};
 use super::module::null_type;
 use super::value::Value;
-use super::{Error, ErrorKind, atomic, fuel, numeric};
+use super::{Error, ErrorKind, atomic, fuel, numeric, simd};
 use wasmparser::{
     BlockType, FrameKind, FuncType, FuncValidator, FunctionBody, Operator, ValidatorResources,
 };
@@ -297,6 +297,7 @@ impl Compiler<'_> {
             other => match access(other)
                 .or_else(|| atomic::compile(other))
                 .or_else(|| numeric::compile(other))
+                .or_else(|| simd::compile(other))
             {
                 Some(instr) => instr,
                 None => return Err(format!("operator {other:?}")),

@@ -14,6 +14,7 @@ use super::fuel;
 use super::func::{FuncInner, FuncRef};
 use super::instance::InstanceInner;
 use super::memory::{self, read_le, sign_extend, write_le};
+use super::simd;
 use super::table;
 use super::trap::Trap;
 use super::value::Value;
@@ -431,6 +432,8 @@ impl Machine {
                     // Every access already holds its memory's lock, which is
                     // sequentially consistent; the fence adds nothing.
                 }
+                // ---- SIMD ----
+                Instr::Simd(op) => simd::execute(op, &mut self.stack, &self.instance.memories)?,
             }
         }
     }
