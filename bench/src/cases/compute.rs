@@ -6,7 +6,7 @@ use anyhow::{Result, ensure};
 
 use super::instance_of;
 use crate::measure::{Runner, Sample, Settings, Stopwatch};
-use crate::runtime::Runtime;
+use crate::runtime::{Interruption, Runtime};
 
 const FIB: &str = include_str!("../../wat/fib.wat");
 const SIEVE: &str = include_str!("../../wat/sieve.wat");
@@ -59,6 +59,26 @@ fn native_fib(n: u32) -> u32 {
         (a, b) = (b, a + b);
     }
     a
+}
+
+/// `fib` with the runtime's epoch checks compiled in (never reached).
+pub fn fib_epoch<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    fib(runtime.with_interruption(Interruption::Epoch)?, settings)
+}
+
+/// `fib` consuming fuel (never running out).
+pub fn fib_fuel<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    fib(runtime.with_interruption(Interruption::Fuel)?, settings)
+}
+
+/// `sieve` with the runtime's epoch checks compiled in (never reached).
+pub fn sieve_epoch<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    sieve(runtime.with_interruption(Interruption::Epoch)?, settings)
+}
+
+/// `sieve` consuming fuel (never running out).
+pub fn sieve_fuel<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    sieve(runtime.with_interruption(Interruption::Fuel)?, settings)
 }
 
 const SIEVE_LIMIT: u32 = 1_000_000;

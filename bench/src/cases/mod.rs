@@ -62,6 +62,11 @@ pub fn all() -> Vec<Case> {
         case!("notify_no_waiters", "notify", atomics::notify_no_waiters),
         case!("ping_pong", "round trip", wait_notify::ping_pong),
         case!("grow_shared", "1-page grow", grow::grow_shared),
+        case!("fib_epoch", "fib(30)", compute::fib_epoch),
+        case!("sieve_epoch", "sieve(1e6)", compute::sieve_epoch),
+        case!("fib_fuel", "fib(30)", compute::fib_fuel),
+        case!("sieve_fuel", "sieve(1e6)", compute::sieve_fuel),
+        case!("interrupt_wait", "interrupt", wait_notify::interrupt_wait),
     ]
 }
 
@@ -91,6 +96,7 @@ mod tests {
             ("matmul", include_str!("../../wat/matmul.wat")),
             ("ping_pong", include_str!("../../wat/ping_pong.wat")),
             ("sieve", include_str!("../../wat/sieve.wat")),
+            ("wait_forever", include_str!("../../wat/wait_forever.wat")),
         ];
         for (name, text) in kernels {
             to_binary(name, text).expect("kernel parses");
@@ -114,6 +120,11 @@ mod tests {
                 "notify_no_waiters",
                 "ping_pong",
                 "grow_shared",
+                "fib_epoch",
+                "sieve_epoch",
+                "fib_fuel",
+                "sieve_fuel",
+                "interrupt_wait",
             ]
         );
     }
