@@ -57,6 +57,7 @@ pub fn all() -> Vec<Case> {
         case!("sieve", "sieve(1e6)", compute::sieve),
         case!("sieve_shared", "sieve(1e6)", compute::sieve_shared),
         case!("matmul", "128x128 f64", compute::matmul),
+        case!("byte_count", "16 MiB i8x16 scan", compute::byte_count),
         case!("atomic_add", "add", atomics::add),
         case!("atomic_add_contended", "add", atomics::add_contended),
         case!("notify_no_waiters", "notify", atomics::notify_no_waiters),
@@ -90,6 +91,7 @@ mod tests {
     fn every_kernel_parses() {
         let kernels = [
             ("atomics", include_str!("../../wat/atomics.wat")),
+            ("byte_count", include_str!("../../wat/byte_count.wat")),
             ("fib", include_str!("../../wat/fib.wat")),
             ("grow", include_str!("../../wat/grow.wat")),
             ("instantiate", include_str!("../../wat/instantiate.wat")),
@@ -115,6 +117,7 @@ mod tests {
                 "sieve",
                 "sieve_shared",
                 "matmul",
+                "byte_count",
                 "atomic_add",
                 "atomic_add_contended",
                 "notify_no_waiters",
