@@ -40,7 +40,17 @@ pub fn check(bytes: &[u8], u: &mut Unstructured<'_>) -> anyhow::Result<()> {
             wasmprinter::print_bytes(bytes).unwrap_or_else(|e| format!("(unprintable: {e})"));
         format!("{m}\ncalls so far: {calls:?}\nmodule:\n{text}")
     };
-    let mut diff = match Differential::start(bytes, DiffConfig { exact_nans: true }) {
+    // Half the runs are metered, with a small tank: then both engines must
+    // agree on the fuel left after every call and on where it runs out.
+    let fuel = match u.arbitrary::<u8>() {
+        Ok(b) if b & 1 == 1 => Some(u64::from(u.arbitrary::<u16>().unwrap_or(0))),
+        _ => None,
+    };
+    let config = DiffConfig {
+        exact_nans: true,
+        fuel,
+    };
+    let mut diff = match Differential::start(bytes, config) {
         Ok(Setup::Ready(diff)) => diff,
         Ok(Setup::Skipped(_)) => return Ok(()),
         Err(m) => bail!(report(&m, &[])),

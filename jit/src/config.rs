@@ -34,6 +34,8 @@ pub struct Config {
     pub(crate) parallel_compilation: bool,
     pub(crate) verifier: bool,
     pub(crate) max_memory_reservation: u64,
+    pub(crate) epoch_interruption: bool,
+    pub(crate) consume_fuel: bool,
 }
 
 impl Default for Config {
@@ -59,6 +61,8 @@ impl Config {
             // assertions are, off in release builds.
             verifier: cfg!(debug_assertions),
             max_memory_reservation: DEFAULT_MAX_MEMORY_RESERVATION,
+            epoch_interruption: false,
+            consume_fuel: false,
         }
     }
 
@@ -75,6 +79,28 @@ impl Config {
     /// SIMD is a separate proposal and not supported.
     pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
         self.simd = enable;
+        self
+    }
+
+    /// Compiles a check at every function entry and loop header that
+    /// compares the engine's epoch ([`Engine::increment_epoch`](crate::Engine::increment_epoch))
+    /// with the store's deadline ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline));
+    /// the same check stops running code after
+    /// [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt).
+    /// As in wasmtime, a store's deadline starts already reached. Off by
+    /// default; off, generated code has no check at all.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
+    /// Makes wasm code consume fuel by the rule of `docs/interruption.md`
+    /// (each straight-line segment costs its operator count, charged on
+    /// entry) and trap with [`TrapCode::OutOfFuel`](crate::TrapCode::OutOfFuel)
+    /// where less is left. A store starts with no fuel
+    /// ([`Store::set_fuel`](crate::Store::set_fuel)). Off by default.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
         self
     }
 

@@ -59,6 +59,7 @@ pub use runtime::func::{
 };
 pub use runtime::global::Global;
 pub use runtime::instance::{Extern, Instance};
+pub use runtime::interrupt::{InterruptHandle, UpdateDeadline};
 pub use runtime::memory::{Memory, SharedMemory};
 pub use runtime::shared_atomics::WaitResult;
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};

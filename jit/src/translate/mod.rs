@@ -27,6 +27,7 @@ mod atomic;
 mod call;
 mod control;
 mod entry;
+pub(crate) mod interrupt;
 mod memory;
 pub(crate) mod numeric;
 mod reference;
@@ -78,6 +79,10 @@ pub(crate) struct TranslateEnv<'m> {
     /// (see `memory_growth`); after a call to one that cannot, cached
     /// lengths stay valid.
     pub(crate) may_grow_memory: Vec<bool>,
+    /// Compile epoch/interrupt checks (`Config::epoch_interruption`).
+    pub(crate) epoch_interruption: bool,
+    /// Compile fuel charges (`Config::consume_fuel`).
+    pub(crate) consume_fuel: bool,
 }
 
 impl<'m> TranslateEnv<'m> {
@@ -105,6 +110,8 @@ impl<'m> TranslateEnv<'m> {
             frontend: isa.frontend_config(),
             body_ids: (0..pending.len() as u32).collect(),
             may_grow_memory,
+            epoch_interruption: engine.config().epoch_interruption,
+            consume_fuel: engine.config().consume_fuel,
         }
     }
 
@@ -282,6 +289,10 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     builtin_sigs: Vec<(Builtin, ir::SigRef)>,
     /// Bodies this function calls directly, by module-level index.
     direct_callees: std::collections::HashMap<u32, ir::FuncRef>,
+    /// With fuel on: the cost of each segment, in order (see `interrupt`).
+    fuel_costs: Vec<u64>,
+    /// The index in `fuel_costs` of the next segment to start.
+    next_segment: usize,
 }
 
 /// Translates function `func_index` (module-level index) into `func`.
@@ -317,7 +328,11 @@ fn translate_body(
     }
     let features = *validator.features();
     let mut t = FuncTranslator::new(builder, env, validator, func_index);
+    if env.consume_fuel {
+        t.fuel_costs = interrupt::segment_costs(body)?;
+    }
     t.prologue(&local_decls)?;
+    t.entry_checks();
     // Decode with the module's features (the reader's default is "all"),
     // so that encodings only later proposals allow, such as a non-zero-byte
     // memory index, are malformed here as they are for the validator.
@@ -334,6 +349,7 @@ fn translate_body(
                 message,
             })
         })?;
+        t.after_operator(&op);
     }
     reader.finish()?;
     Ok(t.finish(env))
@@ -386,6 +402,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             wasm_sig: None,
             builtin_sigs: Vec::new(),
             direct_callees: std::collections::HashMap::new(),
+            fuel_costs: Vec::new(),
+            next_segment: 0,
         }
     }
 

@@ -189,6 +189,8 @@ pub enum TrapKind {
     /// The call stack ran out: a limit of the engine, not of the program,
     /// so it ends a comparison without a verdict.
     StackExhausted,
+    /// The fuel ran out (`DiffConfig::fuel`).
+    OutOfFuel,
     /// Anything else (a host error, a bad invocation): the message says what.
     Other,
 }
@@ -210,6 +212,7 @@ impl TrapKind {
             T::UnalignedAtomic => TrapKind::UnalignedAtomic,
             T::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             T::StackExhausted => TrapKind::StackExhausted,
+            T::OutOfFuel => TrapKind::OutOfFuel,
             _ => TrapKind::Other,
         }
     }
@@ -230,6 +233,7 @@ impl TrapKind {
             C::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             C::StackOverflow => TrapKind::StackExhausted,
             C::UndefinedElement => TrapKind::UndefinedElement,
+            C::OutOfFuel => TrapKind::OutOfFuel,
             _ => TrapKind::Other,
         }
     }

@@ -2,7 +2,13 @@ use super::*;
 
 fn ready(wat: &str) -> Differential {
     let wasm = wat::parse_str(wat).expect("valid text");
-    match Differential::start(&wasm, DiffConfig { exact_nans: true }) {
+    match Differential::start(
+        &wasm,
+        DiffConfig {
+            exact_nans: true,
+            ..DiffConfig::default()
+        },
+    ) {
         Ok(Setup::Ready(diff)) => diff,
         Ok(Setup::Skipped(why)) => panic!("skipped: {why}"),
         Err(m) => panic!("{m}"),
@@ -135,4 +141,52 @@ fn call_indirect_past_the_table_is_an_undefined_element_on_both_engines() {
              (func (export "f") (call_indirect (i32.const 5))))"#,
     );
     assert_eq!(diff.call("f", &[]), Ok(Verdict::Agree));
+}
+
+/// Every fuel amount from 0 up past what a call needs: both engines trap
+/// at the same segment (same fuel left) or finish with the same fuel left.
+#[test]
+fn fuel_left_and_out_of_fuel_traps_agree_at_every_amount() {
+    let wat = r#"(module
+      (memory (export "mem") 1)
+      (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+      (func (export "mix") (param i32) (result i32) (local i32)
+        (block $out
+          (loop $l
+            (br_if $out (i32.eqz (local.get 0)))
+            (if (i32.and (local.get 0) (i32.const 1))
+              (then (local.set 1 (i32.add (local.get 1) (call $sq (local.get 0)))))
+              (else (i32.store (i32.const 0) (local.get 1))))
+            (block $a (block $b
+              (br_table $a $b $a (i32.rem_u (local.get 0) (i32.const 3)))
+              (nop))
+              (local.set 1 (i32.sub (local.get 1) (i32.const 1))))
+            (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+            (br $l)))
+        (local.get 1))
+      (func (export "div") (param i32) (result i32)
+        (if (result i32) (local.get 0)
+          (then (i32.div_u (i32.const 7) (local.get 0)))
+          (else (unreachable)))))"#;
+    let wasm = wat::parse_str(wat).expect("valid text");
+    let mut outcomes = std::collections::BTreeSet::new();
+    for fuel in (0..160).chain([u64::MAX]) {
+        let config = DiffConfig {
+            exact_nans: true,
+            fuel: Some(fuel),
+        };
+        let mut diff = match Differential::start(&wasm, config) {
+            Ok(Setup::Ready(diff)) => diff,
+            Ok(Setup::Skipped(why)) => panic!("skipped: {why}"),
+            Err(m) => panic!("{m}"),
+        };
+        for (name, arg) in [("mix", 5), ("div", 0), ("div", 2)] {
+            assert_eq!(diff.call(name, &[Arg::I32(arg)]), Ok(Verdict::Agree));
+        }
+        let trapped = diff.interp.call("mix", &[Arg::I32(5)]).to_string();
+        outcomes.insert(trapped.contains("fuel"));
+    }
+    // Both the trap and the finish were reached.
+    assert_eq!(outcomes.len(), 2, "{outcomes:?}");
+    crate::interp::set_fuel(None);
 }

@@ -75,6 +75,8 @@ pub(crate) enum RmwOp {
 
 #[derive(Debug)]
 pub(crate) enum Instr {
+    /// The start of a fuel segment: charge its cost (see `fuel.rs`).
+    Charge(u64),
     /// `unreachable`
     Unreachable,
     /// `else` (end of the then-arm): jump over the else-arm.

@@ -10,6 +10,7 @@
 use super::atomic;
 use super::call::call_host;
 use super::code::{Branch, Code, Instr, NumType};
+use super::fuel;
 use super::func::{FuncInner, FuncRef};
 use super::instance::InstanceInner;
 use super::memory::{self, read_le, sign_extend, write_le};
@@ -146,6 +147,7 @@ impl Machine {
             self.pc += 1;
             match instr {
                 // ---- control ----
+                Instr::Charge(cost) => fuel::charge(*cost)?,
                 Instr::Unreachable => return Err(Trap::Unreachable),
                 Instr::Jump(t) => self.pc = *t as usize,
                 Instr::JumpIfZero(t) => {

@@ -67,6 +67,7 @@ mod call;
 mod code;
 mod compile;
 mod exec;
+mod fuel;
 mod func;
 mod global;
 mod instance;
@@ -82,6 +83,7 @@ mod wait;
 
 pub use call::MAX_NESTING;
 pub use exec::{MAX_FRAMES, MAX_VALUES};
+pub use fuel::{fuel, set_fuel};
 pub use func::{FuncRef, HostFn};
 pub use global::GlobalRef;
 pub use instance::Instance;
