@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
-# proves the models can fail: builds with the fast-path fences removed
-# (feature `broken-no-fence`) and with the grown length published Relaxed
-# (feature `broken-relaxed-publish`) and with a grow's limiter asked outside
-# the grow lock (feature `broken-limiter-outside-lock`) must be caught.
+# Model-checks weft-core's concurrency (growth, wait/notify, cancellable
+# waits) with loom, then proves the models can fail: builds with the
+# fast-path fences removed (feature `broken-no-fence`), with the grown length
+# published Relaxed (`broken-relaxed-publish`), with the interrupt flag read
+# outside its lock (`broken-unlocked-interrupt-check`), with the cancel
+# path's status re-check removed (`broken-cancel-no-recheck`) and with a
+# grow's limiter asked outside the grow lock (`broken-limiter-outside-lock`)
+# must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -33,6 +36,10 @@ WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads
     no_lost_wakeup_wait_vs_store_notify \
     not_equal_leaves_the_count_balanced \
     timeout_racing_notify_is_counted_once
+# (interrupt_racing_notify_is_counted_once takes ~160 s unbounded: it stays
+# at bound 3.)
+WEFT_LOOM_UNBOUNDED=1 loom_test --test interrupt -- --nocapture --test-threads 1 --exact \
+    interrupt_before_or_during_the_wait_is_never_missed
 
 # 3. The broken variant must be caught. Build first, so that a compile error
 # cannot pass for a caught bug; then run each fence-sensitive model in its
@@ -84,7 +91,34 @@ for model in concurrent_grows_serialize_and_readers_see_committed_pages shared_c
     echo "ci/loom.sh: ok: $model caught the Relaxed publish"
 done
 
-# 5. A third broken variant: a grow's approver (the resource limiter) asked
+# 5. Two broken variants of cancellable waits: the interrupt flag read
+# before taking the interrupt lock (an interrupt then finds no parker to
+# cancel: the waiter sleeps through it, a loom deadlock), and the cancel
+# path without its status re-check under the bucket lock (a waiter both
+# counted by notify and reported interrupted: the model's assertion).
+check_broken() {
+    local feature=$1 model=$2 expect=$3
+    loom_test --features "$feature" --no-run
+    local log="$CARGO_TARGET_DIR/broken-$model-$feature.log"
+    if LOOM_MAX_PREEMPTIONS=2 loom_test --features "$feature" \
+        --test interrupt -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+             "with $feature" >&2
+        exit 1
+    fi
+    if ! grep -q "$expect" "$log"; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: $model failed against $feature," \
+             "but not with the expected '$expect'" >&2
+        exit 1
+    fi
+    echo "ci/loom.sh: ok: $model caught $feature"
+}
+check_broken broken-unlocked-interrupt-check interrupt_before_or_during_the_wait_is_never_missed deadlock
+check_broken broken-cancel-no-recheck interrupt_racing_notify_is_counted_once "counted twice or not at all"
+
+# 6. A fifth broken variant: a grow's approver (the resource limiter) asked
 # with a size read before the grow lock. Two grows are then approved from
 # the same old size and together pass the limiters' bound, and a limiter is
 # shown a size another thread's grow has already changed.
@@ -111,4 +145,4 @@ for entry in \
     echo "ci/loom.sh: ok: $model caught the limiter asked outside the grow lock"
 done
 
-echo "ci/loom.sh: all loom models passed and all three broken variants were caught in $((SECONDS - start)) s"
+echo "ci/loom.sh: all loom models passed and all five broken variants were caught in $((SECONDS - start)) s"

@@ -526,7 +526,7 @@ unsafe fn instantiate(
     if let Some(start) = info.start {
         let f = funcs[start as usize];
         let funcref = store.func_data(f)?.funcref;
-        let mut values = vec![0u64; 1];
+        let mut values = vec![0u128; 1];
         // SAFETY: `start` takes no parameters and returns none (validated);
         // `funcref` is this store's.
         unsafe { StoreOpaque::invoke(opaque, funcref, &mut values)? };
@@ -540,14 +540,15 @@ fn eval_const(
     globals: &[Global],
     func_ref_addr: &dyn Fn(u32) -> u64,
     expr: ConstExpr,
-) -> Result<u64> {
+) -> Result<u128> {
     Ok(match expr {
-        ConstExpr::I32(v) => u64::from(v as u32),
-        ConstExpr::I64(v) => v as u64,
-        ConstExpr::F32(b) => u64::from(b),
-        ConstExpr::F64(b) => b,
+        ConstExpr::I32(v) => u128::from(v as u32),
+        ConstExpr::I64(v) => u128::from(v as u64),
+        ConstExpr::F32(b) => u128::from(b),
+        ConstExpr::F64(b) => u128::from(b),
+        ConstExpr::V128(b) => b,
         ConstExpr::RefNull => 0,
-        ConstExpr::RefFunc(f) => func_ref_addr(f),
+        ConstExpr::RefFunc(f) => u128::from(func_ref_addr(f)),
         ConstExpr::GlobalGet(g) => {
             let g = globals
                 .get(g as usize)

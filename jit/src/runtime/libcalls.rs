@@ -6,13 +6,16 @@
 //! into generated code: every index was validated at compile time and every
 //! dynamic condition is a returned trap code.
 
+use std::sync::atomic::Ordering;
+
 use weft_core::vm::VMCTX_INSTANCE_OFFSET;
 use weft_core::wait::WaitResult;
 
 use crate::runtime::instance::VMInstanceLink;
+use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits;
 use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
-use crate::runtime::store::StoreOpaque;
+use crate::runtime::store::{DeadlineBehavior, StoreOpaque};
 use crate::trap::TrapCode;
 
 const OK: u32 = 0;
@@ -309,13 +312,15 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
 
 fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
     match r {
+        Ok(WaitResult::Interrupted) => negated(TrapCode::Interrupt),
         Ok(w) => w as u64,
         Err(e) => negated(access_trap(e)),
     }
 }
 
 /// The shared memory `index` of the calling instance for a wait of `width`
-/// bytes at `addr`, or the negated trap. A clone: the wait blocks without
+/// bytes at `addr`, or the negated trap, with the store's interrupt group,
+/// which the wait registers with. Clones: the wait blocks without
 /// holding on to the store.
 ///
 /// The threads proposal's execution steps for `memory.atomic.wait{32,64}`
@@ -333,11 +338,12 @@ unsafe fn memory_to_wait_on(
     index: u32,
     addr: u64,
     width: u64,
-) -> Result<weft_core::memory::SharedMemory, u64> {
+) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), u64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
+    let interrupt = store.interrupt.clone();
     match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => Ok(s.inner.clone()),
+        MemoryStorage::Shared(s) => Ok((s.inner.clone(), interrupt)),
         MemoryStorage::Owned(..) if !addr.is_multiple_of(width) => {
             Err(negated(TrapCode::UnalignedAtomic))
         }
@@ -356,7 +362,12 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 4) } {
-        Ok(shared) => wait_result(shared.wait32(addr, expected, timeout as i64)),
+        Ok((shared, interrupt)) => wait_result(shared.wait32_interruptible(
+            addr,
+            expected,
+            timeout as i64,
+            interrupt.core(),
+        )),
         Err(trap) => trap,
     }
 }
@@ -372,7 +383,70 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 8) } {
-        Ok(shared) => wait_result(shared.wait64(addr, expected, timeout as i64)),
+        Ok((shared, interrupt)) => wait_result(shared.wait64_interruptible(
+            addr,
+            expected,
+            timeout as i64,
+            interrupt.core(),
+        )),
         Err(trap) => trap,
+    }
+}
+
+/// The epoch check's slow path: the group was interrupted, or the epoch
+/// reached the store's deadline. Traps `interrupt`, or runs the deadline
+/// callback and continues with its new deadline.
+///
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn epoch_interrupt(vmctx: *mut u8) -> u32 {
+    let (callback, inner) = {
+        // SAFETY: called from generated code of a live instance.
+        let (store, _) = unsafe { instance(vmctx) };
+        if store.interrupt.is_interrupted() {
+            return code(TrapCode::Interrupt);
+        }
+        // SeqCst: as the deadline's stores.
+        let deadline = store.epoch_deadline.load(Ordering::SeqCst);
+        if store.engine.current_epoch() < deadline {
+            return OK; // the deadline moved since the check's load
+        }
+        match &mut store.deadline_behavior {
+            DeadlineBehavior::Trap => return code(TrapCode::Interrupt),
+            // `None`: wasm called from the callback itself reached the
+            // deadline; it cannot re-enter the callback, so it traps.
+            DeadlineBehavior::Callback(slot) => match slot.take() {
+                Some(callback) => (callback, store.inner_ptr),
+                None => return code(TrapCode::Interrupt),
+            },
+        }
+    };
+    let mut callback = callback;
+    // No borrow of the store is live while the callback has it.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(inner)));
+    // SAFETY: as above; the callback's borrow of the store has ended.
+    let (store, _) = unsafe { instance(vmctx) };
+    if let DeadlineBehavior::Callback(slot @ None) = &mut store.deadline_behavior {
+        *slot = Some(callback);
+    }
+    match outcome {
+        Ok(Ok(UpdateDeadline::Continue(ticks))) => {
+            store.set_epoch_deadline(ticks);
+            if store.interrupt.is_interrupted() {
+                code(TrapCode::Interrupt)
+            } else {
+                OK
+            }
+        }
+        Ok(Err(error)) => {
+            store.pending_error = Some(error);
+            code(TrapCode::HostError)
+        }
+        Err(_) => {
+            store.pending_error = Some(crate::error::Error::from(crate::error::ErrorKind::Host(
+                "the epoch deadline callback panicked".to_owned(),
+            )));
+            code(TrapCode::HostError)
+        }
     }
 }

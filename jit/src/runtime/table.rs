@@ -77,7 +77,7 @@ impl Table {
         let store = &store.as_context().0.opaque;
         let t = self.data(store)?;
         match t.elements.get(index as usize) {
-            Some(&bits) => Ok(Some(Val::from_slot(store, t.ty.element, bits as u64)?)),
+            Some(&bits) => Ok(Some(Val::from_slot(store, t.ty.element, bits as u128)?)),
             None => Ok(None),
         }
     }

@@ -26,6 +26,12 @@ pub enum Observed {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`, its bytes as one little-endian number. It carries no lane
+    /// shape, so without exact NaNs two are the same when their bits are,
+    /// or when they are the same `f32x4` or the same `f64x2` with NaN lanes
+    /// matched by NaN-ness: a float vector's NaN payloads may differ
+    /// between engines as a scalar's may.
+    V128(u128),
     /// A `funcref`: whether it is null.
     FuncRef {
         /// `ref.null func`.
@@ -46,6 +52,7 @@ impl Observed {
             (Observed::F64(a), Observed::F64(b)) if !exact_nans => {
                 a == b || (f64::from_bits(*a).is_nan() && f64::from_bits(*b).is_nan())
             }
+            (Observed::V128(a), Observed::V128(b)) if !exact_nans => v128_same(*a, *b),
             _ => self == other,
         }
     }
@@ -57,6 +64,7 @@ impl Observed {
             interp::Value::I64(v) => Observed::I64(*v),
             interp::Value::F32(v) => Observed::F32(*v),
             interp::Value::F64(v) => Observed::F64(*v),
+            interp::Value::V128(v) => Observed::V128(*v),
             interp::Value::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
             interp::Value::ExternRef(r) => Observed::ExternRef(*r),
         }
@@ -69,10 +77,26 @@ impl Observed {
             weft::Val::I64(v) => Observed::I64(*v),
             weft::Val::F32(v) => Observed::F32(*v),
             weft::Val::F64(v) => Observed::F64(*v),
+            weft::Val::V128(v) => Observed::V128(v.as_u128()),
             weft::Val::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
             weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
         }
     }
+}
+
+/// Whether two vectors are the same `f32x4` or `f64x2` up to NaN payloads
+/// (bitwise equal vectors are both).
+fn v128_same(a: u128, b: u128) -> bool {
+    let lane = |v: u128, i: u32, bits: u32| (v >> (i * bits)) as u64 & (u64::MAX >> (64 - bits));
+    let f32_lanes = (0..4).all(|i| {
+        let (x, y) = (lane(a, i, 32) as u32, lane(b, i, 32) as u32);
+        x == y || (f32::from_bits(x).is_nan() && f32::from_bits(y).is_nan())
+    });
+    let f64_lanes = (0..2).all(|i| {
+        let (x, y) = (lane(a, i, 64), lane(b, i, 64));
+        x == y || (f64::from_bits(x).is_nan() && f64::from_bits(y).is_nan())
+    });
+    f32_lanes || f64_lanes
 }
 
 impl fmt::Display for Observed {
@@ -82,6 +106,7 @@ impl fmt::Display for Observed {
             Observed::I64(v) => write!(f, "i64:{v}"),
             Observed::F32(v) => write!(f, "f32:{:#010x} ({})", v, f32::from_bits(*v)),
             Observed::F64(v) => write!(f, "f64:{:#018x} ({})", v, f64::from_bits(*v)),
+            Observed::V128(v) => write!(f, "v128:{v:#034x}"),
             Observed::FuncRef { null: true } => write!(f, "ref.null func"),
             Observed::FuncRef { null: false } => write!(f, "funcref"),
             Observed::ExternRef(None) => write!(f, "ref.null extern"),
@@ -91,7 +116,7 @@ impl fmt::Display for Observed {
 }
 
 /// An argument the harness passes to both engines. Only values that mean
-/// the same in both can be arguments: numbers and null references.
+/// the same in both can be arguments: numbers, vectors and null references.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     /// An `i32`.
@@ -102,6 +127,8 @@ pub enum Arg {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`, its bytes as one little-endian number.
+    V128(u128),
     /// `ref.null func`.
     NullFuncRef,
     /// `ref.null extern`.
@@ -115,6 +142,7 @@ impl Arg {
             Arg::I64(v) => interp::Value::I64(v),
             Arg::F32(v) => interp::Value::F32(v),
             Arg::F64(v) => interp::Value::F64(v),
+            Arg::V128(v) => interp::Value::V128(v),
             Arg::NullFuncRef => interp::Value::FuncRef(None),
             Arg::NullExternRef => interp::Value::ExternRef(None),
         }
@@ -126,6 +154,7 @@ impl Arg {
             Arg::I64(v) => weft::Val::I64(v),
             Arg::F32(v) => weft::Val::F32(v),
             Arg::F64(v) => weft::Val::F64(v),
+            Arg::V128(v) => weft::Val::V128(v.into()),
             Arg::NullFuncRef => weft::Val::FuncRef(None),
             Arg::NullExternRef => weft::Val::ExternRef(None),
         }
@@ -160,6 +189,8 @@ pub enum TrapKind {
     /// The call stack ran out: a limit of the engine, not of the program,
     /// so it ends a comparison without a verdict.
     StackExhausted,
+    /// The fuel ran out (`DiffConfig::fuel`).
+    OutOfFuel,
     /// Anything else (a host error, a bad invocation): the message says what.
     Other,
 }
@@ -181,6 +212,7 @@ impl TrapKind {
             T::UnalignedAtomic => TrapKind::UnalignedAtomic,
             T::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             T::StackExhausted => TrapKind::StackExhausted,
+            T::OutOfFuel => TrapKind::OutOfFuel,
             _ => TrapKind::Other,
         }
     }
@@ -201,6 +233,7 @@ impl TrapKind {
             C::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             C::StackOverflow => TrapKind::StackExhausted,
             C::UndefinedElement => TrapKind::UndefinedElement,
+            C::OutOfFuel => TrapKind::OutOfFuel,
             _ => TrapKind::Other,
         }
     }
