@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Model-checks weft-core's concurrency (growth, wait/notify, cancellable
-# waits) with loom, then proves the models can fail: builds with the
-# fast-path fences removed (feature `broken-no-fence`), with the grown length
-# published Relaxed (`broken-relaxed-publish`), with the interrupt flag read
-# outside its lock (`broken-unlocked-interrupt-check`), with the cancel
-# path's status re-check removed (`broken-cancel-no-recheck`) and with a
-# grow's limiter asked outside the grow lock (`broken-limiter-outside-lock`)
-# must be caught.
+# waits, limited grows) with loom, then proves the models can fail: builds
+# with the fast-path fences removed (feature `broken-no-fence`), with the
+# grown length published Relaxed (`broken-relaxed-publish`), with the
+# interrupt flag read outside its lock (`broken-unlocked-interrupt-check`),
+# with the cancel path's status re-check removed (`broken-cancel-no-recheck`)
+# and with a grow's limiter asked outside the grow lock
+# (`broken-limiter-outside-lock`) must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -118,7 +118,7 @@ check_broken() {
 check_broken broken-unlocked-interrupt-check interrupt_before_or_during_the_wait_is_never_missed deadlock
 check_broken broken-cancel-no-recheck interrupt_racing_notify_is_counted_once "counted twice or not at all"
 
-# 6. A fifth broken variant: a grow's approver (the resource limiter) asked
+# 6. One more broken variant: a grow's approver (the resource limiter) asked
 # with a size read before the grow lock. Two grows are then approved from
 # the same old size and together pass the limiters' bound, and a limiter is
 # shown a size another thread's grow has already changed.
