@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Model-checks weft-core's concurrency (growth, wait/notify, cancellable
-# waits, limited grows) with loom, then proves the models can fail: builds
-# with the fast-path fences removed (feature `broken-no-fence`), with the
+# waits, limited grows, program termination) with loom, then proves the
+# models can fail: builds with the fast-path fences removed (feature `broken-no-fence`), with the
 # grown length published Relaxed (`broken-relaxed-publish`), with the
 # interrupt flag read outside its lock (`broken-unlocked-interrupt-check`),
 # with the cancel path's status re-check removed (`broken-cancel-no-recheck`)
@@ -40,6 +40,8 @@ WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads
 # at bound 3.)
 WEFT_LOOM_UNBOUNDED=1 loom_test --test interrupt -- --nocapture --test-threads 1 --exact \
     interrupt_before_or_during_the_wait_is_never_missed
+# The termination models are small (all three well under a second).
+WEFT_LOOM_UNBOUNDED=1 loom_test --test exit -- --nocapture --test-threads 1
 
 # 3. The broken variant must be caught. Build first, so that a compile error
 # cannot pass for a caught bug; then run each fence-sensitive model in its
@@ -145,4 +147,28 @@ for entry in \
     echo "ci/loom.sh: ok: $model caught the limiter asked outside the grow lock"
 done
 
-echo "ci/loom.sh: all loom models passed and all five broken variants were caught in $((SECONDS - start)) s"
+# 7. A broken program exit: the exiting flag set by a load and a separate
+# store. Two racing exits can then both find it clear and both run the
+# once-only action (interrupt + wake-pipe byte); the model's assertion.
+loom_test --features broken-exit-load-store --no-run
+model=racing_exits_record_one_outcome_and_act_once
+for bound in 2 0; do
+    log="$CARGO_TARGET_DIR/broken-$model-$bound.log"
+    if LOOM_MAX_PREEMPTIONS=$bound loom_test --features broken-exit-load-store \
+        --test exit -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: loom model $model passed at bound $bound against" \
+             "weft-core built with the exit flag set by load + store" \
+             "(broken-exit-load-store)" >&2
+        exit 1
+    fi
+    if ! grep -q "the on-exit action ran twice" "$log"; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: $model failed against broken-exit-load-store," \
+             "but not with \"the on-exit action ran twice\"" >&2
+        exit 1
+    fi
+    echo "ci/loom.sh: ok: $model caught the exit flag set by load + store at bound $bound"
+done
+
+echo "ci/loom.sh: all loom models passed and all six broken variants were caught in $((SECONDS - start)) s"

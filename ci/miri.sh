@@ -18,9 +18,9 @@ export MIRIFLAGS="${MIRIFLAGS:-}"
 start=$SECONDS
 cargo +nightly miri setup
 cargo +nightly miri test -p weft-core
-# The threaded wait/notify and growth tests again, over more schedules.
+# The threaded wait/notify, growth and termination tests again, over more schedules.
 for seed in 1 2 3 4; do
     MIRIFLAGS="$MIRIFLAGS -Zmiri-seed=$seed" \
-        cargo +nightly miri test -p weft-core --lib -- wait:: concurrent_grows
+        cargo +nightly miri test -p weft-core --lib -- wait:: concurrent_grows exit::
 done
 echo "ci/miri.sh: passed in $((SECONDS - start)) s"

@@ -10,6 +10,8 @@
 //!   [`SharedMemory`](memory::SharedMemory) with its host accessors.
 //! * [`wait`]: the wait/notify queues behind `memory.atomic.wait*` and
 //!   `memory.atomic.notify`, with the argument for why no wake-up is lost.
+//! * [`exit`]: how a multi-threaded program ends (first outcome wins, the
+//!   exit's action runs once, no spawn past the exit, every thread joined).
 //! * [`sync`]: the `std`/loom facade every lock and atomic comes through.
 //! * [`vm`]: the `VMContext` layout shared with the JIT.
 //!
@@ -29,6 +31,7 @@
 
 #![deny(missing_docs)]
 
+pub mod exit;
 pub mod memory;
 pub mod sync;
 /// The `VMContext` layout shared by the JIT and the runtime.

@@ -18,23 +18,25 @@
 //! A thread unwinds as an error value (no `std::process::exit`, no
 //! unwinding through JIT code); the runner joins every thread and only
 //! then returns the recorded outcome.
+//!
+//! The concurrent part — first outcome wins, the exit's action runs once,
+//! no tid after the exit, `join_all` joins threads spawned while joining —
+//! is [`weft_core::exit::Termination`], stated, argued and loom-checked
+//! there; this file supplies the outcome type, the join handles and the
+//! (sticky) action: the group interrupt and the wake-pipe byte.
 
 use std::any::Any;
-use std::collections::BTreeSet;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rustix::event::{PollFd, PollFlags};
+use weft_core::exit::Termination;
 
 use crate::errno::Errno;
 use crate::fail::Fail;
 use crate::group::Group;
-
-/// Thread ids run from 1 to 2^29-1 (the wasi-threads range).
-pub(crate) const MAX_TID: u32 = (1 << 29) - 1;
 
 /// How a program ended.
 #[derive(Debug)]
@@ -45,22 +47,12 @@ pub(crate) enum Outcome {
     Trap(weft::Error),
 }
 
-/// The live threads and their join handles.
-#[derive(Default)]
-struct Threads {
-    live: BTreeSet<u32>,
-    next: u32,
-    handles: Vec<JoinHandle<()>>,
-}
-
 /// The shared state of one program.
 pub(crate) struct Program {
-    outcome: Mutex<Option<Outcome>>,
-    exiting: AtomicBool,
+    /// The outcome, the exiting flag and the threads.
+    term: Termination<Outcome, JoinHandle<()>>,
     wake_read: OwnedFd,
     wake_write: OwnedFd,
-    threads: Mutex<Threads>,
-    pub(crate) max_threads: u32,
     pub(crate) stack_size: usize,
     /// Fuel given to each thread's store, if any.
     pub(crate) fuel: Option<u64>,
@@ -79,15 +71,9 @@ impl Program {
     ) -> std::io::Result<Program> {
         let (wake_read, wake_write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
         Ok(Program {
-            outcome: Mutex::new(None),
-            exiting: AtomicBool::new(false),
+            term: Termination::new(max_threads),
             wake_read,
             wake_write,
-            threads: Mutex::new(Threads {
-                next: 1,
-                ..Threads::default()
-            }),
-            max_threads,
             stack_size,
             fuel,
             runner: OnceLock::new(),
@@ -107,33 +93,26 @@ impl Program {
 
     /// Whether the program is ending.
     pub(crate) fn exiting(&self) -> bool {
-        self.exiting.load(Ordering::Acquire)
+        self.term.exiting()
     }
 
     /// Ends the program with `outcome` unless it has ended already; then
     /// stops every thread. Idempotent.
     pub(crate) fn finish(&self, outcome: Outcome) {
-        {
-            let mut slot = self.outcome.lock().unwrap_or_else(PoisonError::into_inner);
-            if slot.is_none() {
-                *slot = Some(outcome);
-            }
-        }
-        if !self.exiting.swap(true, Ordering::AcqRel) {
+        // Both effects are sticky, as `Termination` requires: the group
+        // stays interrupted and the byte is never read.
+        self.term.finish(outcome, || {
             self.group.interrupt();
             // The pipe has room for this byte: it is the only one ever
             // written. A failure would leave blocked host calls blocked,
             // and there is nothing else to do about it.
             let _ = rustix::io::write(&self.wake_write, &[1]);
-        }
+        });
     }
 
     /// Takes the outcome (once every thread is joined).
     pub(crate) fn take_outcome(&self) -> Option<Outcome> {
-        self.outcome
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
+        self.term.take_outcome()
     }
 
     /// Waits until `fd` is ready for `flags` or `timeout` passes; `Exit`
@@ -167,53 +146,27 @@ impl Program {
     /// A fresh thread id, unless the live-thread limit is reached or
     /// the program is ending.
     pub(crate) fn allocate_tid(&self) -> Result<u32, Errno> {
-        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.exiting() || threads.live.len() >= self.max_threads as usize {
-            return Err(Errno::AGAIN);
-        }
-        // The limit is far below 2^29, so a free id is found quickly.
-        loop {
-            let tid = threads.next;
-            threads.next = if tid >= MAX_TID { 1 } else { tid + 1 };
-            if threads.live.insert(tid) {
-                return Ok(tid);
-            }
-        }
+        self.term.allocate_tid().map_err(|_| Errno::AGAIN)
     }
 
     /// Gives `tid` back when its thread ends (or failed to start).
     pub(crate) fn release_tid(&self, tid: u32) {
-        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-        threads.live.remove(&tid);
+        self.term.release_tid(tid);
     }
 
+    /// Records a started thread's handle; before `thread-spawn` returns.
     pub(crate) fn add_handle(&self, handle: JoinHandle<()>) {
-        let mut threads = self.threads.lock().unwrap_or_else(PoisonError::into_inner);
-        threads.handles.push(handle);
+        self.term.add_handle(handle);
     }
 
-    /// Joins every thread, including those spawned while joining: a
-    /// thread's handle is recorded before the `thread-spawn` call that
-    /// made it returns, so once a round finds no handles, none is left.
+    /// Joins every thread, including those spawned while joining.
     pub(crate) fn join_all(&self) {
-        loop {
-            let handles = std::mem::take(
-                &mut self
-                    .threads
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .handles,
-            );
-            if handles.is_empty() {
-                return;
-            }
-            for handle in handles {
-                // A thread's body catches its own failures; a panic in
-                // it (a weft bug) has already been reported by the panic
-                // hook, and the program still ends.
-                let _ = handle.join();
-            }
-        }
+        self.term.join_all(|handle| {
+            // A thread's body catches its own failures; a panic in it (a
+            // weft bug) has already been reported by the panic hook, and
+            // the program still ends.
+            let _ = handle.join();
+        });
     }
 
     /// The wake pipe, for `poll_oneoff`'s own poll set.
