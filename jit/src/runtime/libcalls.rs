@@ -6,12 +6,12 @@
 //! into generated code: every index was validated at compile time and every
 //! dynamic condition is a returned trap code.
 
+use std::sync::atomic::Ordering;
+
 use weft_core::vm::VMCTX_INSTANCE_OFFSET;
 use weft_core::wait::WaitResult;
 
 use crate::runtime::instance::VMInstanceLink;
-use std::sync::atomic::Ordering;
-
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits;
 use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
