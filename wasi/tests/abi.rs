@@ -292,3 +292,105 @@ fn returning_from_start_is_exit_zero() {
     let wat = r#"(module (memory (export "memory") 1) (func (export "_start")))"#;
     assert_eq!(run(wat), Ok(0));
 }
+
+/// The 46 functions of the preview-1 witx and their wasm signatures
+/// (`i` i32, `I` i64; all return an errno but `proc_exit`).
+const PREVIEW1: [(&str, &str); 46] = [
+    ("args_get", "ii"),
+    ("args_sizes_get", "ii"),
+    ("environ_get", "ii"),
+    ("environ_sizes_get", "ii"),
+    ("clock_res_get", "ii"),
+    ("clock_time_get", "iIi"),
+    ("fd_advise", "iIIi"),
+    ("fd_allocate", "iII"),
+    ("fd_close", "i"),
+    ("fd_datasync", "i"),
+    ("fd_fdstat_get", "ii"),
+    ("fd_fdstat_set_flags", "ii"),
+    ("fd_fdstat_set_rights", "iII"),
+    ("fd_filestat_get", "ii"),
+    ("fd_filestat_set_size", "iI"),
+    ("fd_filestat_set_times", "iIIi"),
+    ("fd_pread", "iiiIi"),
+    ("fd_prestat_get", "ii"),
+    ("fd_prestat_dir_name", "iii"),
+    ("fd_pwrite", "iiiIi"),
+    ("fd_read", "iiii"),
+    ("fd_readdir", "iiiIi"),
+    ("fd_renumber", "ii"),
+    ("fd_seek", "iIii"),
+    ("fd_sync", "i"),
+    ("fd_tell", "ii"),
+    ("fd_write", "iiii"),
+    ("path_create_directory", "iii"),
+    ("path_filestat_get", "iiiii"),
+    ("path_filestat_set_times", "iiiiIIi"),
+    ("path_link", "iiiiiii"),
+    ("path_open", "iiiiiIIii"),
+    ("path_readlink", "iiiiii"),
+    ("path_remove_directory", "iii"),
+    ("path_rename", "iiiiii"),
+    ("path_symlink", "iiiii"),
+    ("path_unlink_file", "iii"),
+    ("poll_oneoff", "iiii"),
+    ("proc_exit", "i"),
+    ("proc_raise", "i"),
+    ("sched_yield", ""),
+    ("random_get", "ii"),
+    ("sock_accept", "iii"),
+    ("sock_recv", "iiiiii"),
+    ("sock_send", "iiiii"),
+    ("sock_shutdown", "ii"),
+];
+
+#[test]
+fn all_46_preview1_functions_link_with_the_witx_signatures() {
+    let mut wat = String::from("(module\n");
+    for (name, params) in PREVIEW1 {
+        let ps: Vec<&str> = params
+            .chars()
+            .map(|c| if c == 'I' { "i64" } else { "i32" })
+            .collect();
+        let result = if name == "proc_exit" {
+            ""
+        } else {
+            "(result i32)"
+        };
+        wat.push_str(&format!(
+            "(import \"wasi_snapshot_preview1\" \"{name}\" (func (param {}) {result}))\n",
+            ps.join(" ")
+        ));
+    }
+    wat.push_str("(memory (export \"memory\") 1) (func (export \"_start\")))");
+    assert_eq!(run(&wat), Ok(0));
+}
+
+#[test]
+fn poll_oneoff_waits_for_a_clock() {
+    // One relative monotonic clock subscription of 1 ms: one event, of
+    // type clock, with userdata 42.
+    let poll = r#"(import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))"#;
+    let wat = exits_with(
+        poll,
+        &seq(&[
+            "(i64.store (i32.const 0) (i64.const 42))",
+            "(i32.store8 (i32.const 8) (i32.const 0))",
+            "(i32.store (i32.const 16) (i32.const 1))",
+            "(i64.store (i32.const 24) (i64.const 1000000))",
+            "(drop (call $poll (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))",
+            "(i32.add (i32.mul (i32.load (i32.const 200)) (i32.const 1000))
+                (i32.add (i32.wrap_i64 (i64.load (i32.const 100))) (i32.load8_u (i32.const 110))))",
+        ]),
+    );
+    assert_eq!(
+        run(&wat),
+        Ok(1042),
+        "one event, userdata 42, type clock (0)"
+    );
+    let none = exits_with(
+        poll,
+        "(call $poll (i32.const 0) (i32.const 100) (i32.const 0) (i32.const 200))",
+    );
+    assert_eq!(run(&none), Ok(28), "EINVAL: no subscriptions");
+}
