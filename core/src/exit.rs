@@ -48,9 +48,11 @@
 //! runs after `exiting` is set: anything it wakes sees the exit.
 //!
 //! **No spawn escapes the exit.** A spawn whose `allocate_tid` reads
-//! `exiting` as set is refused. Every other spawn read it as clear, so its
-//! allocation is ordered before the swap that set it, and its thread may
-//! start before or after the on-exit action. The action must therefore be
+//! `exiting` as set is refused. Every other spawn read the flag before the
+//! swap's write in the flag's modification order, so nothing orders its
+//! thread after the exit: that thread may start before or after the on-exit
+//! action. (The thread-table lock keeps the live set consistent; it does not
+//! order spawns against `finish`, which never takes it.) The action must therefore be
 //! *sticky*: its effect has to stay in force for threads that start later
 //! (weft's interrupt is: a store joining an interrupted group traps at its
 //! first entry, and the wake pipe stays readable for good). With a sticky
