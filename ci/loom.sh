@@ -147,28 +147,36 @@ for entry in \
     echo "ci/loom.sh: ok: $model caught the limiter asked outside the grow lock"
 done
 
-# 7. A broken program exit: the exiting flag set by a load and a separate
-# store. Two racing exits can then both find it clear and both run the
-# once-only action (interrupt + wake-pipe byte); the model's assertion.
-loom_test --features broken-exit-load-store --no-run
-model=racing_exits_record_one_outcome_and_act_once
-for bound in 2 0; do
-    log="$CARGO_TARGET_DIR/broken-$model-$bound.log"
-    if LOOM_MAX_PREEMPTIONS=$bound loom_test --features broken-exit-load-store \
-        --test exit -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
-        cat "$log"
-        echo "ci/loom.sh: FAILED: loom model $model passed at bound $bound against" \
-             "weft-core built with the exit flag set by load + store" \
-             "(broken-exit-load-store)" >&2
-        exit 1
-    fi
-    if ! grep -q "the on-exit action ran twice" "$log"; then
-        cat "$log"
-        echo "ci/loom.sh: FAILED: $model failed against broken-exit-load-store," \
-             "but not with \"the on-exit action ran twice\"" >&2
-        exit 1
-    fi
-    echo "ci/loom.sh: ok: $model caught the exit flag set by load + store at bound $bound"
+# 7. Two broken program exits: the exiting flag set by a load and a
+# separate store (two racing exits both find it clear and both run the
+# once-only action: interrupt + wake-pipe byte), and join_all stopping after
+# one round (a thread recorded while joining is never joined). Each model
+# must fail with its assertion, at the CI bound and at bound 0.
+for entry in \
+    "broken-exit-load-store:racing_exits_record_one_outcome_and_act_once:the on-exit action ran twice" \
+    "broken-join-one-round:join_all_joins_a_thread_spawned_while_joining:a spawned thread was never joined"; do
+    feature="${entry%%:*}"
+    rest="${entry#*:}"
+    model="${rest%%:*}"
+    expected="${rest#*:}"
+    loom_test --features "$feature" --no-run
+    for bound in 2 0; do
+        log="$CARGO_TARGET_DIR/broken-$model-$feature-$bound.log"
+        if LOOM_MAX_PREEMPTIONS=$bound loom_test --features "$feature" \
+            --test exit -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+            cat "$log"
+            echo "ci/loom.sh: FAILED: loom model $model passed at bound $bound against" \
+                 "weft-core built with $feature" >&2
+            exit 1
+        fi
+        if ! grep -q "$expected" "$log"; then
+            cat "$log"
+            echo "ci/loom.sh: FAILED: $model failed against $feature," \
+                 "but not with \"$expected\"" >&2
+            exit 1
+        fi
+        echo "ci/loom.sh: ok: $model caught $feature at bound $bound"
+    done
 done
 
-echo "ci/loom.sh: all loom models passed and all six broken variants were caught in $((SECONDS - start)) s"
+echo "ci/loom.sh: all loom models passed and all seven broken variants were caught in $((SECONDS - start)) s"
