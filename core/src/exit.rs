@@ -52,12 +52,12 @@
 //! swap's write in the flag's modification order, so nothing orders its
 //! thread after the exit: that thread may start before or after the on-exit
 //! action. (The thread-table lock keeps the live set consistent; it does not
-//! order spawns against `finish`, which never takes it.) The action must therefore be
-//! *sticky*: its effect has to stay in force for threads that start later
-//! (weft's interrupt is: a store joining an interrupted group traps at its
-//! first entry, and the wake pipe stays readable for good). With a sticky
-//! action every thread that a successful spawn starts observes the exit,
-//! whenever it runs; a thread that has observed the exit and then spawns is
+//! order spawns against `finish`, which never takes it.) The action must
+//! therefore be *sticky*: its effect has to stay in force for threads that
+//! start later (weft's interrupt is: a store joining an interrupted group
+//! traps at its first entry, and the wake pipe stays readable for good).
+//! With a sticky action every thread that a successful spawn starts
+//! observes the exit, whenever it runs; a thread that has observed the exit and then spawns is
 //! refused, because its load of `exiting` comes after the swap.
 //!
 //! **join_all ends with every thread joined.** A thread is started only by
