@@ -57,8 +57,9 @@
 //! start later (weft's interrupt is: a store joining an interrupted group
 //! traps at its first entry, and the wake pipe stays readable for good).
 //! With a sticky action every thread that a successful spawn starts
-//! observes the exit, whenever it runs; a thread that has observed the exit and then spawns is
-//! refused, because its load of `exiting` comes after the swap.
+//! observes the exit, whenever it runs; a thread that has observed the
+//! exit and then spawns is refused, because its load of `exiting` comes
+//! after the swap.
 //!
 //! **join_all ends with every thread joined.** A thread is started only by
 //! the runner's thread (which calls `join_all` after its own last spawn) or
