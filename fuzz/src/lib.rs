@@ -23,6 +23,7 @@ pub mod seeds;
 pub mod shared_memory_ops;
 pub mod smith;
 pub mod threads_program;
+pub mod wasi_calls;
 
 use arbitrary::Unstructured;
 

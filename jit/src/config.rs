@@ -73,15 +73,6 @@ impl Config {
         self
     }
 
-    /// Enables fixed-width 128-bit SIMD (`v128`), part of WebAssembly 2.0:
-    /// on by default, as in wasmtime. Off, a module that uses `v128`
-    /// anywhere fails validation ("SIMD support is not enabled"). Relaxed
-    /// SIMD is a separate proposal and not supported.
-    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
-        self.simd = enable;
-        self
-    }
-
     /// Compiles a check at every function entry and loop header that
     /// compares the engine's epoch ([`Engine::increment_epoch`](crate::Engine::increment_epoch))
     /// with the store's deadline ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline));
@@ -101,6 +92,15 @@ impl Config {
     /// ([`Store::set_fuel`](crate::Store::set_fuel)). Off by default.
     pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
         self.consume_fuel = enable;
+        self
+    }
+
+    /// Enables fixed-width 128-bit SIMD (`v128`), part of WebAssembly 2.0:
+    /// on by default, as in wasmtime. Off, a module that uses `v128`
+    /// anywhere fails validation ("SIMD support is not enabled"). Relaxed
+    /// SIMD is a separate proposal and not supported.
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.simd = enable;
         self
     }
 
