@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
 # proves the models can fail: builds with the fast-path fences removed
-# (feature `broken-no-fence`) and with the grown length published Relaxed
-# (feature `broken-relaxed-publish`) must be caught.
+# (feature `broken-no-fence`), with the grown length published Relaxed
+# (feature `broken-relaxed-publish`) and with a NotEqual wait's count
+# decrement dropped (feature `broken-missing-decrement`) must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -82,4 +83,25 @@ for model in concurrent_grows_serialize_and_readers_see_committed_pages shared_c
     echo "ci/loom.sh: ok: $model caught the Relaxed publish"
 done
 
-echo "ci/loom.sh: all loom models passed and both broken variants were caught in $((SECONDS - start)) s"
+# 5. A third broken variant: a NotEqual wait that never takes back its
+# waiter count. Nothing blocks (notify only takes the slow path more often),
+# so only the model's final read of the bucket's count can see it.
+loom_test --features broken-missing-decrement --no-run
+model=not_equal_leaves_the_count_balanced
+log="$CARGO_TARGET_DIR/broken-$model-decrement.log"
+if LOOM_MAX_PREEMPTIONS=2 loom_test --features broken-missing-decrement \
+    --test wait_notify -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+    cat "$log"
+    echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+         "without the NotEqual decrement (broken-missing-decrement)" >&2
+    exit 1
+fi
+if ! grep -q "waiter count unbalanced" "$log"; then
+    cat "$log"
+    echo "ci/loom.sh: FAILED: $model failed against broken-missing-decrement," \
+         "but not on the waiter count" >&2
+    exit 1
+fi
+echo "ci/loom.sh: ok: $model caught the missing decrement"
+
+echo "ci/loom.sh: all loom models passed and all three broken variants were caught in $((SECONDS - start)) s"

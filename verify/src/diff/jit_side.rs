@@ -18,7 +18,15 @@ pub(crate) enum Failure {
 pub(crate) struct JitSide {
     store: weft::Store<()>,
     exports: Vec<(String, weft::Extern)>,
+    /// The exported functions in export order: what a funcref is compared
+    /// by (see [`Observed::FuncRef`]).
+    funcs: Vec<weft::Func>,
 }
+
+/// The wasm stack weft may use in a differential run, in bytes (weft's
+/// default, set explicitly because the exhaustion rule in
+/// [`super::Exhaustion`] reasons about it).
+pub(crate) const STACK_LIMIT: usize = 1 << 20;
 
 /// The engine differential runs use: threads on (the interpreter always
 /// has them), everything else weft's default. Created once per process:
@@ -28,7 +36,7 @@ pub(crate) fn engine() -> Result<&'static weft::Engine, String> {
     ENGINE
         .get_or_init(|| {
             let mut config = weft::Config::new();
-            config.wasm_threads(true);
+            config.wasm_threads(true).max_wasm_stack(STACK_LIMIT);
             weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
         })
         .as_ref()
@@ -47,7 +55,18 @@ impl JitSide {
                 None => Failure::Other(e.to_string()),
             })?;
         let exports = instance.exports(&store);
-        Ok(JitSide { store, exports })
+        let funcs = exports
+            .iter()
+            .filter_map(|(_, e)| match e {
+                weft::Extern::Func(f) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        Ok(JitSide {
+            store,
+            exports,
+            funcs,
+        })
     }
 
     /// Calls export `name`; `Err` if weft refused the call itself (unknown
@@ -65,14 +84,20 @@ impl JitSide {
             .collect::<Vec<_>>();
         match func.call(&mut self.store, &args, &mut results) {
             Ok(()) => Ok(Outcome::Returned(
-                results.iter().map(Observed::from_jit).collect(),
+                results
+                    .iter()
+                    .map(|v| Observed::from_jit(v, &self.funcs))
+                    .collect(),
             )),
-            Err(e) => match e.as_trap() {
-                Some(t) => Ok(Outcome::Trapped(
+            Err(e) => match e.kind() {
+                weft::ErrorKind::Trap(t) => Ok(Outcome::Trapped(
                     TrapKind::from_jit(t.code()),
                     t.to_string(),
                 )),
-                None => Err(format!("calling `{name}`: {e}")),
+                weft::ErrorKind::Host(message) => {
+                    Ok(Outcome::Trapped(TrapKind::HostError, message.clone()))
+                }
+                _ => Err(format!("calling `{name}`: {e}")),
             },
         }
     }
@@ -96,7 +121,7 @@ impl JitSide {
                     let value = g.get(store).map_err(failed)?;
                     state
                         .globals
-                        .push((name.clone(), Observed::from_jit(&value)));
+                        .push((name.clone(), Observed::from_jit(&value, &self.funcs)));
                 }
                 weft::Extern::Memory(m) => {
                     let mut bytes = vec![0; m.data_size(store).map_err(failed)?];
@@ -110,15 +135,15 @@ impl JitSide {
                 }
                 weft::Extern::Table(t) => {
                     let size = t.size(store).map_err(failed)?;
-                    let mut nulls = Vec::with_capacity(size as usize);
+                    let mut elements = Vec::with_capacity(size as usize);
                     for i in 0..size {
                         let value = t.get(store, i).map_err(failed)?;
-                        nulls.push(matches!(
-                            value,
-                            None | Some(weft::Val::FuncRef(None) | weft::Val::ExternRef(None))
-                        ));
+                        elements.push(match value {
+                            Some(v) => Observed::from_jit(&v, &self.funcs),
+                            None => Observed::FuncRef(super::observe::FuncId::Unexported),
+                        });
                     }
-                    state.tables.push((name.clone(), nulls));
+                    state.tables.push((name.clone(), elements));
                 }
                 weft::Extern::Func(_) => {}
             }
