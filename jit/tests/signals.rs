@@ -72,7 +72,8 @@ fn compiling_running_and_trapping_installs_no_signal_handler() {
 fn threads_on_a_shared_memory() {
     const WAITERS: usize = 3;
     let mut config = Config::new();
-    config.wasm_threads(true);
+    // Multi-memory for the unshared memory beside the imported shared one.
+    config.wasm_threads(true).wasm_multi_memory(true);
     let engine = Engine::new(&config).expect("threads are supported");
     let module = Module::new(
         &engine,
