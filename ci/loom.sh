@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Model-checks weft-core's concurrency (growth, wait/notify) with loom, then
-# proves the models can fail: builds with the fast-path fences removed
-# (feature `broken-no-fence`), with the grown length published Relaxed
-# (feature `broken-relaxed-publish`) and with a NotEqual wait's count
-# decrement dropped (feature `broken-missing-decrement`) must be caught.
+# Model-checks weft-core's concurrency (growth, wait/notify, cancellable
+# waits) with loom, then proves the models can fail: builds with the
+# fast-path fences removed (feature `broken-no-fence`), with the grown length
+# published Relaxed (`broken-relaxed-publish`), with the interrupt flag read
+# outside its lock (`broken-unlocked-interrupt-check`), with the cancel
+# path's status re-check removed (`broken-cancel-no-recheck`) and with a
+# NotEqual wait's count decrement dropped (`broken-missing-decrement`) must
+# be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -32,6 +35,10 @@ WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads
     no_lost_wakeup_wait_vs_store_notify \
     not_equal_leaves_the_count_balanced \
     timeout_racing_notify_is_counted_once
+# (interrupt_racing_notify_is_counted_once takes ~160 s unbounded: it stays
+# at bound 3.)
+WEFT_LOOM_UNBOUNDED=1 loom_test --test interrupt -- --nocapture --test-threads 1 --exact \
+    interrupt_before_or_during_the_wait_is_never_missed
 
 # 3. The broken variant must be caught. Build first, so that a compile error
 # cannot pass for a caught bug; then run each fence-sensitive model in its
@@ -83,25 +90,37 @@ for model in concurrent_grows_serialize_and_readers_see_committed_pages shared_c
     echo "ci/loom.sh: ok: $model caught the Relaxed publish"
 done
 
-# 5. A third broken variant: a NotEqual wait that never takes back its
-# waiter count. Nothing blocks (notify only takes the slow path more often),
-# so only the model's final read of the bucket's count can see it.
-loom_test --features broken-missing-decrement --no-run
-model=not_equal_leaves_the_count_balanced
-log="$CARGO_TARGET_DIR/broken-$model-decrement.log"
-if LOOM_MAX_PREEMPTIONS=2 loom_test --features broken-missing-decrement \
-    --test wait_notify -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
-    cat "$log"
-    echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
-         "without the NotEqual decrement (broken-missing-decrement)" >&2
-    exit 1
-fi
-if ! grep -q "waiter count unbalanced" "$log"; then
-    cat "$log"
-    echo "ci/loom.sh: FAILED: $model failed against broken-missing-decrement," \
-         "but not on the waiter count" >&2
-    exit 1
-fi
-echo "ci/loom.sh: ok: $model caught the missing decrement"
+# 5. Two broken variants of cancellable waits: the interrupt flag read
+# before taking the interrupt lock (an interrupt then finds no parker to
+# cancel: the waiter sleeps through it, a loom deadlock), and the cancel
+# path without its status re-check under the bucket lock (a waiter both
+# counted by notify and reported interrupted: the model's assertion).
+check_broken() {
+    local feature=$1 model=$2 expect=$3 test=${4:-interrupt}
+    loom_test --features "$feature" --no-run
+    local log="$CARGO_TARGET_DIR/broken-$model-$feature.log"
+    if LOOM_MAX_PREEMPTIONS=2 loom_test --features "$feature" \
+        --test "$test" -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+             "with $feature" >&2
+        exit 1
+    fi
+    if ! grep -q "$expect" "$log"; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: $model failed against $feature," \
+             "but not with the expected '$expect'" >&2
+        exit 1
+    fi
+    echo "ci/loom.sh: ok: $model caught $feature"
+}
+check_broken broken-unlocked-interrupt-check interrupt_before_or_during_the_wait_is_never_missed deadlock
+check_broken broken-cancel-no-recheck interrupt_racing_notify_is_counted_once "counted twice or not at all"
 
-echo "ci/loom.sh: all loom models passed and all three broken variants were caught in $((SECONDS - start)) s"
+# 6. A NotEqual wait that never takes back its waiter count. Nothing blocks
+# (notify only takes the slow path more often), so only the model's final
+# read of the bucket's count can see it.
+check_broken broken-missing-decrement not_equal_leaves_the_count_balanced \
+    "waiter count unbalanced" wait_notify
+
+echo "ci/loom.sh: all loom models passed and all five broken variants were caught in $((SECONDS - start)) s"

@@ -9,7 +9,8 @@
 //! Layout (all fields pointer-aligned):
 //!
 //! ```text
-//! header     store: *mut VMStoreContext   per-store state (stack limit)
+//! header     store: *mut VMStoreContext   per-store state (stack limit,
+//!                                         fuel, epoch counter and deadline)
 //!            instance: *mut u8            the runtime's instance, for host calls
 //! memories   [*mut VMMemoryDefinition]    every memory the instance can touch
 //! globals    [*mut VMGlobalDefinition]    every global, imported or defined
@@ -46,6 +47,18 @@ pub struct VMStoreContext {
     pub trap_vmctx: *mut u8,
     /// The function index (in its module) that raised the last trap.
     pub trap_func_index: u32,
+    /// Fuel left, when the engine consumes fuel: each straight-line segment
+    /// of wasm code subtracts its cost on entry, and traps instead when
+    /// less is left (see `docs/interruption.md`). Only the store's thread
+    /// reads or writes it.
+    pub fuel: u64,
+    /// The engine's epoch counter (an `AtomicU64`), compared with the
+    /// deadline at function entries and loop headers when epoch
+    /// interruption is on.
+    pub epoch_counter: *const u64,
+    /// The store's epoch deadline (an `AtomicU64`, written by an interrupt
+    /// from any thread: it sets the deadline to 0, already passed).
+    pub epoch_deadline: *const u64,
 }
 
 /// Offset of [`VMStoreContext::stack_limit`].
@@ -55,6 +68,14 @@ pub const VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET: u32 = offset_of!(VMStoreContext, tr
 /// Offset of [`VMStoreContext::trap_func_index`].
 pub const VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET: u32 =
     offset_of!(VMStoreContext, trap_func_index) as u32;
+/// Offset of [`VMStoreContext::fuel`].
+pub const VMSTORE_CONTEXT_FUEL_OFFSET: u32 = offset_of!(VMStoreContext, fuel) as u32;
+/// Offset of [`VMStoreContext::epoch_counter`].
+pub const VMSTORE_CONTEXT_EPOCH_COUNTER_OFFSET: u32 =
+    offset_of!(VMStoreContext, epoch_counter) as u32;
+/// Offset of [`VMStoreContext::epoch_deadline`].
+pub const VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET: u32 =
+    offset_of!(VMStoreContext, epoch_deadline) as u32;
 
 /// A function as generated code sees it: what to call and with which context.
 ///
@@ -103,12 +124,14 @@ pub const VMTABLE_DEFINITION_CURRENT_ELEMENTS_OFFSET: u32 =
 /// Size of one table element.
 pub const VMTABLE_ELEMENT_SIZE: u32 = size_of::<usize>() as u32;
 
-/// A global's storage: eight bytes hold any non-vector value type.
-#[repr(C, align(8))]
+/// A global's storage: sixteen bytes, enough for a `v128`.
+#[repr(C, align(16))]
 #[derive(Debug, Default)]
 pub struct VMGlobalDefinition {
-    /// The value's bits (`i32`/`f32` in the low half, zero-extended).
-    pub bits: u64,
+    /// The value's bits, little-endian from offset 0: a `v128` fills all
+    /// sixteen bytes, an `i32`/`f32` the low four (zero-extended), an
+    /// `i64`/`f64` or reference the low eight.
+    pub bits: u128,
 }
 
 /// Offset of [`VMGlobalDefinition::bits`].
@@ -269,6 +292,14 @@ mod tests {
             VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET as usize,
             2 * size_of::<usize>()
         );
+        assert_eq!(
+            VMSTORE_CONTEXT_FUEL_OFFSET as usize,
+            (2 * size_of::<usize>() + 4).next_multiple_of(8)
+        );
+        assert_eq!(
+            VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET,
+            VMSTORE_CONTEXT_EPOCH_COUNTER_OFFSET + size_of::<usize>() as u32
+        );
         assert_eq!(VMFUNC_REF_CODE_OFFSET, 0);
         assert_eq!(VMFUNC_REF_VMCTX_OFFSET as usize, size_of::<usize>());
         assert_eq!(VMFUNC_REF_TYPE_ID_OFFSET as usize, 2 * size_of::<usize>());
@@ -279,7 +310,7 @@ mod tests {
             size_of::<usize>()
         );
         assert_eq!(VMGLOBAL_DEFINITION_BITS_OFFSET, 0);
-        assert_eq!(size_of::<VMGlobalDefinition>(), 8);
+        assert_eq!(size_of::<VMGlobalDefinition>(), 16);
     }
 
     #[test]

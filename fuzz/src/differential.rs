@@ -4,7 +4,7 @@
 //!
 //! The module (see [`smith::differential_config`]) has threads and shared
 //! memories on, bulk memory, reference types, multi-value, sign extension
-//! and saturating conversions, no SIMD; memories bounded and small; NaNs
+//! and saturating conversions, fixed-width SIMD; memories bounded and small; NaNs
 //! canonicalized (so float bits are compared exactly); fuel from
 //! `ensure_termination` so every call ends; waits bounded to a zero timeout
 //! ([`smith::bound_waits`]). The comparison itself is
@@ -86,7 +86,17 @@ pub fn check(
             wasmprinter::print_bytes(bytes).unwrap_or_else(|e| format!("(unprintable: {e})"));
         format!("{m}\ncalls so far: {calls:?}\nmodule:\n{text}")
     };
-    let mut diff = match Differential::start(bytes, DiffConfig { exact_nans: true }) {
+    // Half the runs are metered, with a small tank: then both engines must
+    // agree on the fuel left after every call and on where it runs out.
+    let fuel = match u.arbitrary::<u8>() {
+        Ok(b) if b & 1 == 1 => Some(u64::from(u.arbitrary::<u16>().unwrap_or(0))),
+        _ => None,
+    };
+    let config = DiffConfig {
+        exact_nans: true,
+        fuel,
+    };
+    let mut diff = match Differential::start(bytes, config) {
         Ok(Setup::Ready(diff)) => diff,
         Ok(Setup::Skipped(skip)) => {
             tally.skip(&skip);
@@ -211,8 +221,21 @@ fn arg(u: &mut Unstructured<'_>, ty: ValType) -> Arg {
             ];
             Arg::F64(pick(u, &edges))
         }
+        // Vectors: a lane-pattern edge (each 32-bit lane the same f32 or
+        // integer edge) or arbitrary bits.
+        ValType::V128 => {
+            let lane = pick(
+                u,
+                &[0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0x7fc0_0000],
+            );
+            if u.ratio(1, 2).unwrap_or(true) {
+                Arg::V128(u128::from(lane as u32) * 0x0000_0001_0000_0001_0000_0001_0000_0001)
+            } else {
+                Arg::V128(u.arbitrary().unwrap_or(0))
+            }
+        }
         ValType::Ref(r) if r.is_extern_ref() => Arg::NullExternRef,
-        ValType::Ref(_) | ValType::V128 => Arg::NullFuncRef,
+        ValType::Ref(_) => Arg::NullFuncRef,
     }
 }
 

@@ -137,6 +137,7 @@ fn value(u: &mut Unstructured<'_>, ty: ValType) -> Val {
         ValType::I64 => Val::I64(u.arbitrary().unwrap_or(0)),
         ValType::F32 => Val::F32(u.arbitrary().unwrap_or(0)),
         ValType::F64 => Val::F64(u.arbitrary().unwrap_or(0)),
+        ValType::V128 => Val::V128(u.arbitrary::<u128>().unwrap_or(0).into()),
         ValType::FuncRef => Val::FuncRef(None),
         ValType::ExternRef => Val::ExternRef(None),
     }

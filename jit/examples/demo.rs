@@ -66,7 +66,7 @@ fn instantiate(
     memory: &SharedMemory,
 ) -> Result<(Store<()>, Instance)> {
     let mut store = Store::new(engine, ());
-    let memory = Memory::from_shared_memory(&mut store, memory);
+    let memory = Memory::from_shared_memory(&mut store, memory)?;
     let instance = Instance::new(&mut store, module, &[memory.into()])?;
     Ok((store, instance))
 }

@@ -45,6 +45,8 @@ macro_rules! foreach_builtin {
             memory_atomic_wait32(vmctx: vmctx, memory: i32, addr: i64, expected: i32, timeout: i64) -> i64;
             /// `memory.atomic.wait64`: as `wait32`.
             memory_atomic_wait64(vmctx: vmctx, memory: i32, addr: i64, expected: i64, timeout: i64) -> i64;
+            /// The epoch deadline was reached (or the group interrupted): a trap code.
+            epoch_interrupt(vmctx: vmctx) -> i32;
         }
     };
 }

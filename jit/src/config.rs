@@ -27,12 +27,15 @@ const DEFAULT_MAX_MEMORY_RESERVATION: u64 = 1 << 32;
 pub struct Config {
     pub(crate) threads: bool,
     pub(crate) multi_memory: bool,
+    pub(crate) simd: bool,
     pub(crate) opt_level: OptLevel,
     pub(crate) max_wasm_stack: usize,
     pub(crate) canonicalize_nans: bool,
     pub(crate) parallel_compilation: bool,
     pub(crate) verifier: bool,
     pub(crate) max_memory_reservation: u64,
+    pub(crate) epoch_interruption: bool,
+    pub(crate) consume_fuel: bool,
 }
 
 impl Default for Config {
@@ -42,13 +45,14 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: WebAssembly 2.0 without SIMD, threads off, speed
+    /// The defaults: WebAssembly 2.0 (fixed-width SIMD included), threads off, speed
     /// optimization, 1 MiB of wasm stack, parallel compilation on, 4 GiB
     /// of address space per memory.
     pub fn new() -> Config {
         Config {
             threads: false,
             multi_memory: false,
+            simd: true,
             opt_level: OptLevel::Speed,
             max_wasm_stack: 1 << 20,
             canonicalize_nans: false,
@@ -57,6 +61,8 @@ impl Config {
             // assertions are, off in release builds.
             verifier: cfg!(debug_assertions),
             max_memory_reservation: DEFAULT_MAX_MEMORY_RESERVATION,
+            epoch_interruption: false,
+            consume_fuel: false,
         }
     }
 
@@ -64,6 +70,37 @@ impl Config {
     /// `memory.atomic.wait32/64` and `notify`.
     pub fn wasm_threads(&mut self, enable: bool) -> &mut Self {
         self.threads = enable;
+        self
+    }
+
+    /// Compiles a check at every function entry and loop header that
+    /// compares the engine's epoch ([`Engine::increment_epoch`](crate::Engine::increment_epoch))
+    /// with the store's deadline ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline));
+    /// the same check stops running code after
+    /// [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt).
+    /// As in wasmtime, a store's deadline starts already reached. Off by
+    /// default; off, generated code has no check at all.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
+        self
+    }
+
+    /// Makes wasm code consume fuel by the rule of `docs/interruption.md`
+    /// (each straight-line segment costs its operator count, charged on
+    /// entry) and trap with [`TrapCode::OutOfFuel`](crate::TrapCode::OutOfFuel)
+    /// where less is left. A store starts with no fuel
+    /// ([`Store::set_fuel`](crate::Store::set_fuel)). Off by default.
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Enables fixed-width 128-bit SIMD (`v128`), part of WebAssembly 2.0:
+    /// on by default, as in wasmtime. Off, a module that uses `v128`
+    /// anywhere fails validation ("SIMD support is not enabled"). Relaxed
+    /// SIMD is a separate proposal and not supported.
+    pub fn wasm_simd(&mut self, enable: bool) -> &mut Self {
+        self.simd = enable;
         self
     }
 
@@ -152,7 +189,7 @@ impl Config {
     pub(crate) fn features(&self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as F;
         let mut f = F::WASM2;
-        f.remove(F::SIMD);
+        f.set(F::SIMD, self.simd);
         f.set(F::THREADS, self.threads);
         f.set(F::MULTI_MEMORY, self.multi_memory);
         f

@@ -1,6 +1,7 @@
 //! The engine: configuration, the target ISA and the signature registry.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cranelift_codegen::isa::OwnedTargetIsa;
@@ -24,6 +25,9 @@ struct EngineInner {
     config: Config,
     isa: OwnedTargetIsa,
     types: Mutex<TypeRegistry>,
+    /// The epoch, advanced by [`Engine::increment_epoch`]; every store's
+    /// `VMStoreContext` points at it.
+    epoch: AtomicU64,
 }
 
 /// Interned signatures. Ids are never reused, so an id baked into code
@@ -72,8 +76,29 @@ impl Engine {
                 config: config.clone(),
                 isa,
                 types: Mutex::new(TypeRegistry::default()),
+                epoch: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// Advances the epoch by one tick: stores whose deadline it reaches
+    /// trap (or run their callback) at their next check
+    /// ([`Config::epoch_interruption`]). Callable from any thread (a timer
+    /// thread, typically); cheap: one atomic add.
+    pub fn increment_epoch(&self) {
+        // SeqCst: the code's check loads the counter plainly; the order
+        // with the deadline's stores is what a timer thread expects.
+        self.inner.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The current epoch.
+    pub(crate) fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::SeqCst)
+    }
+
+    /// The epoch counter generated code reads.
+    pub(crate) fn epoch_counter(&self) -> *const u64 {
+        self.inner.epoch.as_ptr().cast_const()
     }
 
     /// The configuration this engine was created with.

@@ -59,11 +59,12 @@ pub use runtime::func::{
 };
 pub use runtime::global::Global;
 pub use runtime::instance::{Extern, Instance};
+pub use runtime::interrupt::{InterruptHandle, UpdateDeadline};
 pub use runtime::memory::{Memory, SharedMemory};
 pub use runtime::shared_atomics::WaitResult;
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use runtime::table::Table;
-pub use runtime::values::{ExternRef, Val};
+pub use runtime::values::{ExternRef, V128, Val};
 pub use trap::{Trap, TrapCode};
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 

@@ -39,6 +39,12 @@ pub enum TrapCode {
     HostError = 12,
     /// `call_indirect` with an index past the end of the table.
     UndefinedElement = 13,
+    /// Stopped from outside: an [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt)
+    /// of the store's group, or an epoch deadline that was reached with
+    /// [`Store::epoch_deadline_trap`](crate::Store::epoch_deadline_trap).
+    Interrupt = 14,
+    /// The store's fuel ran out ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    OutOfFuel = 15,
 }
 
 impl TrapCode {
@@ -63,6 +69,8 @@ impl TrapCode {
             11 => TrapCode::StackOverflow,
             12 => TrapCode::HostError,
             13 => TrapCode::UndefinedElement,
+            14 => TrapCode::Interrupt,
+            15 => TrapCode::OutOfFuel,
             _ => return None,
         })
     }
@@ -83,6 +91,8 @@ impl TrapCode {
             TrapCode::StackOverflow => "call stack exhausted",
             TrapCode::HostError => "host function error",
             TrapCode::UndefinedElement => "undefined element",
+            TrapCode::Interrupt => "interrupt",
+            TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

@@ -6,7 +6,7 @@ use cranelift_codegen::ir::{self, types};
 
 use crate::error::{Error, Result};
 
-/// A value type. weft has no SIMD, so there is no `v128`.
+/// A value type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     /// 32-bit integer.
@@ -17,6 +17,8 @@ pub enum ValType {
     F32,
     /// 64-bit float.
     F64,
+    /// 128-bit vector (the fixed-width SIMD proposal).
+    V128,
     /// Nullable function reference.
     FuncRef,
     /// Nullable host reference.
@@ -36,9 +38,7 @@ impl ValType {
             wasmparser::ValType::F32 => ValType::F32,
             wasmparser::ValType::F64 => ValType::F64,
             wasmparser::ValType::Ref(r) => ValType::from_ref(r)?,
-            wasmparser::ValType::V128 => {
-                return Err(Error::usage("v128 is not supported (weft has no SIMD)"));
-            }
+            wasmparser::ValType::V128 => ValType::V128,
         })
     }
 
@@ -59,6 +59,9 @@ impl ValType {
             ValType::I64 => types::I64,
             ValType::F32 => types::F32,
             ValType::F64 => types::F64,
+            // One type for every `v128` that crosses a block, a local or a
+            // call; lane operations bitcast to their lane shape.
+            ValType::V128 => types::I8X16,
             ValType::FuncRef | ValType::ExternRef => pointer,
         }
     }
@@ -71,6 +74,7 @@ impl fmt::Display for ValType {
             ValType::I64 => "i64",
             ValType::F32 => "f32",
             ValType::F64 => "f64",
+            ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
         })

@@ -48,7 +48,14 @@ impl JitEngine {
     pub fn new() -> Result<JitEngine, String> {
         let mut config = Config::new();
         config.wasm_threads(true);
-        let engine = Engine::new(&config).map_err(|e| e.to_string())?;
+        JitEngine::with_config(&config)
+    }
+
+    /// A JIT engine built from `config`, for scripts that need proposals
+    /// beyond [`JitEngine::new`]'s (the threads proposal is the caller's to
+    /// enable too).
+    pub fn with_config(config: &Config) -> Result<JitEngine, String> {
+        let engine = Engine::new(config).map_err(|e| e.to_string())?;
         Ok(JitEngine { engine })
     }
 
@@ -235,6 +242,7 @@ fn to_weft(v: Val) -> Result<crate::Val, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(bits) => crate::Val::V128(bits.into()),
     })
 }
 
@@ -248,5 +256,6 @@ fn from_weft(v: &crate::Val) -> Result<Val, String> {
         crate::Val::FuncRef(Some(_)) => Val::FuncRef,
         crate::Val::ExternRef(None) => Val::NullRef(RefType::Extern),
         crate::Val::ExternRef(Some(r)) => Val::ExternRef(r.token()),
+        crate::Val::V128(v) => Val::V128(v.as_u128()),
     })
 }

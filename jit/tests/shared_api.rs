@@ -55,7 +55,7 @@ fn shared_memory_new_then_memory_from_shared_memory_then_instance_new() -> weft:
     let module = Module::new(&engine, IMPORTER)?;
     let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
     let mut store = Store::new(&engine, ());
-    let memory = Memory::from_shared_memory(&mut store, &shared);
+    let memory = Memory::from_shared_memory(&mut store, &shared)?;
     let instance = Instance::new(&mut store, &module, &[memory.into()])?;
 
     let store_fn = instance.get_typed_func::<(i32, i32), ()>(&mut store, "store")?;
@@ -64,7 +64,7 @@ fn shared_memory_new_then_memory_from_shared_memory_then_instance_new() -> weft:
     assert_eq!(memory.size(&store)?, 1);
     assert_eq!(memory.ty(&store)?, MemoryType::shared(1, 5));
     // The store's handle and the shared handle are one memory.
-    assert!(memory.into_shared_memory(&store)?.same(&shared));
+    assert!(memory.into_shared_memory()?.same(&shared));
     Ok(())
 }
 
@@ -77,7 +77,7 @@ fn get_memory_of_a_defined_shared_memory_converts_into_shared_memory() -> weft::
     let memory = instance
         .get_memory(&mut store, "memory")
         .expect("get_memory finds an exported shared memory, as in wasmtime");
-    let shared = memory.into_shared_memory(&store)?;
+    let shared = memory.into_shared_memory()?;
     instance
         .get_typed_func::<(i32, i32), ()>(&mut store, "store")?
         .call(&mut store, (8, 77))?;
@@ -204,7 +204,7 @@ fn a_shared_memory_has_no_safe_byte_slice() -> weft::Result<()> {
     let engine = threads_engine();
     let shared = SharedMemory::new(&engine, MemoryType::shared(1, 2))?;
     let mut store = Store::new(&engine, ());
-    let memory = Memory::from_shared_memory(&mut store, &shared);
+    let memory = Memory::from_shared_memory(&mut store, &shared)?;
     let e = memory
         .data(&store)
         .expect_err("no &[u8] of a shared memory");
@@ -293,7 +293,7 @@ fn one_shared_memory_serves_stores_on_different_threads() -> weft::Result<()> {
                 // Half the threads import through a store `Memory`, half
                 // through the `SharedMemory` itself.
                 let import: Extern = if t.is_multiple_of(2) {
-                    Memory::from_shared_memory(&mut store, &shared).into()
+                    Memory::from_shared_memory(&mut store, &shared)?.into()
                 } else {
                     shared.into()
                 };
@@ -407,7 +407,7 @@ fn an_unshared_memory_export_links_by_linker_and_extern_slice() -> weft::Result<
     let a = Instance::new(&mut store, &exporter, &[])?;
     let mem = a.get_memory(&mut store, "mem").expect("unshared export");
     assert!(a.get_shared_memory(&mut store, "mem").is_none());
-    assert!(mem.into_shared_memory(&store).is_err());
+    assert!(mem.into_shared_memory().is_err());
     let b = Instance::new(&mut store, &importer, &[mem.into()])?;
     assert_eq!(
         b.get_typed_func::<(), i32>(&mut store, "get")?
@@ -451,7 +451,7 @@ fn sharedness_mismatches_fail_to_link() -> weft::Result<()> {
         Instance::new(&mut store, &wants_unshared, &[shared.clone().into()]),
         "a SharedMemory where an unshared memory is declared",
     );
-    let as_memory = Memory::from_shared_memory(&mut store, &shared);
+    let as_memory = Memory::from_shared_memory(&mut store, &shared)?;
     assert_memory_link_error(
         Instance::new(&mut store, &wants_unshared, &[as_memory.into()]),
         "a store Memory wrapping a shared memory where an unshared one is declared",
@@ -685,7 +685,7 @@ fn memory_handles_from_another_store_are_rejected_not_trusted() -> weft::Result<
     let shared = SharedMemory::new(&engine, MemoryType::shared(1, 5))?;
     let mut first = Store::new(&engine, ());
     let mut second = Store::new(&engine, ());
-    let in_first = Memory::from_shared_memory(&mut first, &shared);
+    let in_first = Memory::from_shared_memory(&mut first, &shared)?;
     let e = Instance::new(&mut second, &module, &[in_first.into()])
         .expect_err("a Memory of the first store in the second");
     assert!(e.to_string().contains("different store"), "{e}");
@@ -693,7 +693,8 @@ fn memory_handles_from_another_store_are_rejected_not_trusted() -> weft::Result<
         .size(&second)
         .expect_err("size through the wrong store");
     assert!(e.to_string().contains("different store"), "{e}");
-    assert!(in_first.into_shared_memory(&second).is_err());
+    // The handle needs no store to give back its shared memory.
+    assert!(in_first.into_shared_memory()?.same(&shared));
     let mut linker = Linker::new(&engine);
     linker.define("env", "memory", in_first)?;
     assert!(linker.instantiate(&mut second, &module).is_err());
@@ -740,7 +741,7 @@ fn a_store_memory_handle_grows_and_copies_the_shared_memory() -> weft::Result<()
     let engine = threads_engine();
     let shared = SharedMemory::new(&engine, MemoryType::shared(1, 3))?;
     let mut store = Store::new(&engine, ());
-    let memory = Memory::from_shared_memory(&mut store, &shared);
+    let memory = Memory::from_shared_memory(&mut store, &shared)?;
     assert_eq!(memory.grow(&mut store, 1)?, 1);
     assert_eq!(shared.size(), 2, "the store handle grew the shared memory");
     assert_eq!(memory.data_size(&store)?, 2 * 65536);
@@ -1063,5 +1064,61 @@ fn a_wasm_waiter_is_woken_by_host_notify_after_a_host_store() -> weft::Result<()
     // After the store of a new value, a new waiter sees the mismatch.
     shared.atomic_store_u32(256, 1)?;
     assert_eq!(shared.atomic_wait32(256, 0, None)?, WaitResult::Mismatch);
+    Ok(())
+}
+
+#[test]
+fn into_shared_memory_needs_no_store_and_fails_cleanly_once_the_store_is_gone() -> weft::Result<()>
+{
+    let engine = threads_engine();
+    let module = Module::new(&engine, DEFINER)?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let memory = instance
+        .get_memory(&mut store, "memory")
+        .expect("exported shared memory");
+    let shared = memory.into_shared_memory()?;
+    assert!(
+        memory.into_shared_memory()?.same(&shared),
+        "twice, the same"
+    );
+    drop(store);
+    let e = memory
+        .into_shared_memory()
+        .expect_err("the handle's store is gone");
+    assert!(e.to_string().contains("store has been dropped"), "{e}");
+    // The memory itself lives on in the `SharedMemory` taken out before.
+    assert_eq!(shared.grow(1)?, 1);
+
+    let mut store = Store::new(&engine, ());
+    let owned = Memory::new(&mut store, MemoryType::new(1, None))?;
+    let e = owned.into_shared_memory().expect_err("unshared");
+    assert!(e.to_string().contains("not shared"), "{e}");
+    Ok(())
+}
+
+#[test]
+fn a_shared_memory_of_another_engine_is_refused_everywhere() -> weft::Result<()> {
+    let (ours, theirs) = (threads_engine(), threads_engine());
+    let module = Module::new(&ours, IMPORTER)?;
+    let foreign = SharedMemory::new(&theirs, MemoryType::shared(1, 5))?;
+    assert!(Engine::same(foreign.engine(), &theirs));
+    let mut store = Store::new(&ours, ());
+    let e = Memory::from_shared_memory(&mut store, &foreign)
+        .expect_err("a memory of another engine wrapped into our store");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    let e = Instance::new(&mut store, &module, &[foreign.clone().into()])
+        .expect_err("a memory of another engine imported");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    let mut linker = Linker::new(&ours);
+    linker.define("env", "memory", foreign.clone())?;
+    let e = linker
+        .instantiate(&mut store, &module)
+        .expect_err("a memory of another engine linked");
+    assert!(e.to_string().contains("different engine"), "{e}");
+    // Refusals change nothing: the store still links a memory of its own.
+    let own = SharedMemory::new(&ours, MemoryType::shared(1, 5))?;
+    let memory = Memory::from_shared_memory(&mut store, &own)?;
+    Instance::new(&mut store, &module, &[memory.into()])?;
     Ok(())
 }

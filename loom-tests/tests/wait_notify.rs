@@ -38,6 +38,7 @@ fn label(result: WaitResult) -> &'static str {
         WaitResult::Ok => "Ok",
         WaitResult::NotEqual => "NotEqual",
         WaitResult::TimedOut => "TimedOut",
+        WaitResult::Interrupted => "Interrupted",
     }
 }
 

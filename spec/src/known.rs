@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub struct KnownFailure {
     /// Engine name (`interp`, `jit`).
     pub engine: String,
-    /// Suite name (`wasm-v2`, `threads`, `own`).
+    /// Suite name (`wasm-v2`, `threads`, `simd`, `own`).
     pub suite: String,
     /// File name within the suite.
     pub file: String,

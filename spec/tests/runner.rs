@@ -9,7 +9,7 @@ use weft_wast::report::Report;
 use weft_wast::run_script;
 
 fn run(script: &str) -> Report {
-    run_script(&InterpEngine, script)
+    run_script(&InterpEngine::default(), script)
 }
 
 /// Asserts every directive passed and returns how many there were.

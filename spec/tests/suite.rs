@@ -71,7 +71,7 @@ fn run_one(
     script: &ScriptFile,
     known_reason: Option<String>,
 ) -> Result<Completion, Failed> {
-    let report = engine.run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
+    let report = engine.run_file_within(script, SCRIPT_TIME_LIMIT)?;
     let name = script.display_name();
     match (report.is_success(), known_reason) {
         (true, None) => Ok(Completion::Completed),
@@ -109,7 +109,7 @@ fn repeat(engine: EngineKind, scripts: &[ScriptFile]) -> Result<(), Failed> {
     let started = Instant::now();
     for round in 0..rounds {
         for script in scripts {
-            let report = engine.run_script_within(&script.text, SCRIPT_TIME_LIMIT)?;
+            let report = engine.run_file_within(script, SCRIPT_TIME_LIMIT)?;
             if !report.is_success() {
                 let name = script.display_name();
                 return Err(format!(

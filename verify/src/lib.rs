@@ -2,7 +2,7 @@
 //! check the JIT against it.
 //!
 //! [`interp`] is the oracle: a small, spec-shaped interpreter for Wasm 2.0
-//! (without SIMD) plus threads, which depends on neither `weft-core` nor
+//! (SIMD included) plus threads, which depends on neither `weft-core` nor
 //! `weft`.
 #![deny(missing_docs)]
 

@@ -49,6 +49,9 @@ pub enum Val {
     F32(u32),
     /// An `f64`, as its bit pattern.
     F64(u64),
+    /// A `v128`: its 16 bytes as one little-endian number, so lane 0 of any
+    /// shape is in the low bits (`(bits >> (lane * width)) as uN`).
+    V128(u128),
     /// A null reference of the given type.
     NullRef(RefType),
     /// A non-null function reference. Scripts can only observe that a
@@ -91,6 +94,7 @@ impl fmt::Display for Val {
             Val::I64(v) => write!(f, "i64:{v}"),
             Val::F32(bits) => write!(f, "f32:{} (0x{bits:08x})", f32::from_bits(*bits)),
             Val::F64(bits) => write!(f, "f64:{} (0x{bits:016x})", f64::from_bits(*bits)),
+            Val::V128(bits) => write!(f, "v128:0x{bits:032x}"),
             Val::NullRef(RefType::Func) => f.write_str("ref.null func"),
             Val::NullRef(RefType::Extern) => f.write_str("ref.null extern"),
             Val::FuncRef => f.write_str("ref.func"),

@@ -1,7 +1,7 @@
 //! Comparing what an engine produced with what a script expects.
 
 use crate::engine::Val;
-use crate::script::{Expected, FloatPattern};
+use crate::script::{Expected, FloatPattern, V128Lanes};
 
 /// Checks `actual` against `expected`, position by position. `Err` says
 /// which result differed and how.
@@ -29,6 +29,7 @@ pub(crate) fn value(actual: &Val, expected: &Expected) -> Result<(), String> {
         (Expected::I64(e), Val::I64(a)) => e == a,
         (Expected::F32(p), Val::F32(a)) => f32_matches(*p, *a),
         (Expected::F64(p), Val::F64(a)) => f64_matches(*p, *a),
+        (Expected::V128(lanes), Val::V128(a)) => v128_matches(lanes, *a),
         (Expected::NullRef(None), Val::NullRef(_)) => true,
         (Expected::NullRef(Some(e)), Val::NullRef(a)) => e == a,
         (Expected::FuncRef, Val::FuncRef) => true,
@@ -89,6 +90,62 @@ fn f64_matches(pattern: FloatPattern<u64>, bits: u64) -> bool {
     }
 }
 
+/// Lane `i` of `bits` in lanes of `width` bits, zero-extended.
+fn lane(bits: u128, i: usize, width: usize) -> u64 {
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    };
+    (bits >> (i * width)) as u64 & mask
+}
+
+fn v128_matches(expected: &V128Lanes, bits: u128) -> bool {
+    fn ints<const N: usize, T: Copy + Into<u64>>(lanes: &[T; N], bits: u128) -> bool {
+        let width = 128 / N;
+        lanes
+            .iter()
+            .enumerate()
+            .all(|(i, e)| lane(bits, i, width) == (*e).into())
+    }
+    match expected {
+        V128Lanes::I8x16(l) => ints(l, bits),
+        V128Lanes::I16x8(l) => ints(l, bits),
+        V128Lanes::I32x4(l) => ints(l, bits),
+        V128Lanes::I64x2(l) => ints(l, bits),
+        V128Lanes::F32x4(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f32_matches(*p, lane(bits, i, 32) as u32)),
+        V128Lanes::F64x2(l) => l
+            .iter()
+            .enumerate()
+            .all(|(i, p)| f64_matches(*p, lane(bits, i, 64))),
+    }
+}
+
+fn describe_v128(lanes: &V128Lanes) -> String {
+    fn join<T: ToString>(shape: &str, lanes: &[T]) -> String {
+        let all: Vec<String> = lanes.iter().map(T::to_string).collect();
+        format!("v128:{shape} {}", all.join(" "))
+    }
+    fn float<T: std::fmt::LowerHex + Copy>(p: &FloatPattern<T>) -> String {
+        match p {
+            FloatPattern::Bits(b) => format!("0x{b:x}"),
+            FloatPattern::CanonicalNan => "nan:canonical".into(),
+            FloatPattern::ArithmeticNan => "nan:arithmetic".into(),
+        }
+    }
+    match lanes {
+        V128Lanes::I8x16(l) => join("i8x16", l),
+        V128Lanes::I16x8(l) => join("i16x8", l),
+        V128Lanes::I32x4(l) => join("i32x4", l),
+        V128Lanes::I64x2(l) => join("i64x2", l),
+        V128Lanes::F32x4(l) => join("f32x4", &l.map(|p| float(&p))),
+        V128Lanes::F64x2(l) => join("f64x2", &l.map(|p| float(&p))),
+    }
+}
+
 fn describe(expected: &Expected) -> String {
     match expected {
         Expected::I32(v) => Val::I32(*v).to_string(),
@@ -104,6 +161,7 @@ fn describe(expected: &Expected) -> String {
         Expected::FuncRef => "a non-null funcref".into(),
         Expected::ExternRef(None) => "a non-null externref".into(),
         Expected::ExternRef(Some(n)) => Val::ExternRef(*n).to_string(),
+        Expected::V128(lanes) => describe_v128(lanes),
         Expected::Either(alternatives) => {
             let all: Vec<String> = alternatives.iter().map(describe).collect();
             format!("one of [{}]", all.join(", "))
@@ -163,6 +221,52 @@ mod tests {
         assert!(value(&Val::ExternRef(3), &Expected::ExternRef(Some(4))).is_err());
         assert!(value(&Val::FuncRef, &Expected::FuncRef).is_ok());
         assert!(value(&Val::NullRef(RefType::Func), &Expected::FuncRef).is_err());
+    }
+
+    #[test]
+    fn v128_integer_lanes_compare_as_bits_in_lane_order() {
+        // Lane 0 is the lowest-addressed byte, i.e. the low bits.
+        let bits = 0x0000_0004_0000_0003_0000_0002_ffff_ffffu128;
+        let e = Expected::V128(V128Lanes::I32x4([u32::MAX, 2, 3, 4]));
+        assert!(value(&Val::V128(bits), &e).is_ok());
+        let e = Expected::V128(V128Lanes::I32x4([u32::MAX, 2, 4, 3]));
+        assert!(value(&Val::V128(bits), &e).is_err());
+        let e = Expected::V128(V128Lanes::I64x2([
+            0x0000_0002_ffff_ffff,
+            0x0000_0004_0000_0003,
+        ]));
+        assert!(value(&Val::V128(bits), &e).is_ok());
+        let mut bytes = [0u8; 16];
+        bytes[15] = 0x80;
+        let e = Expected::V128(V128Lanes::I8x16(bytes));
+        assert!(value(&Val::V128(0x80 << 120), &e).is_ok());
+        assert!(value(&Val::V128(0x80), &e).is_err());
+        let e = Expected::V128(V128Lanes::I16x8([0, 0, 0, 0, 0, 0, 0, 0xffff]));
+        assert!(value(&Val::V128(0xffff << 112), &e).is_ok());
+    }
+
+    #[test]
+    fn v128_float_lanes_take_nan_patterns_lane_by_lane() {
+        let lanes = [
+            FloatPattern::CanonicalNan,
+            FloatPattern::ArithmeticNan,
+            FloatPattern::Bits(0x3f80_0000),
+            FloatPattern::Bits(0),
+        ];
+        let e = Expected::V128(V128Lanes::F32x4(lanes));
+        let ok = 0x0000_0000_3f80_0000_7fc0_0001_ffc0_0000u128;
+        assert!(value(&Val::V128(ok), &e).is_ok());
+        // Lane 1 a signalling NaN: not arithmetic.
+        let bad = 0x0000_0000_3f80_0000_7fa0_0000_ffc0_0000u128;
+        assert!(value(&Val::V128(bad), &e).is_err());
+        let e = Expected::V128(V128Lanes::F64x2([
+            FloatPattern::Bits(0x4000_0000_0000_0000),
+            FloatPattern::CanonicalNan,
+        ]));
+        let ok = 0x7ff8_0000_0000_0000_4000_0000_0000_0000u128;
+        assert!(value(&Val::V128(ok), &e).is_ok());
+        assert!(value(&Val::V128(ok.rotate_left(64)), &e).is_err());
+        assert!(value(&Val::I32(0), &e).is_err());
     }
 
     #[test]

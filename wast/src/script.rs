@@ -9,7 +9,9 @@
 
 use std::fmt;
 
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{
+    AbstractHeapType, HeapType, NanPattern, V128Const, V128Pattern, WastArgCore, WastRetCore,
+};
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::token::{Id, Span};
@@ -133,10 +135,26 @@ pub(crate) enum Expected {
     FuncRef,
     /// A non-null extern reference, with the given host value if any.
     ExternRef(Option<u32>),
+    /// A `v128`, lane by lane in the shape the script wrote.
+    V128(V128Lanes),
     /// Any one of the alternatives.
     Either(Vec<Expected>),
-    /// A result form this runner cannot check (v128, GC references).
+    /// A result form this runner cannot check (GC references).
     Unsupported(String),
+}
+
+/// An expected `v128` in the lane shape the script wrote it in. Integer
+/// lanes are compared as bits (a script may write `-1` or `0xff` for the
+/// same lane); float lanes may each be a NaN class, which is why the shape
+/// matters and the value is not flattened to 128 bits.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum V128Lanes {
+    I8x16([u8; 16]),
+    I16x8([u16; 8]),
+    I32x4([u32; 4]),
+    I64x2([u64; 2]),
+    F32x4([FloatPattern<u32>; 4]),
+    F64x2([FloatPattern<u64>; 2]),
 }
 
 /// An expected float: exact bits, or a class of NaNs.
@@ -355,7 +373,7 @@ fn argument(arg: WastArg<'_>) -> Result<Val, String> {
             None => Err(format!("unsupported null reference type {heap:?}")),
         },
         WastArgCore::RefExtern(n) => Ok(Val::ExternRef(n)),
-        WastArgCore::V128(_) => Err("v128 arguments are not supported".into()),
+        WastArgCore::V128(v) => Ok(Val::V128(v128_bits(&v))),
         WastArgCore::RefHost(_) => Err("ref.host arguments are not supported".into()),
     }
 }
@@ -397,7 +415,7 @@ fn expected_core(ret: WastRetCore<'_>) -> Expected {
         WastRetCore::Either(alternatives) => {
             Expected::Either(alternatives.into_iter().map(expected_core).collect())
         }
-        WastRetCore::V128(_) => Expected::Unsupported("v128 results are not supported".into()),
+        WastRetCore::V128(p) => Expected::V128(v128_lanes(p)),
         other => Expected::Unsupported(format!("unsupported result form {other:?}")),
     }
 }
@@ -407,5 +425,21 @@ fn float<T, B>(pattern: NanPattern<T>, bits: impl Fn(T) -> B) -> FloatPattern<B>
         NanPattern::CanonicalNan => FloatPattern::CanonicalNan,
         NanPattern::ArithmeticNan => FloatPattern::ArithmeticNan,
         NanPattern::Value(v) => FloatPattern::Bits(bits(v)),
+    }
+}
+
+/// A `v128.const` as the 128-bit little-endian number [`Val::V128`] carries.
+fn v128_bits(v: &V128Const) -> u128 {
+    u128::from_le_bytes(v.to_le_bytes())
+}
+
+fn v128_lanes(pattern: V128Pattern) -> V128Lanes {
+    match pattern {
+        V128Pattern::I8x16(l) => V128Lanes::I8x16(l.map(|x| x as u8)),
+        V128Pattern::I16x8(l) => V128Lanes::I16x8(l.map(|x| x as u16)),
+        V128Pattern::I32x4(l) => V128Lanes::I32x4(l.map(|x| x as u32)),
+        V128Pattern::I64x2(l) => V128Lanes::I64x2(l.map(|x| x as u64)),
+        V128Pattern::F32x4(l) => V128Lanes::F32x4(l.map(|p| float(p, |f| f.bits))),
+        V128Pattern::F64x2(l) => V128Lanes::F64x2(l.map(|p| float(p, |f| f.bits))),
     }
 }

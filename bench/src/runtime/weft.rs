@@ -53,7 +53,7 @@ impl Runtime for WeftRuntime {
     fn instantiate(&self, module: &Module, memory: Option<&SharedMemory>) -> Result<WeftInstance> {
         let mut store = Store::new(&self.engine, ());
         let imports: Vec<Extern> = match memory {
-            Some(shared) => vec![Memory::from_shared_memory(&mut store, shared).into()],
+            Some(shared) => vec![Memory::from_shared_memory(&mut store, shared)?.into()],
             None => Vec::new(),
         };
         let instance = Instance::new(&mut store, module, &imports)?;

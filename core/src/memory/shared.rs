@@ -7,7 +7,7 @@ use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{self, raw};
 use crate::sync::{Arc, Mutex};
-use crate::wait::{WaitQueues, WaitResult, deadline_after};
+use crate::wait::{Interrupt, Parker, WaitQueues, WaitResult, deadline_after};
 
 /// A wasm `shared` memory: `Send + Sync + Clone`, every clone the same
 /// memory.
@@ -221,6 +221,45 @@ impl SharedMemory {
         // SeqCst: as in `wait32`.
         let equal = || word.load(raw::Ordering::SeqCst) == expected;
         Ok(self.inner.queues.wait(addr, equal, deadline))
+    }
+
+    /// [`wait32`](Self::wait32) that `interrupt` ends: returns
+    /// [`Interrupted`](WaitResult::Interrupted) if it is interrupted before
+    /// or during the wait (after the alignment and bounds checks).
+    pub fn wait32_interruptible(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout_ns: i64,
+        interrupt: &Interrupt,
+    ) -> Result<WaitResult, AccessError> {
+        let word = self.atomic_u32(addr)?;
+        let parker = Arc::new(Parker::with_deadline(deadline_after(timeout_ns)));
+        // SeqCst: as in `wait32`.
+        let equal = || word.load(raw::Ordering::SeqCst) == expected;
+        Ok(self
+            .inner
+            .queues
+            .wait_interruptible(addr, equal, &parker, interrupt))
+    }
+
+    /// [`wait64`](Self::wait64) that `interrupt` ends; as
+    /// [`wait32_interruptible`](Self::wait32_interruptible).
+    pub fn wait64_interruptible(
+        &self,
+        addr: u64,
+        expected: u64,
+        timeout_ns: i64,
+        interrupt: &Interrupt,
+    ) -> Result<WaitResult, AccessError> {
+        let word = self.atomic_u64(addr)?;
+        let parker = Arc::new(Parker::with_deadline(deadline_after(timeout_ns)));
+        // SeqCst: as in `wait32`.
+        let equal = || word.load(raw::Ordering::SeqCst) == expected;
+        Ok(self
+            .inner
+            .queues
+            .wait_interruptible(addr, equal, &parker, interrupt))
     }
 
     /// Wakes up to `count` waiters on `addr`, oldest first, and returns how

@@ -70,13 +70,65 @@
 //! re-checks the status under the same lock and unlinks itself only if it is
 //! still `Queued`. So exactly one of the two removes the waiter.
 //!
+//! # Cancellation (interrupts)
+//!
+//! An [`Interrupt`] is a sticky flag shared by a group of waiters (the
+//! stores of one program), with a registry of the parkers now waiting under
+//! it. `wait_interruptible(key, equal, parker, interrupt)`:
+//!
+//! 0. lock the interrupt; if its flag is set, unlock and return
+//!    `Interrupted` without touching the bucket (the wait never starts,
+//!    never sleeps); else push the parker into the registry; unlock;
+//! 1. -3. as `wait`, with one more way for the park to end: the parker was
+//!    *cancelled*. Then, as for a timeout, lock the bucket: if still
+//!    `Queued`, take itself out, decrement the count and return
+//!    `Interrupted`; otherwise `notify` got there first, return `Ok`;
+//! 4. lock the interrupt and take the parker out of the registry (if
+//!    `interrupt` has not already drained it).
+//!
+//! `interrupt()`: lock the interrupt; set the flag; cancel every registered
+//! parker (set its `cancelled` flag under the parker lock and signal it);
+//! empty the registry; unlock.
+//!
+//! ## Why an interrupt is never missed
+//!
+//! The flag is written and read under the interrupt lock, in step 0 and in
+//! `interrupt`. If `interrupt`'s critical section comes first, step 0 sees
+//! the flag and the wait does not start. If step 0's comes first, the parker
+//! is in the registry when `interrupt` runs (only the waiter's own step 4,
+//! after its wait is over, takes it out), so `interrupt` cancels it. A
+//! cancel is a flag on the parker, read by the park loop under the parker
+//! lock, like an expiry: it works whether the waiter is already parked,
+//! still enqueueing, or not yet parked, and stays set. So a cancelled
+//! waiter cannot sleep: either it is not queued any more (`notify` took it)
+//! or its park loop returns `Cancelled`.
+//!
+//! ## Exactly one remover
+//!
+//! A queued waiter leaves its queue by exactly one of notify, its timeout,
+//! or a cancel, and the parker status under the bucket lock decides, as in
+//! "Timeouts count once": `notify` sets `Notified` as it unlinks; a timeout
+//! and a cancel both run the waiter's own cancel path, which re-checks the
+//! status under the bucket lock and unlinks only a still-`Queued` parker.
+//! Timeout and cancel are the same remover (the waiter itself), so they
+//! cannot both remove it; when both flags are set, the park loop reports
+//! `Cancelled` (an interrupt is sticky, a timeout is not). So `notify`'s
+//! count includes the waiter exactly when it returns `Ok`, and a cancelled
+//! waiter that returns `Interrupted` was not counted and left the queue
+//! (and the count) as it found them.
+//!
 //! # Lock order
 //!
-//! Bucket, then parker. `notify` and cancel take a parker lock only inside
-//! the bucket lock (to set or read the status); the parked waiter holds only
-//! its parker lock. No code takes a bucket lock while holding a parker lock,
-//! and no code holds two bucket locks.
+//! Interrupt, then parker; bucket, then parker. `notify` and cancel take a
+//! parker lock only inside the bucket lock (to set or read the status); the
+//! parked waiter holds only its parker lock; `interrupt` takes parker locks
+//! inside the interrupt lock. No code takes a bucket or interrupt lock while
+//! holding a parker lock, no code holds the interrupt lock and a bucket lock
+//! together, and no code holds two bucket locks.
 
+mod interrupt;
+#[cfg(test)]
+mod interrupt_tests;
 mod parker;
 #[cfg(test)]
 mod tests;
@@ -88,6 +140,7 @@ use std::time::{Duration, Instant};
 use crate::sync::atomic::{AtomicUsize, Ordering, fence};
 use crate::sync::{self, Arc, Mutex};
 
+pub use interrupt::Interrupt;
 pub use parker::Parker;
 use parker::{Status, Wake};
 
@@ -102,6 +155,9 @@ pub enum WaitResult {
     NotEqual = 1,
     /// The timeout passed before any notify.
     TimedOut = 2,
+    /// The wait's [`Interrupt`] was interrupted before or during the wait
+    /// (before any notify). Not a value of wasm's: the caller traps.
+    Interrupted = 3,
 }
 
 /// The deadline `timeout_ns` nanoseconds from now; `None` (wait forever)
@@ -232,15 +288,40 @@ impl WaitQueues {
         }
         match parker.park() {
             Wake::Removed => WaitResult::Ok,
-            Wake::Expired => self.cancel(bucket, parker),
+            Wake::Expired => self.cancel(bucket, parker, WaitResult::TimedOut),
+            Wake::Cancelled => self.cancel(bucket, parker, WaitResult::Interrupted),
         }
     }
 
-    /// The timeout path: takes the waiter out unless `notify` already did.
-    fn cancel(&self, bucket: &Bucket, parker: &Arc<Parker>) -> WaitResult {
+    /// [`wait_with_parker`](Self::wait_with_parker) that `interrupt` can
+    /// end: returns [`WaitResult::Interrupted`] if the group was interrupted
+    /// before the wait started (without queueing or sleeping) or while it
+    /// was queued (unless a notify took it first: then `Ok`). See the
+    /// module docs ("Cancellation").
+    pub fn wait_interruptible(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        parker: &Arc<Parker>,
+        interrupt: &Interrupt,
+    ) -> WaitResult {
+        if !interrupt.register(parker) {
+            return WaitResult::Interrupted;
+        }
+        let result = self.wait_with_parker(key, equal, parker);
+        interrupt.unregister(parker);
+        result
+    }
+
+    /// The timeout and cancel path: takes the waiter out unless `notify`
+    /// already did, and then returns `reason`.
+    fn cancel(&self, bucket: &Bucket, parker: &Arc<Parker>, reason: WaitResult) -> WaitResult {
         let mut queue = sync::lock(&bucket.queue);
         // Re-check under the bucket lock: `notify` changes the status only
         // under it, so whichever of us holds it first is the one remover.
+        // (The broken variant skips it and reports `reason` even when
+        // `notify` already counted the waiter.)
+        #[cfg(not(feature = "loom-broken-cancel-no-recheck"))]
         if parker.status() != Status::Queued {
             return WaitResult::Ok;
         }
@@ -251,14 +332,19 @@ impl WaitQueues {
         // shared one parker between concurrent waits (a documented logic
         // error); that must not become a panic, so report the wake-up.
         let Some(position) = position else {
-            debug_assert!(false, "a Queued parker is in its bucket's queue");
-            return WaitResult::Ok;
+            #[cfg(feature = "loom-broken-cancel-no-recheck")]
+            return reason;
+            #[cfg(not(feature = "loom-broken-cancel-no-recheck"))]
+            {
+                debug_assert!(false, "a Queued parker is in its bucket's queue");
+                return WaitResult::Ok;
+            }
         };
         queue.remove(position);
         // Relaxed: decrements happen under the bucket lock.
         bucket.waiters.fetch_sub(1, Ordering::Relaxed);
         parker.set_status(Status::Idle);
-        WaitResult::TimedOut
+        reason
     }
 
     /// Wakes up to `count` waiters on `key`, oldest first; returns how many.

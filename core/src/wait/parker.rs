@@ -28,6 +28,10 @@ pub(crate) enum Wake {
     /// queued, as far as the parker knows; the waiter must cancel under the
     /// bucket lock to find out who wins.
     Expired,
+    /// [`Parker::cancel`] was called (an interrupt) while still queued, as
+    /// far as the parker knows; as for `Expired`, the waiter's cancel path
+    /// under the bucket lock decides between `Interrupted` and `Ok`.
+    Cancelled,
 }
 
 #[derive(Debug)]
@@ -35,6 +39,8 @@ struct ParkState {
     status: Status,
     /// Set once the deadline has passed; stays set.
     expired: bool,
+    /// Set once an interrupt cancelled the wait; stays set.
+    cancelled: bool,
 }
 
 /// One waiting thread's blocking point, with its deadline.
@@ -85,6 +91,7 @@ impl Parker {
             state: Mutex::new(ParkState {
                 status: Status::Idle,
                 expired: false,
+                cancelled: false,
             }),
             cond: Condvar::new(),
             deadline,
@@ -96,6 +103,20 @@ impl Parker {
     pub fn expire(&self) {
         sync::lock(&self.state).expired = true;
         self.cond.notify_one();
+    }
+
+    /// Cancels the wait, waking its waiter if it is parked: the waiter then
+    /// returns `Interrupted` unless a notify took it first. Called by
+    /// [`Interrupt::interrupt`](super::Interrupt::interrupt) for every
+    /// registered parker; stays in effect for later waits on this parker.
+    pub fn cancel(&self) {
+        sync::lock(&self.state).cancelled = true;
+        self.cond.notify_one();
+    }
+
+    /// Whether the wait was cancelled by an interrupt.
+    pub fn is_cancelled(&self) -> bool {
+        sync::lock(&self.state).cancelled
     }
 
     /// Whether the deadline has passed (as far as the parker has noticed).
@@ -119,16 +140,22 @@ impl Parker {
         self.cond.notify_one();
     }
 
-    /// Blocks until the waiter is no longer queued or the parker expires.
+    /// Blocks until the waiter is no longer queued, the parker expires or
+    /// it is cancelled.
     ///
-    /// Loops on the condition: it is the status and the flag, both read
-    /// under the parker lock that `set_status`, `expire` and the deadline
-    /// check write under, so neither a wake-up nor a deadline is missed.
+    /// Loops on the condition: it is the status and the flags, all read
+    /// under the parker lock that `set_status`, `expire`, `cancel` and the
+    /// deadline check write under, so neither a wake-up, a deadline nor a
+    /// cancel is missed. A cancel wins over an expiry seen at the same
+    /// time: an interrupt is sticky, a timeout is not.
     pub(crate) fn park(&self) -> Wake {
         let mut state = sync::lock(&self.state);
         loop {
             if state.status != Status::Queued {
                 return Wake::Removed;
+            }
+            if state.cancelled {
+                return Wake::Cancelled;
             }
             if state.expired {
                 return Wake::Expired;

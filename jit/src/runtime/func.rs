@@ -17,7 +17,7 @@ use crate::runtime::instance::{Extern, InstanceData};
 use crate::runtime::store::{
     AsContext, AsContextMut, ErasedBox, StoreContext, StoreContextMut, StoreInner, StoreOpaque,
 };
-use crate::runtime::values::Val;
+use crate::runtime::values::{V128, Val};
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
@@ -167,7 +167,7 @@ impl Func {
                 results.len()
             )));
         }
-        let mut values = vec![0u64; ty.value_slots()];
+        let mut values = vec![0u128; ty.value_slots()];
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             if p.ty() != *t {
                 return Err(Error::usage(format!(
@@ -216,7 +216,7 @@ impl Func {
 unsafe extern "C" fn host_trampoline<T: 'static>(
     callee_vmctx: *mut u8,
     caller_vmctx: *mut u8,
-    values: *mut u64,
+    values: *mut u128,
 ) -> u32 {
     let state = callee_vmctx.cast::<HostFuncState<T>>().cast_const();
     // SAFETY: per the function's contract `state` is a live
@@ -350,6 +350,7 @@ wasm_ty! {
     u64 => I64, |x: u64| Val::I64(x as i64), |v: Val| v.i64().map(|x| x as u64);
     f32 => F32, |x: f32| Val::F32(x.to_bits()), |v: Val| v.f32();
     f64 => F64, |x: f64| Val::F64(x.to_bits()), |v: Val| v.f64();
+    V128 => V128, Val::V128, |v: Val| v.v128();
 }
 
 /// Parameter lists of typed functions: `()`, a single [`WasmTy`], or a

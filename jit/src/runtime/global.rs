@@ -98,7 +98,7 @@ impl Global {
 }
 
 impl StoreOpaque {
-    pub(crate) fn push_global(&mut self, ty: GlobalType, bits: u64) -> Global {
+    pub(crate) fn push_global(&mut self, ty: GlobalType, bits: u128) -> Global {
         let index = u32::try_from(self.globals.len()).expect("fewer than 2^32 globals per store");
         self.globals.push(GlobalData {
             ty,

@@ -341,6 +341,10 @@ unsafe fn instantiate(
                 memories.push(*m);
             }
             (ExternType::Memory(ty), Extern::SharedMemory(s)) => {
+                s.check_engine(
+                    &store.engine,
+                    &format!("import {i} `{}::{}`", import.module, import.name),
+                )?;
                 let actual = s.ty();
                 if !ty.shared || !limits_match(s.size(), actual.maximum, ty.minimum, ty.maximum) {
                     return Err(bad("shared memory type or limits"));
@@ -499,7 +503,7 @@ unsafe fn instantiate(
     if let Some(start) = info.start {
         let f = funcs[start as usize];
         let funcref = store.func_data(f)?.funcref;
-        let mut values = vec![0u64; 1];
+        let mut values = vec![0u128; 1];
         // SAFETY: `start` takes no parameters and returns none (validated);
         // `funcref` is this store's.
         unsafe { StoreOpaque::invoke(opaque, funcref, &mut values)? };
@@ -513,14 +517,15 @@ fn eval_const(
     globals: &[Global],
     func_ref_addr: &dyn Fn(u32) -> u64,
     expr: ConstExpr,
-) -> Result<u64> {
+) -> Result<u128> {
     Ok(match expr {
-        ConstExpr::I32(v) => u64::from(v as u32),
-        ConstExpr::I64(v) => v as u64,
-        ConstExpr::F32(b) => u64::from(b),
-        ConstExpr::F64(b) => b,
+        ConstExpr::I32(v) => u128::from(v as u32),
+        ConstExpr::I64(v) => u128::from(v as u64),
+        ConstExpr::F32(b) => u128::from(b),
+        ConstExpr::F64(b) => u128::from(b),
+        ConstExpr::V128(b) => b,
         ConstExpr::RefNull => 0,
-        ConstExpr::RefFunc(f) => func_ref_addr(f),
+        ConstExpr::RefFunc(f) => u128::from(func_ref_addr(f)),
         ConstExpr::GlobalGet(g) => {
             let g = globals
                 .get(g as usize)

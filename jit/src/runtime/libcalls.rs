@@ -10,8 +10,11 @@ use weft_core::vm::VMCTX_INSTANCE_OFFSET;
 use weft_core::wait::WaitResult;
 
 use crate::runtime::instance::VMInstanceLink;
+use std::sync::atomic::Ordering;
+
+use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
-use crate::runtime::store::StoreOpaque;
+use crate::runtime::store::{DeadlineBehavior, StoreOpaque};
 use crate::trap::TrapCode;
 
 const OK: u32 = 0;
@@ -294,13 +297,15 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
 
 fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
     match r {
+        Ok(WaitResult::Interrupted) => negated(TrapCode::Interrupt),
         Ok(w) => w as u64,
         Err(e) => negated(access_trap(e)),
     }
 }
 
 /// The shared memory `index` of the calling instance for a wait, or the
-/// negated `expected shared memory` trap. A clone: the wait blocks without
+/// negated `expected shared memory` trap, with the store's interrupt
+/// group, which the wait registers with. Clones: the wait blocks without
 /// holding on to the store.
 ///
 /// # Safety
@@ -308,11 +313,12 @@ fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
 unsafe fn memory_to_wait_on(
     vmctx: *mut u8,
     index: u32,
-) -> Result<weft_core::memory::SharedMemory, u64> {
+) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), u64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
+    let interrupt = store.interrupt.clone();
     match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => Ok(s.inner.clone()),
+        MemoryStorage::Shared(s) => Ok((s.inner.clone(), interrupt)),
         MemoryStorage::Owned(..) => Err(negated(TrapCode::ExpectedSharedMemory)),
     }
 }
@@ -328,7 +334,12 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index) } {
-        Ok(shared) => wait_result(shared.wait32(addr, expected, timeout as i64)),
+        Ok((shared, interrupt)) => wait_result(shared.wait32_interruptible(
+            addr,
+            expected,
+            timeout as i64,
+            interrupt.core(),
+        )),
         Err(trap) => trap,
     }
 }
@@ -344,7 +355,70 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index) } {
-        Ok(shared) => wait_result(shared.wait64(addr, expected, timeout as i64)),
+        Ok((shared, interrupt)) => wait_result(shared.wait64_interruptible(
+            addr,
+            expected,
+            timeout as i64,
+            interrupt.core(),
+        )),
         Err(trap) => trap,
+    }
+}
+
+/// The epoch check's slow path: the group was interrupted, or the epoch
+/// reached the store's deadline. Traps `interrupt`, or runs the deadline
+/// callback and continues with its new deadline.
+///
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn epoch_interrupt(vmctx: *mut u8) -> u32 {
+    let (callback, inner) = {
+        // SAFETY: called from generated code of a live instance.
+        let (store, _) = unsafe { instance(vmctx) };
+        if store.interrupt.is_interrupted() {
+            return code(TrapCode::Interrupt);
+        }
+        // SeqCst: as the deadline's stores.
+        let deadline = store.epoch_deadline.load(Ordering::SeqCst);
+        if store.engine.current_epoch() < deadline {
+            return OK; // the deadline moved since the check's load
+        }
+        match &mut store.deadline_behavior {
+            DeadlineBehavior::Trap => return code(TrapCode::Interrupt),
+            // `None`: wasm called from the callback itself reached the
+            // deadline; it cannot re-enter the callback, so it traps.
+            DeadlineBehavior::Callback(slot) => match slot.take() {
+                Some(callback) => (callback, store.inner_ptr),
+                None => return code(TrapCode::Interrupt),
+            },
+        }
+    };
+    let mut callback = callback;
+    // No borrow of the store is live while the callback has it.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| callback(inner)));
+    // SAFETY: as above; the callback's borrow of the store has ended.
+    let (store, _) = unsafe { instance(vmctx) };
+    if let DeadlineBehavior::Callback(slot @ None) = &mut store.deadline_behavior {
+        *slot = Some(callback);
+    }
+    match outcome {
+        Ok(Ok(UpdateDeadline::Continue(ticks))) => {
+            store.set_epoch_deadline(ticks);
+            if store.interrupt.is_interrupted() {
+                code(TrapCode::Interrupt)
+            } else {
+                OK
+            }
+        }
+        Ok(Err(error)) => {
+            store.pending_error = Some(error);
+            code(TrapCode::HostError)
+        }
+        Err(_) => {
+            store.pending_error = Some(crate::error::Error::from(crate::error::ErrorKind::Host(
+                "the epoch deadline callback panicked".to_owned(),
+            )));
+            code(TrapCode::HostError)
+        }
     }
 }

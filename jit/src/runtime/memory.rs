@@ -1,6 +1,9 @@
 //! Linear memories in the API: [`Memory`] (a handle into a store) and
 //! [`SharedMemory`] (a `Send + Sync` memory that many stores import).
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use weft_core::memory::{self as core_memory, AccessError, MemoryLimits, VMMemoryDefinition};
 
 use crate::engine::Engine;
@@ -174,11 +177,54 @@ pub(crate) fn access_trap(e: AccessError) -> TrapCode {
 pub struct Memory {
     store_id: u64,
     index: u32,
+    /// Whether the memory is a [`SharedMemory`], which
+    /// [`into_shared_memory`](Memory::into_shared_memory) then finds in
+    /// the registry of shared handles without needing the store.
+    shared: bool,
+}
+
+/// The shared memories behind live `Memory` handles, by (store id, index in
+/// the store).
+///
+/// `Memory` is a `Copy` pair of integers, so
+/// [`Memory::into_shared_memory`], which takes no store, cannot reach the
+/// store's list of memories; it looks here instead. A store registers each
+/// shared memory it holds and removes them all when it drops, so a handle
+/// that outlives its store finds nothing and gets an `Err`. Store ids are
+/// never reused, so a stale handle can never find another store's memory.
+/// The lock is taken only when a store gains a shared memory, when a store
+/// holding one drops, and by `into_shared_memory`: never by wasm code.
+static SHARED_HANDLES: Mutex<BTreeMap<(u64, u32), SharedMemory>> = Mutex::new(BTreeMap::new());
+
+fn shared_handles() -> MutexGuard<'static, BTreeMap<(u64, u32), SharedMemory>> {
+    // The map is never left half-updated (each critical section is one
+    // insert, remove or lookup), so a poisoned lock is still consistent.
+    SHARED_HANDLES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Registers the shared memory behind the handle `(store_id, index)`.
+pub(crate) fn register_shared_handle(store_id: u64, index: u32, memory: &SharedMemory) {
+    shared_handles().insert((store_id, index), memory.clone());
+}
+
+/// Forgets the shared memories of a store that is dropping; `indices` are
+/// the store's memories that are shared.
+pub(crate) fn unregister_shared_handles(store_id: u64, indices: impl Iterator<Item = u32>) {
+    let mut map = shared_handles();
+    for index in indices {
+        map.remove(&(store_id, index));
+    }
 }
 
 impl Memory {
-    pub(crate) fn from_parts(store_id: u64, index: u32) -> Memory {
-        Memory { store_id, index }
+    pub(crate) fn from_parts(store_id: u64, index: u32, shared: bool) -> Memory {
+        Memory {
+            store_id,
+            index,
+            shared,
+        }
     }
 
     pub(crate) fn index(self) -> u32 {
@@ -192,10 +238,18 @@ impl Memory {
         Ok(store.push_memory(storage))
     }
 
-    /// Wraps a shared memory as a memory of `store`.
-    pub fn from_shared_memory(mut store: impl AsContextMut, shared: &SharedMemory) -> Memory {
+    /// Wraps a shared memory as a memory of `store`, to import it into
+    /// instances of `store` or to use it through the `Memory` API.
+    ///
+    /// An error if `shared` was created by another engine than `store`'s
+    /// (as modules and functions of another engine are refused).
+    pub fn from_shared_memory(
+        mut store: impl AsContextMut,
+        shared: &SharedMemory,
+    ) -> Result<Memory> {
         let store = &mut store.as_context_mut().0.opaque;
-        store.push_memory(MemoryStorage::Shared(shared.clone()))
+        shared.check_engine(&store.engine, "Memory::from_shared_memory")?;
+        Ok(store.push_memory(MemoryStorage::Shared(shared.clone())))
     }
 
     pub(crate) fn storage<'s>(&self, store: &'s StoreOpaque) -> Result<&'s MemoryStorage> {
@@ -276,12 +330,20 @@ impl Memory {
         }
     }
 
-    /// The shared memory behind this handle, if it is shared.
-    pub fn into_shared_memory(self, store: impl AsContext) -> Result<SharedMemory> {
-        match self.storage(&store.as_context().0.opaque)? {
-            MemoryStorage::Shared(s) => Ok(s.clone()),
-            MemoryStorage::Owned(..) => Err(Error::usage("memory is not shared")),
+    /// The shared memory behind this handle: an error if the memory is
+    /// not shared, or if its store has been dropped.
+    ///
+    /// Takes no store (as in wasmtime): the handle finds its shared memory
+    /// in a process-wide registry that stores fill and empty (see
+    /// `SHARED_HANDLES`).
+    pub fn into_shared_memory(self) -> Result<SharedMemory> {
+        if !self.shared {
+            return Err(Error::usage("into_shared_memory: the memory is not shared"));
         }
+        shared_handles()
+            .get(&(self.store_id, self.index))
+            .cloned()
+            .ok_or_else(|| Error::usage("into_shared_memory: the memory's store has been dropped"))
     }
 }
 
@@ -313,6 +375,11 @@ impl<'a, T> From<&'a mut crate::Store<T>> for crate::StoreContextMut<'a, T> {
 pub struct SharedMemory {
     pub(crate) inner: core_memory::SharedMemory,
     ty: MemoryType,
+    /// The engine that created it: only stores of this engine may use it,
+    /// as only they may instantiate this engine's modules (its
+    /// configuration decided the memory's reservation, and instances of
+    /// one engine agree on what a shared memory is).
+    engine: Engine,
 }
 
 impl SharedMemory {
@@ -341,7 +408,11 @@ impl SharedMemory {
         let policy = engine.config().reservation_policy();
         let inner = core_memory::SharedMemory::new(limits(&ty), policy)
             .map_err(|e| creation_error("shared memory", &e))?;
-        Ok(SharedMemory { inner, ty })
+        Ok(SharedMemory {
+            inner,
+            ty,
+            engine: engine.clone(),
+        })
     }
 
     /// The type it was created with.
@@ -394,5 +465,23 @@ impl SharedMemory {
     /// Whether two handles are the same memory.
     pub fn same(&self, other: &SharedMemory) -> bool {
         self.inner.same(&other.inner)
+    }
+
+    /// The engine that created this memory.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// An error unless this memory was created by `engine`: a memory of
+    /// another engine is refused wherever a store would take it in, as a
+    /// module of another engine is.
+    pub(crate) fn check_engine(&self, engine: &Engine, what: &str) -> Result<()> {
+        if Engine::same(&self.engine, engine) {
+            Ok(())
+        } else {
+            Err(Error::usage(format!(
+                "{what}: the shared memory belongs to a different engine than the store"
+            )))
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub(crate) mod func;
 pub(crate) mod global;
 pub(crate) mod instance;
+pub(crate) mod interrupt;
 pub(crate) mod libcalls;
 pub(crate) mod memory;
 pub(crate) mod shared_atomics;

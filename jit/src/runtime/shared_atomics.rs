@@ -14,8 +14,9 @@ use weft_core::memory::AccessError;
 use weft_core::wait::WaitResult as CoreWaitResult;
 
 use crate::error::Result;
+use crate::runtime::interrupt::InterruptHandle;
 use crate::runtime::memory::{SharedMemory, access_trap};
-use crate::trap::Trap;
+use crate::trap::{Trap, TrapCode};
 
 /// How a host wait on a shared memory ended
 /// ([`SharedMemory::atomic_wait32`] / [`atomic_wait64`](SharedMemory::atomic_wait64)).
@@ -32,13 +33,14 @@ pub enum WaitResult {
     TimedOut,
 }
 
-impl From<CoreWaitResult> for WaitResult {
-    fn from(r: CoreWaitResult) -> WaitResult {
-        match r {
-            CoreWaitResult::Ok => WaitResult::Ok,
-            CoreWaitResult::NotEqual => WaitResult::Mismatch,
-            CoreWaitResult::TimedOut => WaitResult::TimedOut,
-        }
+/// weft-core's result as the host sees it: an interrupted wait is the
+/// trap `interrupt`.
+fn host_result(r: CoreWaitResult) -> Result<WaitResult> {
+    match r {
+        CoreWaitResult::Ok => Ok(WaitResult::Ok),
+        CoreWaitResult::NotEqual => Ok(WaitResult::Mismatch),
+        CoreWaitResult::TimedOut => Ok(WaitResult::TimedOut),
+        CoreWaitResult::Interrupted => Err(Trap::new(TrapCode::Interrupt).into()),
     }
 }
 
@@ -77,8 +79,42 @@ impl SharedMemory {
     ) -> Result<WaitResult> {
         self.inner
             .wait32(addr, expected, timeout_ns(timeout))
-            .map(WaitResult::from)
             .map_err(trap)
+            .and_then(host_result)
+    }
+
+    /// [`atomic_wait32`](Self::atomic_wait32) that `interrupt` ends: if the
+    /// handle's group is interrupted before or during the wait, returns the
+    /// trap [`TrapCode::Interrupt`] as an `Err` (unless a notify woke it
+    /// first). What a host function of a store calls, with
+    /// [`Store::interrupt_handle`](crate::Store::interrupt_handle), so that
+    /// its wait is stopped with the store.
+    pub fn atomic_wait32_interruptible(
+        &self,
+        addr: u64,
+        expected: u32,
+        timeout: Option<Duration>,
+        interrupt: &InterruptHandle,
+    ) -> Result<WaitResult> {
+        self.inner
+            .wait32_interruptible(addr, expected, timeout_ns(timeout), interrupt.core())
+            .map_err(trap)
+            .and_then(host_result)
+    }
+
+    /// [`atomic_wait64`](Self::atomic_wait64) that `interrupt` ends; as
+    /// [`atomic_wait32_interruptible`](Self::atomic_wait32_interruptible).
+    pub fn atomic_wait64_interruptible(
+        &self,
+        addr: u64,
+        expected: u64,
+        timeout: Option<Duration>,
+        interrupt: &InterruptHandle,
+    ) -> Result<WaitResult> {
+        self.inner
+            .wait64_interruptible(addr, expected, timeout_ns(timeout), interrupt.core())
+            .map_err(trap)
+            .and_then(host_result)
     }
 
     /// Waits while the `u64` at `addr` equals `expected`, as wasm's
@@ -92,8 +128,8 @@ impl SharedMemory {
     ) -> Result<WaitResult> {
         self.inner
             .wait64(addr, expected, timeout_ns(timeout))
-            .map(WaitResult::from)
             .map_err(trap)
+            .and_then(host_result)
     }
 }
 

@@ -14,6 +14,7 @@
 
 use std::cell::UnsafeCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use weft_core::vm::{VMFuncRef, VMGlobalDefinition, VMStoreContext, VMTableDefinition};
@@ -22,6 +23,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::runtime::func::Func;
 use crate::runtime::instance::InstanceData;
+use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::memory::MemoryStorage;
 use crate::runtime::stack;
 use crate::trap::{Trap, TrapCode};
@@ -158,6 +160,47 @@ pub(crate) struct StoreOpaque {
     pub(crate) max_frame_bytes: usize,
     /// `max_frame_bytes` when the outermost call set the stack limit.
     limit_frame_bytes: usize,
+    /// The epoch deadline generated code compares with (through
+    /// `VMStoreContext::epoch_deadline`); shared (weakly) with the
+    /// interrupt group, which zeroes it on `interrupt()`.
+    pub(crate) epoch_deadline: Arc<AtomicU64>,
+    /// The store's interrupt group.
+    pub(crate) interrupt: InterruptHandle,
+    /// What reaching the epoch deadline does.
+    pub(crate) deadline_behavior: DeadlineBehavior,
+    /// The enclosing `StoreInner<T>`, for the deadline callback; set by
+    /// `Store::new` once the box exists.
+    pub(crate) inner_ptr: *mut u8,
+    /// Whether any memory of the store is shared, i.e. registered in the
+    /// shared-handle registry that `Memory::into_shared_memory` reads.
+    pub(crate) holds_shared_memories: bool,
+}
+
+impl Drop for StoreOpaque {
+    fn drop(&mut self) {
+        if self.holds_shared_memories {
+            let shared = self
+                .memories
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| matches!(m, MemoryStorage::Shared(_)))
+                .map(|(i, _)| i as u32);
+            crate::runtime::memory::unregister_shared_handles(self.id, shared);
+        }
+    }
+}
+
+/// The type-erased deadline callback: its argument is the store's
+/// `*mut StoreInner<T>`.
+pub(crate) type ErasedDeadlineCallback =
+    Box<dyn FnMut(*mut u8) -> Result<UpdateDeadline> + Send + Sync>;
+
+/// What reaching the epoch deadline does.
+pub(crate) enum DeadlineBehavior {
+    /// Trap `interrupt` (the default).
+    Trap,
+    /// Ask the embedder; `None` while the callback runs.
+    Callback(Option<ErasedDeadlineCallback>),
 }
 
 // SAFETY: every raw pointer in a store points into memory the store owns
@@ -172,6 +215,11 @@ static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl StoreOpaque {
     fn new(engine: &Engine) -> StoreOpaque {
+        // As in wasmtime: the deadline starts at the current epoch, i.e.
+        // already reached.
+        let epoch_deadline = Arc::new(AtomicU64::new(engine.current_epoch()));
+        let interrupt = InterruptHandle::new();
+        interrupt.join(&epoch_deadline);
         StoreOpaque {
             // Relaxed: only uniqueness matters.
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
@@ -180,6 +228,9 @@ impl StoreOpaque {
                 stack_limit: usize::MAX,
                 trap_vmctx: std::ptr::null_mut(),
                 trap_func_index: 0,
+                fuel: 0,
+                epoch_counter: engine.epoch_counter(),
+                epoch_deadline: Arc::as_ptr(&epoch_deadline).cast(),
             })),
             instances: Vec::new(),
             funcs: Vec::new(),
@@ -192,6 +243,11 @@ impl StoreOpaque {
             entry_depth: 0,
             max_frame_bytes: 0,
             limit_frame_bytes: 0,
+            epoch_deadline,
+            interrupt,
+            deadline_behavior: DeadlineBehavior::Trap,
+            inner_ptr: std::ptr::null_mut(),
+            holds_shared_memories: false,
         }
     }
 
@@ -229,6 +285,15 @@ impl StoreOpaque {
         }
     }
 
+    /// Sets the epoch deadline `ticks` beyond the current epoch
+    /// (saturating), unless the group is interrupted.
+    pub(crate) fn set_epoch_deadline(&self, ticks: u64) {
+        let deadline = self.engine.current_epoch().saturating_add(ticks);
+        // SeqCst: then the flag is re-read; see `runtime::interrupt`.
+        self.epoch_deadline.store(deadline, Ordering::SeqCst);
+        self.interrupt.zero_if_interrupted(&self.epoch_deadline);
+    }
+
     pub(crate) fn vmstore_ptr(&self) -> *mut VMStoreContext {
         self.vmstore.get()
     }
@@ -243,11 +308,15 @@ impl StoreOpaque {
     pub(crate) unsafe fn invoke(
         this: *mut StoreOpaque,
         funcref: *const VMFuncRef,
-        values: &mut [u64],
+        values: &mut [u128],
     ) -> Result<()> {
         // SAFETY: the caller passes a live store; no other reference to it
         // is used while this one is.
         let store = unsafe { &mut *this };
+        // An interrupted group runs no more wasm, checks compiled or not.
+        if store.interrupt.is_interrupted() {
+            return Err(Trap::new(TrapCode::Interrupt).into());
+        }
         let outermost = store.entry_depth == 0;
         let saved_limit;
         {
@@ -272,7 +341,7 @@ impl StoreOpaque {
         // contract), so `code` follows the calling convention of
         // `translate` and `vmctx` is the context it expects.
         let code = unsafe {
-            let f: unsafe extern "C" fn(*mut u8, *mut u8, *mut u64) -> u32 =
+            let f: unsafe extern "C" fn(*mut u8, *mut u8, *mut u128) -> u32 =
                 std::mem::transmute((*funcref).code);
             f((*funcref).vmctx, std::ptr::null_mut(), values.as_mut_ptr())
         };
@@ -309,12 +378,95 @@ impl StoreOpaque {
 impl<T> Store<T> {
     /// A new, empty store.
     pub fn new(engine: &Engine, data: T) -> Store<T> {
-        Store {
-            inner: Box::new(StoreInner {
-                opaque: StoreOpaque::new(engine),
-                data,
-            }),
+        let mut inner = Box::new(StoreInner {
+            opaque: StoreOpaque::new(engine),
+            data,
+        });
+        let ptr: *mut StoreInner<T> = &mut *inner;
+        inner.opaque.inner_ptr = ptr.cast();
+        Store { inner }
+    }
+
+    /// Sets the epoch deadline `ticks_beyond_current` ticks beyond the
+    /// engine's current epoch (saturating: `u64::MAX` is never reached).
+    /// Meaningful with [`Config::epoch_interruption`](crate::Config::epoch_interruption);
+    /// an interrupted group keeps its deadline at 0.
+    pub fn set_epoch_deadline(&mut self, ticks_beyond_current: u64) {
+        self.inner.opaque.set_epoch_deadline(ticks_beyond_current);
+    }
+
+    /// Reaching the epoch deadline traps with [`TrapCode::Interrupt`] (the
+    /// default).
+    pub fn epoch_deadline_trap(&mut self) {
+        self.inner.opaque.deadline_behavior = DeadlineBehavior::Trap;
+    }
+
+    /// Reaching the epoch deadline calls `callback` on the store's thread,
+    /// at the check that noticed it: `Ok(UpdateDeadline::Continue(n))`
+    /// resumes with the deadline `n` ticks beyond the current epoch; `Err`
+    /// traps, and the call that reached the check returns that error. An
+    /// interrupt of the group traps without calling it.
+    pub fn epoch_deadline_callback(
+        &mut self,
+        mut callback: impl FnMut(StoreContextMut<'_, T>) -> Result<UpdateDeadline>
+        + Send
+        + Sync
+        + 'static,
+    ) {
+        let erased: ErasedDeadlineCallback = Box::new(move |inner: *mut u8| {
+            // SAFETY: the libcall passes the store's own `inner_ptr` (this
+            // store's `StoreInner<T>`) after ending every other borrow of
+            // the store; the callback was taken out of the store first.
+            let inner = unsafe { &mut *inner.cast::<StoreInner<T>>() };
+            callback(StoreContextMut(inner))
+        });
+        self.inner.opaque.deadline_behavior = DeadlineBehavior::Callback(Some(erased));
+    }
+
+    /// Sets the fuel left. `Err` unless [`Config::consume_fuel`](crate::Config::consume_fuel)
+    /// is on. Any amount is fine, `0` (the next segment traps) to
+    /// `u64::MAX`.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        self.check_fuel_enabled()?;
+        self.inner.opaque.vmstore.get_mut().fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left. `Err` unless [`Config::consume_fuel`](crate::Config::consume_fuel)
+    /// is on.
+    pub fn get_fuel(&self) -> Result<u64> {
+        self.check_fuel_enabled()?;
+        // SAFETY: generated code writes the fuel only during a call, which
+        // holds the store exclusively; we hold `&self`, so none runs.
+        Ok(unsafe { (*self.inner.opaque.vmstore.get()).fuel })
+    }
+
+    fn check_fuel_enabled(&self) -> Result<()> {
+        if self.inner.opaque.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(Error::usage(
+                "fuel is not enabled: use Config::consume_fuel(true)",
+            ))
         }
+    }
+
+    /// The handle on this store's interrupt group.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.inner.opaque.interrupt.clone()
+    }
+
+    /// Moves this store into `handle`'s group (leaving its own): the
+    /// group's `interrupt()` then stops it too, at once if it already
+    /// happened.
+    pub fn set_interrupt_handle(&mut self, handle: &InterruptHandle) {
+        let opaque = &mut self.inner.opaque;
+        if opaque.interrupt.same_group(handle) {
+            return;
+        }
+        opaque.interrupt.leave(&opaque.epoch_deadline);
+        opaque.interrupt = handle.clone();
+        opaque.interrupt.join(&opaque.epoch_deadline);
     }
 
     /// The engine this store uses.

@@ -71,7 +71,7 @@ impl Table {
         let store = &store.as_context().0.opaque;
         let t = self.data(store)?;
         match t.elements.get(index as usize) {
-            Some(&bits) => Ok(Some(Val::from_slot(store, t.ty.element, bits as u64)?)),
+            Some(&bits) => Ok(Some(Val::from_slot(store, t.ty.element, bits as u128)?)),
             None => Ok(None),
         }
     }
@@ -119,7 +119,15 @@ impl StoreOpaque {
         storage: crate::runtime::memory::MemoryStorage,
     ) -> crate::Memory {
         let index = u32::try_from(self.memories.len()).expect("fewer than 2^32 memories per store");
+        let shared = match &storage {
+            crate::runtime::memory::MemoryStorage::Shared(s) => {
+                crate::runtime::memory::register_shared_handle(self.id, index, s);
+                self.holds_shared_memories = true;
+                true
+            }
+            crate::runtime::memory::MemoryStorage::Owned(..) => false,
+        };
         self.memories.push(storage);
-        crate::Memory::from_parts(self.id, index)
+        crate::Memory::from_parts(self.id, index, shared)
     }
 }

@@ -38,6 +38,32 @@ impl ExternRef {
     }
 }
 
+/// A `v128` value: sixteen bytes, lane 0 in the low bits.
+///
+/// Opaque as wasm sees it: lanes are an operator's interpretation, so the
+/// API converts only to and from `u128`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct V128(u128);
+
+impl V128 {
+    /// The bits as a `u128` (lane 0 of any shape in the low bits).
+    pub fn as_u128(&self) -> u128 {
+        self.0
+    }
+}
+
+impl From<u128> for V128 {
+    fn from(bits: u128) -> V128 {
+        V128(bits)
+    }
+}
+
+impl From<V128> for u128 {
+    fn from(v: V128) -> u128 {
+        v.0
+    }
+}
+
 /// A wasm value.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Val {
@@ -49,6 +75,8 @@ pub enum Val {
     F32(u32),
     /// `f64`, as its bits.
     F64(u64),
+    /// `v128`.
+    V128(V128),
     /// `funcref`; `None` is null.
     FuncRef(Option<Func>),
     /// `externref`; `None` is null.
@@ -63,6 +91,7 @@ impl Val {
             Val::I64(_) => ValType::I64,
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
         }
@@ -75,6 +104,7 @@ impl Val {
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(V128(0)),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
         }
@@ -116,30 +146,43 @@ impl Val {
         }
     }
 
-    /// Encodes the value into one slot of a values area (see the crate's
-    /// calling convention): the value in its natural width at the slot's
-    /// start, which on little-endian hosts is the low bits of the `u64`.
-    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Result<u64> {
+    /// The `v128`, if it is one.
+    pub fn v128(&self) -> Option<V128> {
+        if let Val::V128(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+
+    /// Encodes the value into one 16-byte slot of a values area or a
+    /// global (see the crate's calling convention): the value in its
+    /// natural width at the slot's start, which on little-endian hosts is
+    /// the low bits of the `u128`.
+    pub(crate) fn to_slot(self, store: &StoreOpaque) -> Result<u128> {
         Ok(match self {
-            Val::I32(v) => u64::from(v as u32),
-            Val::I64(v) => v as u64,
-            Val::F32(v) => u64::from(v),
-            Val::F64(v) => v,
+            Val::I32(v) => u128::from(v as u32),
+            Val::I64(v) => u128::from(v as u64),
+            Val::F32(v) => u128::from(v),
+            Val::F64(v) => u128::from(v),
+            Val::V128(v) => v.0,
             Val::FuncRef(None) => 0,
-            Val::FuncRef(Some(f)) => store.func_data(f)?.funcref as u64,
-            Val::ExternRef(r) => ExternRef::encode(r),
+            Val::FuncRef(Some(f)) => store.func_data(f)?.funcref as u128,
+            Val::ExternRef(r) => u128::from(ExternRef::encode(r)),
         })
     }
 
-    /// Decodes a slot holding a value of type `ty`.
-    pub(crate) fn from_slot(store: &StoreOpaque, ty: ValType, bits: u64) -> Result<Val> {
+    /// Decodes a slot holding a value of type `ty`; bits above the type's
+    /// width are ignored.
+    pub(crate) fn from_slot(store: &StoreOpaque, ty: ValType, bits: u128) -> Result<Val> {
         Ok(match ty {
             ValType::I32 => Val::I32(bits as u32 as i32),
-            ValType::I64 => Val::I64(bits as i64),
+            ValType::I64 => Val::I64(bits as u64 as i64),
             ValType::F32 => Val::F32(bits as u32),
-            ValType::F64 => Val::F64(bits),
+            ValType::F64 => Val::F64(bits as u64),
+            ValType::V128 => Val::V128(V128(bits)),
             ValType::FuncRef => Val::FuncRef(store.func_from_ref(bits as usize)?),
-            ValType::ExternRef => Val::ExternRef(ExternRef::decode(bits)?),
+            ValType::ExternRef => Val::ExternRef(ExternRef::decode(bits as u64)?),
         })
     }
 }
@@ -159,6 +202,12 @@ impl From<i64> for Val {
 impl From<f32> for Val {
     fn from(v: f32) -> Val {
         Val::F32(v.to_bits())
+    }
+}
+
+impl From<V128> for Val {
+    fn from(v: V128) -> Val {
+        Val::V128(v)
     }
 }
 

@@ -14,9 +14,9 @@
 //!   go through a hidden return area). `call` of a function defined in the
 //!   same module calls the body directly;
 //! - its **array entry**, `extern "C" fn(callee_vmctx, caller_vmctx,
-//!   values: *mut [u64]) -> u32`, which loads the parameters from `values`
-//!   (one 8-byte slot per value, the value in its natural width at the
-//!   slot's start), calls the body and stores the results back. It is what
+//!   values: *mut [u128]) -> u32`, which loads the parameters from `values`
+//!   (one 16-byte slot per value, so that a `v128` fits, the value in its
+//!   natural width at the slot's start), calls the body and stores the results back. It is what
 //!   a `VMFuncRef` points at, so the host, `call_indirect`, imports and
 //!   exports all use one convention, host functions included.
 //!
@@ -27,9 +27,11 @@ mod atomic;
 mod call;
 mod control;
 mod entry;
+pub(crate) mod interrupt;
 mod memory;
 pub(crate) mod numeric;
 mod reference;
+mod simd;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -77,6 +79,10 @@ pub(crate) struct TranslateEnv<'m> {
     /// (see `memory_growth`); after a call to one that cannot, cached
     /// lengths stay valid.
     pub(crate) may_grow_memory: Vec<bool>,
+    /// Compile epoch/interrupt checks (`Config::epoch_interruption`).
+    pub(crate) epoch_interruption: bool,
+    /// Compile fuel charges (`Config::consume_fuel`).
+    pub(crate) consume_fuel: bool,
 }
 
 impl<'m> TranslateEnv<'m> {
@@ -104,6 +110,8 @@ impl<'m> TranslateEnv<'m> {
             frontend: isa.frontend_config(),
             body_ids: (0..pending.len() as u32).collect(),
             may_grow_memory,
+            epoch_interruption: engine.config().epoch_interruption,
+            consume_fuel: engine.config().consume_fuel,
         }
     }
 
@@ -281,6 +289,10 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     builtin_sigs: Vec<(Builtin, ir::SigRef)>,
     /// Bodies this function calls directly, by module-level index.
     direct_callees: std::collections::HashMap<u32, ir::FuncRef>,
+    /// With fuel on: the cost of each segment, in order (see `interrupt`).
+    fuel_costs: Vec<u64>,
+    /// The index in `fuel_costs` of the next segment to start.
+    next_segment: usize,
 }
 
 /// Translates function `func_index` (module-level index) into `func`.
@@ -316,7 +328,11 @@ fn translate_body(
     }
     let features = *validator.features();
     let mut t = FuncTranslator::new(builder, env, validator, func_index);
+    if env.consume_fuel {
+        t.fuel_costs = interrupt::segment_costs(body)?;
+    }
     t.prologue(&local_decls)?;
+    t.entry_checks();
     // Decode with the module's features (the reader's default is "all"),
     // so that encodings only later proposals allow, such as a non-zero-byte
     // memory index, are malformed here as they are for the validator.
@@ -333,6 +349,7 @@ fn translate_body(
                 message,
             })
         })?;
+        t.after_operator(&op);
     }
     reader.finish()?;
     Ok(t.finish(env))
@@ -385,6 +402,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             wasm_sig: None,
             builtin_sigs: Vec::new(),
             direct_callees: std::collections::HashMap::new(),
+            fuel_costs: Vec::new(),
+            next_segment: 0,
         }
     }
 
@@ -437,6 +456,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             ValType::I64 => ins.iconst(types::I64, 0),
             ValType::F32 => ins.f32const(0.0),
             ValType::F64 => ins.f64const(0.0),
+            ValType::V128 => simd::v128_const(&mut self.builder, 0),
             ValType::FuncRef | ValType::ExternRef => ins.iconst(self.env.pointer, 0),
         }
     }
@@ -463,6 +483,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if self.translate_control(op)?
             || self.translate_variable(op)?
             || self.translate_memory(op)?
+            || self.translate_simd(op)?
             || self.translate_table(op)?
             || self.translate_reference(op)?
             || self.translate_atomic(op)?
@@ -531,7 +552,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.builder.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
                 0,
-                3,
+                // 16-byte aligned, as `u128` slots are on the host side.
+                VALUE_SLOT_BYTES.trailing_zeros() as u8,
             ))
         });
         self.builder.ins().stack_addr(self.env.pointer, slot, 0)
@@ -551,7 +573,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     fn finish(mut self, env: &TranslateEnv<'_>) -> FuncValidator<ValidatorResources> {
         self.drop_unused_memory_loads();
         if let Some(slot) = self.call_area {
-            self.builder.func.sized_stack_slots[slot].size = self.call_area_slots.max(1) * 8;
+            self.builder.func.sized_stack_slots[slot].size =
+                self.call_area_slots.max(1) * VALUE_SLOT_BYTES;
         }
         // Filled first: it creates `raise` if no other trap did.
         if let Some(out_of_bounds) = self.traps.out_of_bounds {
@@ -591,7 +614,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     }
 }
 
+/// Bytes of one slot of a values area: room for a `v128`.
+pub(crate) const VALUE_SLOT_BYTES: u32 = 16;
+
 /// Byte offset of value slot `i` in a values area.
 fn slot_offset(i: usize) -> i32 {
-    i32::try_from(i * 8).expect("wasm limits keep value counts far below 2^28")
+    i32::try_from(i * VALUE_SLOT_BYTES as usize)
+        .expect("wasm limits keep value counts far below 2^27")
 }

@@ -5,7 +5,11 @@
 //! so codegen changes show up as diffs in review.
 //!
 //! Keep the inputs free of builtin calls: those embed host addresses that
-//! change from build to build.
+//! change from build to build. The one exception is the epoch check's cold
+//! call, whose address is printed as `<epoch_interrupt>`.
+//!
+//! A first line `;; config: epoch_interruption consume_fuel` (either word)
+//! turns those features on for that input; without it both are off.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,19 @@ use crate::environ::read_module;
 fn translate_to_clif(wat: &str) -> String {
     let mut config = crate::Config::new();
     config.wasm_threads(true);
+    if let Some(words) = wat
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix(";; config:"))
+    {
+        for word in words.split_whitespace() {
+            match word {
+                "epoch_interruption" => config.epoch_interruption(true),
+                "consume_fuel" => config.consume_fuel(true),
+                other => panic!("unknown golden config word {other}"),
+            };
+        }
+    }
     let engine = Engine::new(&config).expect("supported host");
     let bytes = wat::parse_str(wat).expect("golden inputs are valid text");
     let (info, pending) = read_module(&engine, &bytes).expect("golden inputs are valid");
@@ -39,7 +56,9 @@ fn translate_to_clif(wat: &str) -> String {
         out.push_str(&func.display().to_string());
         out.push('\n');
     }
-    out
+    let address = crate::builtins::Builtin::epoch_interrupt.address() as i64;
+    let shown = ir::immediates::Imm64::new(address).to_string();
+    out.replace(&shown, "<epoch_interrupt>")
 }
 
 fn golden_dir() -> PathBuf {

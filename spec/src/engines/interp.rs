@@ -16,7 +16,17 @@ use weft_wast::engine::{
 
 /// The reference interpreter as a runner engine.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct InterpEngine;
+pub struct InterpEngine {
+    options: interp::Options,
+}
+
+impl InterpEngine {
+    /// An engine whose modules are compiled with `options` (the proposals
+    /// beyond the interpreter's default set that a script needs).
+    pub fn new(options: interp::Options) -> InterpEngine {
+        InterpEngine { options }
+    }
+}
 
 /// A compiled module and its export names (which the instance alone does not
 /// list).
@@ -41,7 +51,8 @@ impl Engine for InterpEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<InterpModule, CompileError> {
-        let module = interp::Module::new(wasm).map_err(|e| CompileError(e.to_string()))?;
+        let module = interp::Module::with_options(wasm, self.options)
+            .map_err(|e| CompileError(e.to_string()))?;
         let export_names = module.exports().map(|(name, _)| name.to_string()).collect();
         Ok(InterpModule {
             module,
@@ -184,6 +195,7 @@ fn to_value(v: Val) -> Result<Value, String> {
         Val::FuncRef => {
             return Err("a non-null funcref cannot be passed in from a script".into());
         }
+        Val::V128(bits) => Value::V128(bits),
     })
 }
 
@@ -193,6 +205,7 @@ fn from_value(v: &Value) -> Result<Val, String> {
         Value::I64(x) => Val::I64(*x),
         Value::F32(bits) => Val::F32(*bits),
         Value::F64(bits) => Val::F64(*bits),
+        Value::V128(bits) => Val::V128(*bits),
         Value::FuncRef(None) => Val::NullRef(RefType::Func),
         Value::FuncRef(Some(_)) => Val::FuncRef,
         Value::ExternRef(None) => Val::NullRef(RefType::Extern),

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use weft_wast::report::{Log, Report};
 
+use crate::suite::{Proposals, ScriptFile};
+
 pub use interp::InterpEngine;
 pub use weft::wast::JitEngine;
 pub use weft_wast::SCRIPT_TIME_LIMIT;
@@ -55,9 +57,25 @@ impl EngineKind {
 
     /// Runs a script on this engine, recording into `log` as it goes.
     pub fn run_script_into(self, text: &str, log: &Log) -> Result<(), String> {
+        self.run_with(text, Proposals::default(), log)
+    }
+
+    /// Runs a script on an engine of this kind with `proposals` enabled on
+    /// top of its defaults.
+    fn run_with(self, text: &str, proposals: Proposals, log: &Log) -> Result<(), String> {
         match self {
-            EngineKind::Interp => weft_wast::run_script_into(&InterpEngine, text, log),
-            EngineKind::Jit => weft_wast::run_script_into(&JitEngine::new()?, text, log),
+            EngineKind::Interp => {
+                let options = weft_verify::interp::Options {
+                    multi_memory: proposals.multi_memory,
+                };
+                weft_wast::run_script_into(&InterpEngine::new(options), text, log)
+            }
+            EngineKind::Jit => {
+                let mut config = weft::Config::new();
+                config.wasm_threads(true);
+                config.wasm_multi_memory(proposals.multi_memory);
+                weft_wast::run_script_into(&JitEngine::with_config(&config)?, text, log)
+            }
         }
         Ok(())
     }
@@ -69,6 +87,16 @@ impl EngineKind {
         self.ensure_available()?;
         weft_wast::run_within(text, limit, move |text, log| {
             self.run_script_into(text, log)
+        })
+    }
+
+    /// Like [`EngineKind::run_script_within`] for a suite's script, with
+    /// the proposals that script needs ([`ScriptFile::proposals`]).
+    pub fn run_file_within(self, script: &ScriptFile, limit: Duration) -> Result<Report, String> {
+        self.ensure_available()?;
+        let proposals = script.proposals;
+        weft_wast::run_within(&script.text, limit, move |text, log| {
+            self.run_with(text, proposals, log)
         })
     }
 }

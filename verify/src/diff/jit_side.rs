@@ -29,26 +29,42 @@ pub(crate) struct JitSide {
 pub(crate) const STACK_LIMIT: usize = 1 << 20;
 
 /// The engine differential runs use: threads on (the interpreter always
-/// has them), everything else weft's default. Created once per process:
-/// building the ISA for every generated module would dominate a fuzz run.
-pub(crate) fn engine() -> Result<&'static weft::Engine, String> {
+/// has them), fuel on if asked, everything else weft's default. Created
+/// once per process (each kind): building the ISA for every generated
+/// module would dominate a fuzz run.
+pub(crate) fn engine(fuel: bool) -> Result<&'static weft::Engine, String> {
     static ENGINE: OnceLock<Result<weft::Engine, String>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let mut config = weft::Config::new();
-            config.wasm_threads(true).max_wasm_stack(STACK_LIMIT);
-            weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
-        })
-        .as_ref()
-        .map_err(Clone::clone)
+    static FUEL_ENGINE: OnceLock<Result<weft::Engine, String>> = OnceLock::new();
+    let cell = if fuel { &FUEL_ENGINE } else { &ENGINE };
+    cell.get_or_init(|| {
+        let mut config = weft::Config::new();
+        config
+            .wasm_threads(true)
+            .consume_fuel(fuel)
+            .max_wasm_stack(STACK_LIMIT);
+        weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 impl JitSide {
     /// Compiles and instantiates `bytes` with no imports.
-    pub(crate) fn new(engine: &weft::Engine, bytes: &[u8]) -> Result<JitSide, Failure> {
+    /// With `fuel`, the store starts with that much (the engine must
+    /// consume fuel).
+    pub(crate) fn new(
+        engine: &weft::Engine,
+        bytes: &[u8],
+        fuel: Option<u64>,
+    ) -> Result<JitSide, Failure> {
         let module = weft::Module::from_binary(engine, bytes)
             .map_err(|e| Failure::Rejected(e.to_string()))?;
         let mut store = weft::Store::new(engine, ());
+        if let Some(fuel) = fuel {
+            store
+                .set_fuel(fuel)
+                .map_err(|e| Failure::Other(e.to_string()))?;
+        }
         let instance =
             weft::Instance::new(&mut store, &module, &[]).map_err(|e| match e.as_trap() {
                 Some(t) => Failure::Trapped(TrapKind::from_jit(t.code()), t.to_string()),
@@ -100,6 +116,16 @@ impl JitSide {
                 _ => Err(format!("calling `{name}`: {e}")),
             },
         }
+    }
+
+    /// Sets the store's fuel (fuel must be on).
+    pub(crate) fn set_fuel(&mut self, fuel: u64) -> Result<(), String> {
+        self.store.set_fuel(fuel).map_err(|e| e.to_string())
+    }
+
+    /// The store's fuel left (fuel must be on).
+    pub(crate) fn fuel(&self) -> Result<u64, String> {
+        self.store.get_fuel().map_err(|e| e.to_string())
     }
 
     fn export(&self, name: &str) -> Option<weft::Extern> {

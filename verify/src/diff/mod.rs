@@ -62,6 +62,11 @@ pub struct DiffConfig {
     /// then a payload difference is a real bug (a NaN that escaped
     /// canonicalization, or a load/store/reinterpret that changed bits).
     pub exact_nans: bool,
+    /// Run both engines with this much fuel for instantiation and for each
+    /// call (`docs/interruption.md`), and compare the fuel left after each:
+    /// with the trap kind, that pins an out-of-fuel trap to one segment.
+    /// `None`: unmetered.
+    pub fuel: Option<u64>,
 }
 
 /// The result of a step that found nothing wrong.
@@ -260,11 +265,13 @@ impl Differential {
     /// Compiles and instantiates `bytes` on both engines and compares the
     /// instantiation and the initial state.
     pub fn start(bytes: &[u8], config: DiffConfig) -> Result<Setup, Mismatch> {
-        let engine = jit_side::engine().map_err(|e| Mismatch::new("engine creation", "-", e))?;
+        let engine = jit_side::engine(config.fuel.is_some())
+            .map_err(|e| Mismatch::new("engine creation", "-", e))?;
+        crate::interp::set_fuel(config.fuel);
         // Counts from before this module are not its own.
         coverage::take();
         let interp = InterpSide::new(bytes);
-        let jit = JitSide::new(engine, bytes);
+        let jit = JitSide::new(engine, bytes, config.fuel);
         use interp_side::Failure as I;
         use jit_side::Failure as J;
         let (interp, jit) = match (interp, jit) {
@@ -317,6 +324,7 @@ impl Differential {
             functions,
             coverage: Box::new(coverage::take()),
         };
+        diff.compare_fuel("instantiation")?;
         diff.compare_state("after instantiation")?;
         Ok(Setup::Ready(diff))
     }
@@ -336,6 +344,12 @@ impl Differential {
     /// the state after it.
     pub fn call(&mut self, name: &str, args: &[Arg]) -> Result<Verdict, Mismatch> {
         let what = || format!("`{name}({})`", list(args));
+        if let Some(fuel) = self.config.fuel {
+            crate::interp::set_fuel(Some(fuel));
+            self.jit
+                .set_fuel(fuel)
+                .map_err(|e| Mismatch::new(what(), "-", e))?;
+        }
         coverage::take();
         let interp = self.interp.call(name, args);
         let reached = coverage::take();
@@ -376,11 +390,27 @@ impl Differential {
         if !interp.same_as(&jit, self.config.exact_nans) {
             return Err(Mismatch::new(what(), interp, jit));
         }
+        self.compare_fuel(&what())?;
         self.compare_state(&format!("the state after {}", what()))?;
         Ok(match interp {
             Outcome::Returned(_) => Verdict::Returned,
             Outcome::Trapped(kind, _) => Verdict::Trapped(kind),
         })
+    }
+
+    /// With fuel on, compares the fuel left after `step`.
+    fn compare_fuel(&self, step: &str) -> Result<(), Mismatch> {
+        if self.config.fuel.is_none() {
+            return Ok(());
+        }
+        let what = || format!("the fuel left after {step}");
+        let jit = self.jit.fuel().map_err(|e| Mismatch::new(what(), "-", e))?;
+        let interp = crate::interp::fuel();
+        if interp != Some(jit) {
+            let shown = interp.map_or_else(|| "unmetered".to_owned(), |f| f.to_string());
+            return Err(Mismatch::new(what(), shown, jit));
+        }
+        Ok(())
     }
 
     /// Compares every exported global, memory and table.

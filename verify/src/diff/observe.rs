@@ -28,6 +28,12 @@ pub enum Observed {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`, its bytes as one little-endian number. It carries no lane
+    /// shape, so without exact NaNs two are the same when their bits are,
+    /// or when they are the same `f32x4` or the same `f64x2` with NaN lanes
+    /// matched by NaN-ness: a float vector's NaN payloads may differ
+    /// between engines as a scalar's may.
+    V128(u128),
     /// A `funcref`.
     FuncRef(FuncId),
     /// An `externref`: the host's token, `None` for null.
@@ -71,6 +77,7 @@ impl Observed {
             (Observed::F64(a), Observed::F64(b)) if !exact_nans => {
                 a == b || (f64::from_bits(*a).is_nan() && f64::from_bits(*b).is_nan())
             }
+            (Observed::V128(a), Observed::V128(b)) if !exact_nans => v128_same(*a, *b),
             _ => self == other,
         }
     }
@@ -83,6 +90,7 @@ impl Observed {
             interp::Value::I64(v) => Observed::I64(*v),
             interp::Value::F32(v) => Observed::F32(*v),
             interp::Value::F64(v) => Observed::F64(*v),
+            interp::Value::V128(v) => Observed::V128(*v),
             interp::Value::FuncRef(r) => {
                 Observed::FuncRef(FuncId::of(r.as_ref(), exports, |a, b| a == b))
             }
@@ -98,12 +106,28 @@ impl Observed {
             weft::Val::I64(v) => Observed::I64(*v),
             weft::Val::F32(v) => Observed::F32(*v),
             weft::Val::F64(v) => Observed::F64(*v),
+            weft::Val::V128(v) => Observed::V128(v.as_u128()),
             weft::Val::FuncRef(r) => {
                 Observed::FuncRef(FuncId::of(r.as_ref(), exports, |a, b| a == b))
             }
             weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
         }
     }
+}
+
+/// Whether two vectors are the same `f32x4` or `f64x2` up to NaN payloads
+/// (bitwise equal vectors are both).
+fn v128_same(a: u128, b: u128) -> bool {
+    let lane = |v: u128, i: u32, bits: u32| (v >> (i * bits)) as u64 & (u64::MAX >> (64 - bits));
+    let f32_lanes = (0..4).all(|i| {
+        let (x, y) = (lane(a, i, 32) as u32, lane(b, i, 32) as u32);
+        x == y || (f32::from_bits(x).is_nan() && f32::from_bits(y).is_nan())
+    });
+    let f64_lanes = (0..2).all(|i| {
+        let (x, y) = (lane(a, i, 64), lane(b, i, 64));
+        x == y || (f64::from_bits(x).is_nan() && f64::from_bits(y).is_nan())
+    });
+    f32_lanes || f64_lanes
 }
 
 impl fmt::Display for Observed {
@@ -113,6 +137,7 @@ impl fmt::Display for Observed {
             Observed::I64(v) => write!(f, "i64:{v}"),
             Observed::F32(v) => write!(f, "f32:{:#010x} ({})", v, f32::from_bits(*v)),
             Observed::F64(v) => write!(f, "f64:{:#018x} ({})", v, f64::from_bits(*v)),
+            Observed::V128(v) => write!(f, "v128:{v:#034x}"),
             Observed::FuncRef(FuncId::Null) => write!(f, "ref.null func"),
             Observed::FuncRef(FuncId::Export(i)) => write!(f, "funcref:export#{i}"),
             Observed::FuncRef(FuncId::Unexported) => write!(f, "funcref:unexported"),
@@ -123,7 +148,7 @@ impl fmt::Display for Observed {
 }
 
 /// An argument the harness passes to both engines. Only values that mean
-/// the same in both can be arguments: numbers and null references.
+/// the same in both can be arguments: numbers, vectors and null references.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Arg {
     /// An `i32`.
@@ -134,6 +159,8 @@ pub enum Arg {
     F32(u32),
     /// An `f64`, as bits.
     F64(u64),
+    /// A `v128`, its bytes as one little-endian number.
+    V128(u128),
     /// `ref.null func`.
     NullFuncRef,
     /// `ref.null extern`.
@@ -147,6 +174,7 @@ impl Arg {
             Arg::I64(v) => interp::Value::I64(v),
             Arg::F32(v) => interp::Value::F32(v),
             Arg::F64(v) => interp::Value::F64(v),
+            Arg::V128(v) => interp::Value::V128(v),
             Arg::NullFuncRef => interp::Value::FuncRef(None),
             Arg::NullExternRef => interp::Value::ExternRef(None),
         }
@@ -158,6 +186,7 @@ impl Arg {
             Arg::I64(v) => weft::Val::I64(v),
             Arg::F32(v) => weft::Val::F32(v),
             Arg::F64(v) => weft::Val::F64(v),
+            Arg::V128(v) => weft::Val::V128(v.into()),
             Arg::NullFuncRef => weft::Val::FuncRef(None),
             Arg::NullExternRef => weft::Val::ExternRef(None),
         }
@@ -196,6 +225,12 @@ pub enum TrapKind {
     /// The call stack ran out: a limit of the engine, not of the program
     /// (see [`Exhaustion`](super::Exhaustion)).
     StackExhausted,
+    /// The fuel ran out (`DiffConfig::fuel`).
+    OutOfFuel,
+    /// weft was interrupted from outside (an interrupt handle or an epoch
+    /// deadline); the interpreter has no such thing, and the harness never
+    /// interrupts, so on either side it is a mismatch.
+    Interrupted,
     /// A host function failed; two of these are the same only with the
     /// same message (see [`Outcome::same_as`]).
     HostError,
@@ -207,7 +242,7 @@ pub enum TrapKind {
 
 impl TrapKind {
     /// Every kind either engine raises today, for tallies and tests.
-    pub const ALL: [TrapKind; 13] = [
+    pub const ALL: [TrapKind; 15] = [
         TrapKind::Unreachable,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -220,6 +255,8 @@ impl TrapKind {
         TrapKind::UnalignedAtomic,
         TrapKind::ExpectedSharedMemory,
         TrapKind::StackExhausted,
+        TrapKind::OutOfFuel,
+        TrapKind::Interrupted,
         TrapKind::HostError,
     ];
 
@@ -241,6 +278,7 @@ impl TrapKind {
             T::UnalignedAtomic => TrapKind::UnalignedAtomic,
             T::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             T::StackExhausted => TrapKind::StackExhausted,
+            T::OutOfFuel => TrapKind::OutOfFuel,
             T::Host(_) => TrapKind::HostError,
             T::InvalidInvocation(_) => return None,
         })
@@ -262,6 +300,8 @@ impl TrapKind {
             C::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             C::StackOverflow => TrapKind::StackExhausted,
             C::UndefinedElement => TrapKind::UndefinedElement,
+            C::OutOfFuel => TrapKind::OutOfFuel,
+            C::Interrupt => TrapKind::Interrupted,
             C::HostError => TrapKind::HostError,
             unknown => TrapKind::UnknownJitCode(unknown.as_u32()),
         }

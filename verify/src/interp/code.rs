@@ -6,6 +6,7 @@
 //! wasm instruction(s) it implements.
 
 use super::numeric::{Binary, Unary};
+use super::simd;
 use super::value::Value;
 use wasmparser::{FuncType, ValType};
 
@@ -74,6 +75,8 @@ pub(crate) enum RmwOp {
 
 #[derive(Debug)]
 pub(crate) enum Instr {
+    /// The start of a fuel segment: charge its cost (see `fuel.rs`).
+    Charge(u64),
     /// `unreachable`
     Unreachable,
     /// `else` (end of the then-arm): jump over the else-arm.
@@ -173,6 +176,9 @@ pub(crate) enum Instr {
     /// `atomic.fence`: every access here is already sequentially consistent
     /// (one lock per memory), so it only orders host-visible effects.
     AtomicFence,
+    /// A SIMD instruction with an immediate, three operands or a memory
+    /// access (the others are [`Instr::Unary`] / [`Instr::Binary`]).
+    Simd(simd::Op),
 }
 
 impl Code {

@@ -9,7 +9,7 @@
 use super::code::{Branch, Code, Instr, MemArg, NumType};
 use super::module::null_type;
 use super::value::Value;
-use super::{Error, ErrorKind, atomic, numeric};
+use super::{Error, ErrorKind, atomic, fuel, numeric, simd};
 use wasmparser::{
     BlockType, FrameKind, FuncType, FuncValidator, FunctionBody, Operator, ValidatorResources,
 };
@@ -69,6 +69,13 @@ pub(crate) fn function(
             to_else: None,
         }],
     };
+    // Fuel: each segment starts with a `Charge` whose cost is patched in
+    // when the segment's last operator is seen (see `fuel.rs`). Labels
+    // record positions before the next `Charge` is pushed, so branches
+    // land on it.
+    let mut charge_at = compiler.instrs.len();
+    compiler.instrs.push(Instr::Charge(0));
+    let mut segment_ops = 0u64;
     let mut reader = body.get_operators_reader().map_err(Error::invalid)?;
     while !reader.eof() {
         let offset = reader.original_position();
@@ -79,6 +86,15 @@ pub(crate) fn function(
                 "{message} (at offset {offset:#x})"
             )))
         })?;
+        segment_ops += 1;
+        if fuel::ends_segment(&op) {
+            compiler.instrs[charge_at] = Instr::Charge(segment_ops);
+            segment_ops = 0;
+            if !compiler.labels.is_empty() {
+                charge_at = compiler.instrs.len();
+                compiler.instrs.push(Instr::Charge(0));
+            }
+        }
     }
     reader.finish().map_err(Error::invalid)?;
     Ok(Code {
@@ -281,6 +297,7 @@ impl Compiler<'_> {
             other => match access(other)
                 .or_else(|| atomic::compile(other))
                 .or_else(|| numeric::compile(other))
+                .or_else(|| simd::compile(other))
             {
                 Some(instr) => instr,
                 None => return Err(format!("operator {other:?}")),

@@ -129,6 +129,8 @@ families! {
     NotifyUnshared => "memory.atomic.notify, unshared memory",
     /// `atomic.fence`.
     AtomicFence => "atomic.fence",
+    /// Every SIMD (`v128`) operator.
+    Simd => "simd (v128)",
 }
 
 const COUNT: usize = Family::ALL.len();
@@ -243,6 +245,9 @@ pub(crate) fn record(instr: &Instr, stack: &[Value], memories: &[MemoryRef], cal
         Instr::TableGrow(_) => F::TableGrow,
         Instr::TableFill(_) => F::TableFill,
         Instr::AtomicFence => F::AtomicFence,
+        Instr::Simd(_) => F::Simd,
+        // The fuel charge of a block: no operator of the program.
+        Instr::Charge(_) => return,
         Instr::AtomicLoad { arg, width, .. } => {
             atomic(stack, memories, arg.memory, arg.offset, *width, 1);
             F::AtomicLoad

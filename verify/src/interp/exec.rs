@@ -10,9 +10,11 @@
 use super::atomic;
 use super::call::call_host;
 use super::code::{Branch, Code, Instr, NumType};
+use super::fuel;
 use super::func::{FuncInner, FuncRef};
 use super::instance::InstanceInner;
 use super::memory::{self, read_le, sign_extend, write_le};
+use super::simd;
 use super::table;
 use super::trap::Trap;
 use super::value::Value;
@@ -152,6 +154,7 @@ impl Machine {
             );
             match instr {
                 // ---- control ----
+                Instr::Charge(cost) => fuel::charge(*cost)?,
                 Instr::Unreachable => return Err(Trap::Unreachable),
                 Instr::Jump(t) => self.pc = *t as usize,
                 Instr::JumpIfZero(t) => {
@@ -436,6 +439,8 @@ impl Machine {
                     // Every access already holds its memory's lock, which is
                     // sequentially consistent; the fence adds nothing.
                 }
+                // ---- SIMD ----
+                Instr::Simd(op) => simd::execute(op, &mut self.stack, &self.instance.memories)?,
             }
         }
     }

@@ -100,6 +100,7 @@ impl InstanceInner {
                 ConstOp::I64(v) => Value::I64(*v),
                 ConstOp::F32(v) => Value::F32(*v),
                 ConstOp::F64(v) => Value::F64(*v),
+                ConstOp::V128(v) => Value::V128(*v),
                 ConstOp::RefNull(t) => {
                     Value::null_of(*t).expect("module.rs only decodes funcref/externref nulls")
                 }

@@ -1,9 +1,9 @@
 //! A plain, spec-shaped WebAssembly interpreter: the oracle that weft's JIT
 //! is checked against.
 //!
-//! It covers Wasm 2.0 without SIMD (sign extension, non-trapping
-//! float-to-int, multi-value, mutable globals, bulk memory, reference types)
-//! plus the threads proposal (shared memories, atomics, wait/notify across OS
+//! It covers Wasm 2.0 (sign extension, non-trapping float-to-int,
+//! multi-value, mutable globals, bulk memory, reference types, fixed-width
+//! SIMD: `simd/`) plus the threads proposal (shared memories, atomics, wait/notify across OS
 //! threads). It is independent of `weft-core` and `weft` on purpose: an
 //! oracle that shares code with what it checks checks nothing there.
 //!
@@ -69,12 +69,14 @@ mod compile;
 #[cfg(feature = "coverage")]
 pub mod coverage;
 mod exec;
+mod fuel;
 mod func;
 mod global;
 mod instance;
 mod memory;
 mod module;
 mod numeric;
+mod simd;
 mod slot;
 mod table;
 mod trap;
@@ -83,11 +85,12 @@ mod wait;
 
 pub use call::MAX_NESTING;
 pub use exec::{MAX_FRAMES, MAX_VALUES};
+pub use fuel::{fuel, set_fuel};
 pub use func::{FuncRef, HostFn};
 pub use global::GlobalRef;
 pub use instance::Instance;
 pub use memory::{ALLOCATION_LIMIT_PAGES, MAX_PAGES, MemoryRef, PAGE_SIZE};
-pub use module::Module;
+pub use module::{Module, Options};
 pub use table::{ALLOCATION_LIMIT_ELEMENTS, TableRef};
 pub use trap::Trap;
 pub use value::Value;

@@ -10,10 +10,27 @@ use wasmparser::{
     TableInit, TableType, TypeRef, ValidPayload, Validator, WasmFeatures,
 };
 
-/// Wasm 2.0 without SIMD, plus threads: exactly what weft promises.
-const FEATURES: WasmFeatures = WasmFeatures::WASM2
-    .difference(WasmFeatures::SIMD)
-    .union(WasmFeatures::THREADS);
+/// Wasm 2.0 (fixed-width SIMD included), plus threads: exactly what weft
+/// promises by default.
+const FEATURES: WasmFeatures = WasmFeatures::WASM2.union(WasmFeatures::THREADS);
+
+/// Proposals beyond [`Module::new`]'s default set that a caller can opt
+/// into, as weft's `Config` lets an embedder do. The executor already
+/// handles every memory index; what an option changes is only what the
+/// decoder and validator accept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The multi-memory proposal: more than one memory per module.
+    pub multi_memory: bool,
+}
+
+impl Options {
+    fn features(self) -> WasmFeatures {
+        let mut features = FEATURES;
+        features.set(WasmFeatures::MULTI_MEMORY, self.multi_memory);
+        features
+    }
+}
 
 /// A validated, compiled module. Cheap to clone; immutable.
 #[derive(Clone)]
@@ -43,6 +60,7 @@ pub(crate) enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull(RefType),
     RefFunc(u32),
     GlobalGet(u32),
@@ -93,14 +111,20 @@ impl Module {
     /// Decodes, validates and compiles a binary module. Any bytes give `Ok`
     /// or an `Err` saying what is wrong and at which byte offset.
     pub fn new(bytes: &[u8]) -> Result<Module, Error> {
-        let mut validator = Validator::new_with_features(FEATURES);
+        Module::with_options(bytes, Options::default())
+    }
+
+    /// Like [`Module::new`], with the proposals `options` enables.
+    pub fn with_options(bytes: &[u8], options: Options) -> Result<Module, Error> {
+        let features = options.features();
+        let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInner::default();
         let mut allocs = FuncValidatorAllocations::default();
         // The decoder needs the feature set too: without it, it decodes
         // encodings that only later proposals allow (multi-memory indices,
         // 64-bit limits) instead of rejecting them as malformed.
         let mut parser = Parser::new(0);
-        parser.set_features(FEATURES);
+        parser.set_features(features);
         for payload in parser.parse_all(bytes) {
             let payload = payload.map_err(Error::invalid)?;
             match validator.payload(&payload).map_err(Error::invalid)? {
@@ -300,6 +324,7 @@ fn const_expr(expr: &ConstExpr<'_>, offset: u64) -> Result<Vec<ConstOp>, Error> 
             Operator::I64Const { value } => ConstOp::I64(value),
             Operator::F32Const { value } => ConstOp::F32(value.bits()),
             Operator::F64Const { value } => ConstOp::F64(value.bits()),
+            Operator::V128Const { value } => ConstOp::V128(u128::from_le_bytes(*value.bytes())),
             Operator::RefNull { hty } => ConstOp::RefNull(null_type(hty, offset)?),
             Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
             Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),

@@ -282,7 +282,7 @@ fn trunc_u(x: f64, bits: u32) -> Result<u64, Trap> {
 // does, without SSE4.1), but wasm requires an arithmetic (quiet) NaN: set
 // the quiet bit, keep the payload.
 
-fn quiet_32(r: f32) -> f32 {
+pub(crate) fn quiet_32(r: f32) -> f32 {
     if r.is_nan() {
         f32::from_bits(r.to_bits() | 0x0040_0000)
     } else {
@@ -290,7 +290,7 @@ fn quiet_32(r: f32) -> f32 {
     }
 }
 
-fn quiet_64(r: f64) -> f64 {
+pub(crate) fn quiet_64(r: f64) -> f64 {
     if r.is_nan() {
         f64::from_bits(r.to_bits() | 0x0008_0000_0000_0000)
     } else {
@@ -302,7 +302,7 @@ fn quiet_64(r: f64) -> f64 {
 // accepts for both its canonical and arithmetic cases), and -0 < +0, which
 // Rust's `f32::min` does not promise.
 
-fn min_f32(a: f32, b: f32) -> f32 {
+pub(crate) fn min_f32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         f32::NAN
     } else if a == 0.0 && b == 0.0 {
@@ -312,7 +312,7 @@ fn min_f32(a: f32, b: f32) -> f32 {
     }
 }
 
-fn max_f32(a: f32, b: f32) -> f32 {
+pub(crate) fn max_f32(a: f32, b: f32) -> f32 {
     if a.is_nan() || b.is_nan() {
         f32::NAN
     } else if a == 0.0 && b == 0.0 {
@@ -322,7 +322,7 @@ fn max_f32(a: f32, b: f32) -> f32 {
     }
 }
 
-fn min_f64(a: f64, b: f64) -> f64 {
+pub(crate) fn min_f64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
     } else if a == 0.0 && b == 0.0 {
@@ -332,7 +332,7 @@ fn min_f64(a: f64, b: f64) -> f64 {
     }
 }
 
-fn max_f64(a: f64, b: f64) -> f64 {
+pub(crate) fn max_f64(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
     } else if a == 0.0 && b == 0.0 {

@@ -45,6 +45,9 @@ pub enum Trap {
     /// The call stack (frames or values) hit the interpreter's limit.
     #[error("call stack exhausted")]
     StackExhausted,
+    /// The thread's fuel ran out (see `fuel.rs`).
+    #[error("all fuel consumed by WebAssembly")]
+    OutOfFuel,
     /// An error raised by a host function, with its message.
     #[error("{0}")]
     Host(String),

@@ -18,6 +18,10 @@ pub enum Value {
     F32(u32),
     /// A 64-bit float, as its IEEE 754 bits.
     F64(u64),
+    /// A 128-bit vector: its 16 bytes as one little-endian number, so lane
+    /// 0 of every shape sits in the low bits, as it sits at the lowest
+    /// address in memory.
+    V128(u128),
     /// A function reference, `None` being `ref.null func`.
     FuncRef(Option<FuncRef>),
     /// An external reference chosen by the host, `None` being `ref.null extern`.
@@ -32,6 +36,7 @@ impl PartialEq for Value {
             (Value::I64(a), Value::I64(b)) => a == b,
             (Value::F32(a), Value::F32(b)) => a == b,
             (Value::F64(a), Value::F64(b)) => a == b,
+            (Value::V128(a), Value::V128(b)) => a == b,
             (Value::FuncRef(a), Value::FuncRef(b)) => a == b,
             (Value::ExternRef(a), Value::ExternRef(b)) => a == b,
             _ => false,
@@ -43,7 +48,7 @@ impl Value {
     /// The zero value of a type: what locals, globals and table slots start as.
     ///
     /// Returns `None` for types outside Wasm 2.0 (typed function references,
-    /// GC types, `v128`), which validation with our feature set rejects.
+    /// GC types), which validation with our feature set rejects.
     pub fn default_for(ty: ValType) -> Option<Value> {
         Some(match ty {
             ValType::I32 => Value::I32(0),
@@ -51,7 +56,7 @@ impl Value {
             ValType::F32 => Value::F32(0),
             ValType::F64 => Value::F64(0),
             ValType::Ref(r) => Value::null_of(r)?,
-            ValType::V128 => return None,
+            ValType::V128 => Value::V128(0),
         })
     }
 
@@ -74,7 +79,8 @@ impl Value {
             (Value::I32(_), ValType::I32)
             | (Value::I64(_), ValType::I64)
             | (Value::F32(_), ValType::F32)
-            | (Value::F64(_), ValType::F64) => true,
+            | (Value::F64(_), ValType::F64)
+            | (Value::V128(_), ValType::V128) => true,
             (Value::FuncRef(_), ValType::Ref(r)) => r.is_func_ref(),
             (Value::ExternRef(_), ValType::Ref(r)) => r.is_extern_ref(),
             _ => false,
@@ -129,6 +135,13 @@ impl Value {
         match self {
             Value::F64(v) => *v,
             other => panic!("validated code: expected f64 operand, found {other:?}"),
+        }
+    }
+
+    pub(crate) fn v128(&self) -> u128 {
+        match self {
+            Value::V128(v) => *v,
+            other => panic!("validated code: expected v128 operand, found {other:?}"),
         }
     }
 

@@ -5,7 +5,9 @@
 //! anything from `-2^31` to `2^32-1` (the unsigned range wraps, as `.wat`
 //! does). Floats are decimal (`1.5`, `-2e10`), `inf`, `-inf`, `nan`, or
 //! `nan:0xPAYLOAD` for a NaN with a particular payload; results print in the
-//! same forms, so every bit of a result survives a round trip.
+//! same forms, so every bit of a result survives a round trip. A `v128` is
+//! `0x` and up to 32 hex digits, lane 0 in the lowest digits; it prints as
+//! exactly 32.
 
 use anyhow::{Result, bail};
 use weft::{Val, ValType};
@@ -17,11 +19,24 @@ pub fn parse(ty: ValType, text: &str) -> Result<Val> {
         ValType::I64 => Val::I64(parse_int(text, 64)? as u64 as i64),
         ValType::F32 => Val::F32(parse_f32(text)?),
         ValType::F64 => Val::F64(parse_f64(text)?),
+        ValType::V128 => Val::V128(parse_v128(text)?.into()),
         ValType::FuncRef | ValType::ExternRef => {
             bail!("a {ty} cannot be given on the command line")
         }
     };
     Ok(value)
+}
+
+/// A `v128` as `0x` and 1 to 32 hex digits.
+fn parse_v128(text: &str) -> Result<u128> {
+    let hex = text
+        .strip_prefix("0x")
+        .or_else(|| text.strip_prefix("0X"))
+        .filter(|h| !h.is_empty() && h.len() <= 32);
+    match hex.map(|h| u128::from_str_radix(h, 16)) {
+        Some(Ok(v)) => Ok(v),
+        _ => bail!("\"{text}\" is not a v128 (0x and 1 to 32 hex digits)"),
+    }
 }
 
 /// An integer of `bits` width, two's complement or unsigned, as `i128`.
@@ -105,6 +120,7 @@ pub fn format(value: &Val) -> String {
         Val::F64(bits) => format_float(f64::from_bits(bits).is_nan(), bits, 52, || {
             f64::from_bits(bits).to_string()
         }),
+        Val::V128(v) => format!("0x{:032x}", v.as_u128()),
         Val::FuncRef(None) => "ref.null func".to_string(),
         Val::FuncRef(Some(_)) => "ref.func".to_string(),
         Val::ExternRef(None) => "ref.null extern".to_string(),
@@ -138,6 +154,19 @@ mod tests {
         let printed = format(&value);
         assert_eq!(parse(ty, &printed).expect("reparses"), value, "{text}");
         printed
+    }
+
+    #[test]
+    fn v128_is_hex_and_prints_all_32_digits() {
+        assert_eq!(
+            round_trip(ValType::V128, "0x1"),
+            "0x00000000000000000000000000000001"
+        );
+        let all = "0xffeeddccbbaa99887766554433221100";
+        assert_eq!(round_trip(ValType::V128, all), all);
+        assert!(parse(ValType::V128, "0x").is_err());
+        assert!(parse(ValType::V128, "12").is_err());
+        assert!(parse(ValType::V128, "0x1ffeeddccbbaa99887766554433221100").is_err());
     }
 
     #[test]
