@@ -103,7 +103,7 @@ fn threads_on_a_shared_memory() {
     let call = |store: &mut Store<()>, instance: &Instance, name: &str| {
         let f = instance.get_func(&*store, name).expect("exported");
         let mut out = [Val::I32(0)];
-        f.call(&mut *store, &[], &mut out).map(|()| out[0].clone())
+        f.call(&mut *store, &[], &mut out).map(|()| out[0])
     };
     let trap_code =
         |result: weft::Result<Val>| result.expect_err("traps").as_trap().map(|t| t.code());
