@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Model-checks weft-core's concurrency (growth, wait/notify, cancellable
-# waits) with loom, then proves the models can fail: builds with the
-# fast-path fences removed (feature `broken-no-fence`), with the grown length
-# published Relaxed (`broken-relaxed-publish`), with the interrupt flag read
-# outside its lock (`broken-unlocked-interrupt-check`), with the cancel
-# path's status re-check removed (`broken-cancel-no-recheck`) and with a
-# NotEqual wait's count decrement dropped (`broken-missing-decrement`) must
-# be caught.
+# waits, limited grows) with loom, then proves the models can fail: builds
+# with the fast-path fences removed (feature `broken-no-fence`), with the
+# grown length published Relaxed (`broken-relaxed-publish`), with the
+# interrupt flag read outside its lock (`broken-unlocked-interrupt-check`),
+# with the cancel path's status re-check removed (`broken-cancel-no-recheck`)
+# with a grow's limiter asked outside the grow lock
+# (`broken-limiter-outside-lock`) and with a NotEqual wait's count decrement
+# dropped (`broken-missing-decrement`) must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -31,6 +32,7 @@ LOOM_MAX_PREEMPTIONS=3 loom_test -- --nocapture --test-threads 1
 # 2. The small models with no bound at all (each well under a second; the
 # handoff and FIFO models take many minutes unbounded and stay at 3).
 WEFT_LOOM_UNBOUNDED=1 loom_test --test grow -- --nocapture --test-threads 1
+WEFT_LOOM_UNBOUNDED=1 loom_test --test grow_limiter -- --nocapture --test-threads 1
 WEFT_LOOM_UNBOUNDED=1 loom_test --test wait_notify -- --nocapture --test-threads 1 --exact \
     no_lost_wakeup_wait_vs_store_notify \
     not_equal_leaves_the_count_balanced \
@@ -117,10 +119,37 @@ check_broken() {
 check_broken broken-unlocked-interrupt-check interrupt_before_or_during_the_wait_is_never_missed deadlock
 check_broken broken-cancel-no-recheck interrupt_racing_notify_is_counted_once "counted twice or not at all"
 
-# 6. A NotEqual wait that never takes back its waiter count. Nothing blocks
+# 6. One more broken variant: a grow's approver (the resource limiter) asked
+# with a size read before the grow lock. Two grows are then approved from
+# the same old size and together pass the limiters' bound, and a limiter is
+# shown a size another thread's grow has already changed.
+loom_test --features broken-limiter-outside-lock --no-run
+for entry in \
+    "a_limiter_under_the_grow_lock_bounds_concurrent_grows:concurrent grows passed the limiters' bound" \
+    "a_limiter_sees_the_size_its_grow_starts_from:the limiter saw a stale size"; do
+    model="${entry%%:*}"
+    expected="${entry#*:}"
+    log="$CARGO_TARGET_DIR/broken-$model.log"
+    if LOOM_MAX_PREEMPTIONS=2 loom_test --features broken-limiter-outside-lock \
+        --test grow_limiter -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
+             "with the limiter asked outside the grow lock (broken-limiter-outside-lock)" >&2
+        exit 1
+    fi
+    if ! grep -q "$expected" "$log"; then
+        cat "$log"
+        echo "ci/loom.sh: FAILED: $model failed against broken-limiter-outside-lock," \
+             "but not with \"$expected\"" >&2
+        exit 1
+    fi
+    echo "ci/loom.sh: ok: $model caught the limiter asked outside the grow lock"
+done
+
+# 7. A NotEqual wait that never takes back its waiter count. Nothing blocks
 # (notify only takes the slow path more often), so only the model's final
 # read of the bucket's count can see it.
 check_broken broken-missing-decrement not_equal_leaves_the_count_balanced \
     "waiter count unbalanced" wait_notify
 
-echo "ci/loom.sh: all loom models passed and all five broken variants were caught in $((SECONDS - start)) s"
+echo "ci/loom.sh: all loom models passed and all seven broken variants were caught in $((SECONDS - start)) s"

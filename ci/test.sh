@@ -6,6 +6,8 @@ set -euxo pipefail
 cd "$(dirname "$0")/.."
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+# weft-wasi's tests build Rust guest programs for this target.
+rustup target add wasm32-wasip1-threads
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

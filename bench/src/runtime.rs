@@ -17,6 +17,23 @@ pub use self::wasmtime::WasmtimeRuntime;
 #[cfg(feature = "weft")]
 pub use self::weft::WeftRuntime;
 
+/// What stops running code, for the `_epoch` and `_fuel` rows: each
+/// runtime's own feature, configured as its docs say (an epoch check or a
+/// fuel counter compiled in; the store's deadline or fuel set so that it
+/// never triggers), so the rows measure what the checks cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interruption {
+    /// Neither (every other row).
+    None,
+    /// `Config::epoch_interruption(true)`, deadline `u64::MAX`.
+    Epoch,
+    /// `Config::consume_fuel(true)`, fuel `u64::MAX`.
+    Fuel,
+}
+
+/// Interrupts the store of one instance from another thread.
+pub type Interrupter = Box<dyn Fn() + Send + Sync>;
+
 /// A WebAssembly runtime under measurement.
 ///
 /// `Sync` because threaded benchmarks share one runtime (one engine) among
@@ -51,6 +68,15 @@ pub trait Runtime: Sync {
 
     /// Calls `func` with `arg`; a trap is an `Err`.
     fn call(&self, instance: &mut Self::Instance, func: &Self::Func, arg: i32) -> Result<i64>;
+
+    /// The same runtime with `mode` on: a second engine, created on first
+    /// use and kept, so that compile and instantiate stay outside the
+    /// timed region as everywhere else.
+    fn with_interruption(&self, mode: Interruption) -> Result<&Self>;
+
+    /// A way to interrupt `instance`'s store, waits included, from another
+    /// thread; `Err` (the row's n/a reason) if the runtime has none.
+    fn interrupter(&self, instance: &Self::Instance) -> Result<Interrupter>;
 }
 
 /// Looks up `name` on `instance` and calls it once: for set-up and result

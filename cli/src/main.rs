@@ -1,6 +1,7 @@
 //! `weft`: run, test and compile WebAssembly modules on weft's JIT.
 //!
 //! ```text
+//! weft run [--dir H::G] [--env N=V] FILE [ARGS...]   run a WASI program
 //! weft run FILE [--invoke NAME] [ARGS...]   instantiate a module, call a function
 //! weft wast FILE...                         run .wast scripts on the JIT
 //! weft compile FILE                         validate and compile, list the functions
@@ -14,9 +15,11 @@
 
 mod compile;
 mod inventory;
+mod limits;
 mod load;
 mod run;
 mod value;
+mod wasi;
 mod wast;
 
 use std::process::ExitCode;
@@ -33,6 +36,10 @@ enum Failure {
     /// Something failed and the output already says what (a script's
     /// failing directives): exit 1 without another line.
     Reported,
+    /// A WASI program exited with this non-zero status: exit with it.
+    Exit(u8),
+    /// A WASI program trapped: exit 134, as wasmtime does.
+    Trap(anyhow::Error),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -77,6 +84,11 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Exit(code)) => ExitCode::from(code),
+        Err(Failure::Trap(e)) => {
+            report(&e);
+            ExitCode::from(134)
+        }
         Err(Failure::Usage(e)) => {
             report(&e);
             ExitCode::from(2)

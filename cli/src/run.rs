@@ -1,7 +1,9 @@
-//! `weft run`: instantiate a module and call a function.
+//! `weft run`: run a WASI program, or instantiate a module and call a
+//! function.
 //!
-//! The module gets no imports: weft has no WASI, and the CLI has no host
-//! functions to offer, so a module that imports anything is refused before
+//! A module that imports WASI runs as a command (`crate::wasi`). Any
+//! other module gets no imports: the CLI has no other host functions to
+//! offer, so a module that imports anything else is refused before
 //! instantiation with the first import named. Instantiation runs the start
 //! function. Then:
 //!
@@ -32,28 +34,60 @@ const ENTRY_POINTS: [&str; 2] = ["_start", "main"];
 
 #[derive(Args)]
 pub struct RunArgs {
+    /// Give a WASI program the host directory HOST, as GUEST (default:
+    /// the same path); repeatable.
+    #[arg(long, value_name = "HOST[::GUEST]")]
+    pub dir: Vec<String>,
+    /// Set a WASI program's environment variable (NAME alone passes
+    /// weft's own value); repeatable.
+    #[arg(long, value_name = "NAME[=VAL]")]
+    pub env: Vec<String>,
+    /// The most threads a WASI program may have alive besides the main
+    /// one (thread-spawn fails beyond it).
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<u32>,
+    /// Run with N units of fuel (per thread for a WASI program); running
+    /// out traps.
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+    /// Interrupt the run after DURATION (e.g. 10s, 500ms, 2m): a trap.
+    #[arg(long, value_name = "DURATION", value_parser = crate::limits::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
     /// The module: .wasm binary or .wat text.
-    file: PathBuf,
+    pub file: PathBuf,
     /// The exported function to call; without it, `_start` or `main` is
-    /// called if exported with no parameters.
+    /// called if exported with no parameters. Not for WASI programs.
     #[arg(long, value_name = "NAME")]
-    invoke: Option<String>,
-    /// Arguments for the function, by its parameter types: integers in
-    /// decimal or 0x hex; floats in decimal, inf, nan or nan:0xPAYLOAD.
-    #[arg(allow_hyphen_values = true, value_name = "ARGS")]
-    args: Vec<String>,
+    pub invoke: Option<String>,
+    /// A WASI program's arguments; otherwise the function's, by its
+    /// parameter types: integers in decimal or 0x hex; floats in decimal,
+    /// inf, nan or nan:0xPAYLOAD.
+    #[arg(
+        allow_hyphen_values = true,
+        trailing_var_arg = true,
+        value_name = "ARGS"
+    )]
+    pub args: Vec<String>,
 }
 
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let mut config = Config::new();
     config.wasm_threads(true);
+    // A WASI program's exit must stop threads busy in wasm, which takes
+    // the epoch checks; other modules run without them.
+    let binary = load::read_binary(&args.file)?;
+    config.epoch_interruption(crate::wasi::imports_wasi(&binary) || args.timeout.is_some());
+    config.consume_fuel(args.fuel.is_some());
     let engine = Engine::new(&config).context("cannot create the engine")?;
     let loaded = load::load(&engine, &args.file)?;
+    if crate::wasi::is_wasi(&loaded) {
+        return crate::wasi::run(&engine, &loaded, args);
+    }
     let file = args.file.display();
     if let Some((module, name, ty)) = loaded.module.imports().next() {
         return Err(anyhow!(
             "{file}: cannot satisfy import \"{module}\" \"{name}\" ({}): \
-             `weft run` provides no imports (WASI is not supported)",
+             `weft run` provides only WASI's imports",
             describe(&ty)
         )
         .into());
@@ -63,6 +97,19 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let funcs = inventory::functions(&loaded.binary).unwrap_or_default();
 
     let mut store = Store::new(&engine, ());
+    store.set_epoch_deadline(u64::MAX);
+    if let Some(fuel) = args.fuel {
+        store.set_fuel(fuel).context("setting the fuel")?;
+    }
+    let _timer = match args.timeout {
+        Some(after) => {
+            let handle = store.interrupt_handle();
+            Some(crate::limits::Timer::start(after, move || {
+                handle.interrupt()
+            })?)
+        }
+        None => None,
+    };
     let instance = Instance::new(&mut store, &loaded.module, &[])
         .map_err(|e| wasm_error(e, &funcs, "instantiating"))?;
     let (name, func) = match &args.invoke {
@@ -157,16 +204,19 @@ fn entry_point(store: &Store<()>, instance: &Instance) -> Option<(String, Func)>
 /// instantiating or calling is a usage problem (exit 2).
 fn wasm_error(e: weft::Error, funcs: &[FuncInfo], doing: &str) -> Failure {
     match e.as_trap() {
-        Some(trap) => {
-            let place = trap
-                .func_index()
-                .map(|index| match funcs.get(index as usize) {
-                    Some(f) => format!(" (in {})", f.describe()),
-                    None => format!(" (in function {index})"),
-                })
-                .unwrap_or_default();
-            Failure::Wasm(anyhow!("wasm trap: {trap}{place}"))
-        }
+        Some(trap) => Failure::Wasm(anyhow!(trap_message(trap, funcs))),
         None => Failure::Usage(anyhow!("{doing}: {e}")),
     }
+}
+
+/// `wasm trap: MESSAGE (in function N "name")`.
+pub fn trap_message(trap: &weft::Trap, funcs: &[FuncInfo]) -> String {
+    let place = trap
+        .func_index()
+        .map(|index| match funcs.get(index as usize) {
+            Some(f) => format!(" (in {})", f.describe()),
+            None => format!(" (in function {index})"),
+        })
+        .unwrap_or_default();
+    format!("wasm trap: {trap}{place}")
 }

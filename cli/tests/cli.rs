@@ -219,13 +219,20 @@ fn imports_are_refused_naming_the_first() {
     let wat = dir.file(
         "imports.wat",
         r#"(module (import "env" "memory" (memory 1 1 shared))
-                   (import "wasi_snapshot_preview1" "fd_write" (func (param i32))))"#,
+                   (import "env" "log" (func (param i32))))"#,
     );
     assert_error(
         &weft(&["run", &wat]),
         2,
-        &["\"env\" \"memory\"", "shared memory", "no imports"],
+        &["\"env\" \"memory\"", "shared memory", "only WASI"],
     );
+    // A WASI program whose import does not match WASI's fails naming it.
+    let mistyped = dir.file(
+        "mistyped.wat",
+        r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32)))
+                   (memory (export "memory") 1) (func (export "_start")))"#,
+    );
+    assert_error(&weft(&["run", &mistyped]), 2, &["fd_write"]);
 }
 
 #[test]
@@ -328,4 +335,149 @@ fn help_and_version_are_there_for_every_command() {
     }
     let run = weft(&["frobnicate"]);
     assert_eq!(run.status, Some(2));
+}
+
+/// A WASI command: writes its argument count and `$NAME` to stdout, a
+/// file under the preopen `/out` when given, and exits with argc.
+const WASI_ECHO: &str = r#"(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "hello from wasi\n")
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (i32.store (i32.const 8) (i32.const 100))
+    (i32.store (i32.const 12) (i32.const 16))
+    (drop (call $write (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 16)))
+    (call $exit (i32.load (i32.const 0)))))"#;
+
+#[test]
+fn run_runs_a_wasi_command_and_exits_with_its_status() {
+    let dir = Scratch::new("wasi-echo");
+    let wat = dir.file("echo.wat", WASI_ECHO);
+    let run = weft(&["run", &wat, "one", "--two"]);
+    assert_eq!(run.stdout, "hello from wasi\n");
+    // The program's name and two arguments; `--two` is the program's.
+    assert_eq!(run.status, Some(3), "stderr: {}", run.stderr);
+}
+
+#[test]
+fn a_wasi_trap_exits_134_naming_the_function() {
+    let dir = Scratch::new("wasi-trap");
+    let wat = dir.file(
+        "trap.wat",
+        r#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func $boom unreachable)
+          (func (export "_start") (call $boom)))"#,
+    );
+    assert_error(
+        &weft(&["run", &wat]),
+        134,
+        &["wasm trap: unreachable", "boom"],
+    );
+}
+
+#[test]
+fn wasi_options_are_checked() {
+    let dir = Scratch::new("wasi-options");
+    let wat = dir.file("echo.wat", WASI_ECHO);
+    let missing = dir.0.join("nowhere").display().to_string();
+    assert_error(
+        &weft(&["run", "--dir", &missing, &wat]),
+        2,
+        &["--dir", "nowhere"],
+    );
+    assert_error(
+        &weft(&["run", &wat, "--invoke", "_start"]),
+        2,
+        &["--invoke"],
+    );
+}
+
+/// A spawned thread calls `proc_exit(11)` while `_start` blocks reading
+/// weft's stdin (wasi-threads, one shared memory).
+const EXIT_WHILE_READING: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+  (import "env" "memory" (memory 1 1 shared))
+  (export "memory" (memory 0))
+  (func (export "wasi_thread_start") (param i32 i32) (call $exit (i32.const 11)))
+  (func (export "_start")
+    (drop (call $spawn (i32.const 0)))
+    (i32.store (i32.const 8) (i32.const 100))
+    (i32.store (i32.const 12) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 8) (i32.const 1) (i32.const 16)))
+    (call $exit (i32.const 1))))"#;
+
+#[test]
+fn exit_in_a_thread_ends_a_read_of_stdin_in_another() {
+    let dir = Scratch::new("wasi-stdin-exit");
+    let wat = dir.file("exit.wat", EXIT_WHILE_READING);
+    // 100 runs: termination bugs are races.
+    for _ in 0..100 {
+        // weft's stdin is a pipe kept open and never written: the read can
+        // only end with the program.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(["run", &wat])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("weft runs");
+        let stdin = child.stdin.take();
+        let out = child.wait_with_output().expect("weft ends");
+        drop(stdin);
+        assert_eq!(
+            out.status.code(),
+            Some(11),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn fuel_and_timeout_end_a_spinning_run_with_a_trap() {
+    let dir = Scratch::new("limits");
+    let plain = dir.file(
+        "spin.wat",
+        r#"(module (func (export "_start") (loop $l (br $l))))"#,
+    );
+    let wasi = dir.file(
+        "wspin.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                   (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))"#,
+    );
+    assert_error(
+        &weft(&["run", "--fuel", "1000", &plain]),
+        1,
+        &["all fuel consumed"],
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &plain]),
+        1,
+        &["wasm trap: interrupt"],
+    );
+    assert_error(
+        &weft(&["run", "--fuel", "1000", &wasi]),
+        134,
+        &["all fuel consumed"],
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &wasi]),
+        134,
+        &["wasm trap: interrupt"],
+    );
+    // A usage error, which clap reports in its own format.
+    let bad = weft(&["run", "--timeout", "soon", &plain]);
+    assert_eq!(bad.status, Some(2));
+    assert!(
+        bad.stderr.contains("\"soon\" is not a duration"),
+        "{}",
+        bad.stderr
+    );
 }

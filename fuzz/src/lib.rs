@@ -25,6 +25,7 @@ pub mod shared_memory_ops;
 pub mod smith;
 pub mod tally;
 pub mod threads_program;
+pub mod wasi_calls;
 
 use arbitrary::Unstructured;
 

@@ -60,31 +60,11 @@ fn instantiate_regressions() {
     replay("instantiate", crate::instantiate::run);
 }
 
-/// Strict: a known disagreement is a failure here. Ignored while issue 16
-/// (the trap order of a wait on an unshared memory) is open on main; see
-/// the next test.
+/// Strict: a known disagreement is a failure here (the issue 16 input
+/// replays strictly since the fix is on main).
 #[test]
-#[ignore = "issue 16 is open: fuzz/regressions/differential/unaligned-wait-on-unshared-memory"]
 fn differential_regressions() {
     replay("differential", crate::differential::run_strict);
-}
-
-/// While issue 16 is open: its input still reaches the disagreement (once
-/// the fix is merged this fails; then drop it and the `ignore` above).
-#[test]
-fn differential_issue_16_input_still_reaches_the_disagreement() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("regressions/differential/unaligned-wait-on-unshared-memory");
-    let data = fs::read(&path).expect("the issue 16 input");
-    let mut tally = crate::tally::Tally::default();
-    crate::differential::run_with(&mut Unstructured::new(&data), &mut tally, true)
-        .expect("a known disagreement is no finding here");
-    assert_eq!(
-        tally.known_disagreements.values().sum::<u64>(),
-        1,
-        "{tally}"
-    );
-    assert!(crate::differential::run_strict(&mut Unstructured::new(&data)).is_err());
 }
 
 #[test]

@@ -19,8 +19,8 @@ use cranelift_codegen::isa::CallConv;
 macro_rules! foreach_builtin {
     ($mac:ident) => {
         $mac! {
-            /// `memory.grow`: the old size in pages, or `-1`.
-            memory_grow(vmctx: vmctx, memory: i32, delta: i32) -> i32;
+            /// `memory.grow`: the old size in pages or `u32::MAX` (wasm's `-1`), or a negated trap code (a resource limiter's error).
+            memory_grow(vmctx: vmctx, memory: i32, delta: i32) -> i64;
             /// `memory.fill`: a trap code.
             memory_fill(vmctx: vmctx, memory: i32, dst: i64, value: i32, len: i64) -> i32;
             /// `memory.copy`: a trap code.
@@ -29,8 +29,8 @@ macro_rules! foreach_builtin {
             memory_init(vmctx: vmctx, memory: i32, data: i32, dst: i64, src: i32, len: i32) -> i32;
             /// `data.drop`: always `0`.
             data_drop(vmctx: vmctx, data: i32) -> i32;
-            /// `table.grow`: the old size, or `-1`.
-            table_grow(vmctx: vmctx, table: i32, init: ptr, delta: i32) -> i32;
+            /// `table.grow`: as `memory.grow`, in elements.
+            table_grow(vmctx: vmctx, table: i32, init: ptr, delta: i32) -> i64;
             /// `table.fill`: a trap code.
             table_fill(vmctx: vmctx, table: i32, dst: i32, value: ptr, len: i32) -> i32;
             /// `table.copy`: a trap code.

@@ -57,6 +57,12 @@ pub enum ErrorKind {
     /// Wasm code trapped.
     #[error(transparent)]
     Trap(Trap),
+    /// A store's [`ResourceLimiter`](crate::ResourceLimiter) refused an
+    /// instantiation or the creation of a memory or table (or, with
+    /// [`StoreLimitsBuilder::trap_on_grow_failure`](crate::StoreLimitsBuilder::trap_on_grow_failure),
+    /// a grow).
+    #[error("resource limit exceeded: {0}")]
+    ResourceLimit(String),
     /// A host function returned an error.
     #[error("host error: {0}")]
     Host(String),

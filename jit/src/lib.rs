@@ -60,6 +60,10 @@ pub use runtime::func::{
 pub use runtime::global::Global;
 pub use runtime::instance::{Extern, Instance};
 pub use runtime::interrupt::{InterruptHandle, UpdateDeadline};
+pub use runtime::limits::{
+    DEFAULT_INSTANCE_LIMIT, DEFAULT_MEMORY_LIMIT, DEFAULT_TABLE_LIMIT, ResourceLimiter,
+    StoreLimits, StoreLimitsBuilder,
+};
 pub use runtime::memory::{Memory, SharedMemory};
 pub use runtime::shared_atomics::WaitResult;
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};

@@ -41,6 +41,9 @@ use crate::{
 /// The JIT as a runner engine.
 pub struct JitEngine {
     engine: Engine,
+    fuel: bool,
+    /// With fuel: what every instantiation and call used, on any thread.
+    used: std::sync::atomic::AtomicU64,
 }
 
 impl JitEngine {
@@ -53,10 +56,38 @@ impl JitEngine {
 
     /// A JIT engine built from `config`, for scripts that need proposals
     /// beyond [`JitEngine::new`]'s (the threads proposal is the caller's to
-    /// enable too).
+    /// enable too). With `consume_fuel`, each thread's store starts with
+    /// `u64::MAX` fuel and [`fuel_used`](Self::fuel_used) counts it.
     pub fn with_config(config: &Config) -> Result<JitEngine, String> {
         let engine = Engine::new(config).map_err(|e| e.to_string())?;
-        Ok(JitEngine { engine })
+        Ok(JitEngine {
+            engine,
+            fuel: config.consume_fuel,
+            used: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// With fuel on, the fuel every instantiation and call of the script
+    /// used, on every thread.
+    pub fn fuel_used(&self) -> Option<u64> {
+        // Relaxed: read after the script's threads were joined.
+        self.fuel
+            .then(|| self.used.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Runs `f` on this thread's store, adding the fuel it used.
+    fn metered<R>(&self, f: impl FnOnce(&mut Store<()>) -> R) -> R {
+        self.with_store(|store| {
+            let before = store.get_fuel().ok();
+            let result = f(store);
+            if let (Some(before), Ok(after)) = (before, store.get_fuel()) {
+                self.used.fetch_add(
+                    before.saturating_sub(after),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
+            result
+        })
     }
 
     /// Runs `f` with this thread's store, creating it on first use.
@@ -68,7 +99,14 @@ impl JitEngine {
             let mut slot = cell.borrow_mut();
             let store = match &mut *slot {
                 Some(s) if Engine::same(s.engine(), &self.engine) => s,
-                _ => slot.insert(Store::new(&self.engine, ())),
+                _ => {
+                    let mut store = Store::new(&self.engine, ());
+                    if self.fuel {
+                        // Fuel is on for this engine: cannot fail.
+                        let _ = store.set_fuel(u64::MAX);
+                    }
+                    slot.insert(store)
+                }
             };
             f(store)
         })
@@ -100,7 +138,7 @@ impl ScriptEngine for JitEngine {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance, InstantiateError> {
-        self.with_store(|store| {
+        self.metered(|store| {
             Instance::new(store, module, imports).map_err(|e| match e.kind() {
                 ErrorKind::Trap(t) => InstantiateError::Trap(t.to_string()),
                 ErrorKind::Link(m) if m.starts_with("creating") => {
@@ -122,7 +160,7 @@ impl ScriptEngine for JitEngine {
         let Extern::Func(func) = func else {
             return Err(CallError::Failed("the export is not a function".into()));
         };
-        self.with_store(|store| {
+        self.metered(|store| {
             let ty = func
                 .ty(&*store)
                 .map_err(|e| CallError::Failed(e.to_string()))?;

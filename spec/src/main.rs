@@ -2,7 +2,7 @@
 //! directive count.
 //!
 //! ```text
-//! weft-spec --engine interp|jit [--suite wasm-v2|threads|simd|own|all] [FILE.wast ...]
+//! weft-spec --engine interp|jit [--suite wasm-v2|threads|simd|own|all] [--fuel] [FILE.wast ...]
 //! ```
 //!
 //! With neither `--suite` nor files it runs `all`. Each failing directive is
@@ -10,6 +10,8 @@
 //! failed`, and the last line is `<engine>: N passed, M failed`. Scripts in
 //! `spec/known-failures.txt` are run and reported separately and count
 //! neither way; the exit status is non-zero when any other directive fails.
+//! With `--fuel` both engines consume fuel and each script also prints
+//! `file: fuel used N`, which must be the same on both engines.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +31,10 @@ struct Cli {
     /// Suite to run: wasm-v2, threads, simd, own or all.
     #[arg(long)]
     suite: Option<String>,
+    /// Consume fuel (docs/interruption.md) and print the fuel each script
+    /// used (all threads): the two engines' lines must be identical.
+    #[arg(long)]
+    fuel: bool,
     /// Individual .wast files to run (as suite `file`).
     files: Vec<PathBuf>,
 }
@@ -54,12 +60,22 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let engine = cli.engine.name();
 
     let mut totals = Counts::default();
+    let mut fuel_total = 0u64;
     let mut known_totals = Counts::default();
     let mut now_passing = Vec::new();
     let started = Instant::now();
     for script in &scripts {
-        let report = cli.engine.run_file_within(script, SCRIPT_TIME_LIMIT)?;
+        let (report, fuel) = if cli.fuel {
+            cli.engine
+                .run_file_metered_within(script, SCRIPT_TIME_LIMIT)?
+        } else {
+            (cli.engine.run_file_within(script, SCRIPT_TIME_LIMIT)?, None)
+        };
         let name = script.display_name();
+        if let Some(fuel) = fuel {
+            println!("{name}: fuel used {fuel}");
+            fuel_total = fuel_total.wrapping_add(fuel);
+        }
         let counts = Counts {
             files: 1,
             passed: report.passed,
@@ -113,6 +129,9 @@ fn run(cli: &Cli) -> Result<bool, String> {
         scripts.len(),
         started.elapsed().as_secs_f64()
     );
+    if cli.fuel {
+        println!("{engine}: fuel used in total {fuel_total}");
+    }
     println!(
         "{engine}: {} passed, {} failed",
         totals.passed, totals.failed

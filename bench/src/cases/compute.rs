@@ -6,11 +6,12 @@ use anyhow::{Result, ensure};
 
 use super::instance_of;
 use crate::measure::{Runner, Sample, Settings, Stopwatch};
-use crate::runtime::Runtime;
+use crate::runtime::{Interruption, Runtime};
 
 const FIB: &str = include_str!("../../wat/fib.wat");
 const SIEVE: &str = include_str!("../../wat/sieve.wat");
 const MATMUL: &str = include_str!("../../wat/matmul.wat");
+const BYTE_COUNT: &str = include_str!("../../wat/byte_count.wat");
 
 /// Runs the export `run` of `text` once per repetition with `arg`, checking
 /// the result against `expected`.
@@ -59,6 +60,26 @@ fn native_fib(n: u32) -> u32 {
         (a, b) = (b, a + b);
     }
     a
+}
+
+/// `fib` with the runtime's epoch checks compiled in (never reached).
+pub fn fib_epoch<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    fib(runtime.with_interruption(Interruption::Epoch)?, settings)
+}
+
+/// `fib` consuming fuel (never running out).
+pub fn fib_fuel<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    fib(runtime.with_interruption(Interruption::Fuel)?, settings)
+}
+
+/// `sieve` with the runtime's epoch checks compiled in (never reached).
+pub fn sieve_epoch<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    sieve(runtime.with_interruption(Interruption::Epoch)?, settings)
+}
+
+/// `sieve` consuming fuel (never running out).
+pub fn sieve_fuel<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    sieve(runtime.with_interruption(Interruption::Fuel)?, settings)
 }
 
 const SIEVE_LIMIT: u32 = 1_000_000;
@@ -154,6 +175,46 @@ fn native_matmul_checksum(n: u32) -> f64 {
     total
 }
 
+/// Bytes `byte_count.wat` scans: its whole memory.
+const BYTE_COUNT_BYTES: usize = 16 << 20;
+const BYTE_COUNT_SEED: i32 = 7;
+const BYTE_COUNT_NEEDLE: u8 = 0x2a;
+
+/// Counts one byte value in 16 MiB with `i8x16` compares (SIMD); the count
+/// must match the native count of the same LCG-filled bytes.
+pub fn byte_count<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
+    let mut instance = instance_of(runtime, "byte_count", BYTE_COUNT)?;
+    let init = runtime.func(&mut instance, "init")?;
+    runtime.call(&mut instance, &init, BYTE_COUNT_SEED)?;
+    let run = runtime.func(&mut instance, "run")?;
+    let expected = i64::from(native_byte_count(BYTE_COUNT_SEED, BYTE_COUNT_NEEDLE));
+    Ok(Box::new(move || {
+        let start = Stopwatch::start(settings.clock);
+        let result = runtime.call(&mut instance, &run, i32::from(BYTE_COUNT_NEEDLE))?;
+        let elapsed = start.elapsed();
+        ensure!(
+            result == expected,
+            "byte_count returned {result}, expected {expected}"
+        );
+        Ok(Sample {
+            elapsed,
+            ops: 1,
+            result,
+        })
+    }))
+}
+
+/// The kernel's fill and count, natively.
+fn native_byte_count(seed: i32, needle: u8) -> u32 {
+    let mut x = seed as u32;
+    let mut count = 0;
+    for _ in 0..BYTE_COUNT_BYTES / 4 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        count += x.to_le_bytes().iter().filter(|&&b| b == needle).count() as u32;
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +224,9 @@ mod tests {
         assert_eq!(native_fib(30), 832_040);
         assert_eq!(native_prime_count(1_000_000), 78_498);
         assert_eq!(native_prime_count(10), 4);
+        // About one byte in 256 matches.
+        let n = native_byte_count(BYTE_COUNT_SEED, BYTE_COUNT_NEEDLE);
+        assert!((BYTE_COUNT_BYTES as u32 / 512..BYTE_COUNT_BYTES as u32 / 128).contains(&n));
     }
 
     #[test]

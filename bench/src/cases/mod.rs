@@ -57,11 +57,17 @@ pub fn all() -> Vec<Case> {
         case!("sieve", "sieve(1e6)", compute::sieve),
         case!("sieve_shared", "sieve(1e6)", compute::sieve_shared),
         case!("matmul", "128x128 f64", compute::matmul),
+        case!("byte_count", "16 MiB i8x16 scan", compute::byte_count),
         case!("atomic_add", "add", atomics::add),
         case!("atomic_add_contended", "add", atomics::add_contended),
         case!("notify_no_waiters", "notify", atomics::notify_no_waiters),
         case!("ping_pong", "round trip", wait_notify::ping_pong),
         case!("grow_shared", "1-page grow", grow::grow_shared),
+        case!("fib_epoch", "fib(30)", compute::fib_epoch),
+        case!("sieve_epoch", "sieve(1e6)", compute::sieve_epoch),
+        case!("fib_fuel", "fib(30)", compute::fib_fuel),
+        case!("sieve_fuel", "sieve(1e6)", compute::sieve_fuel),
+        case!("interrupt_wait", "interrupt", wait_notify::interrupt_wait),
     ]
 }
 
@@ -85,12 +91,14 @@ mod tests {
     fn every_kernel_parses() {
         let kernels = [
             ("atomics", include_str!("../../wat/atomics.wat")),
+            ("byte_count", include_str!("../../wat/byte_count.wat")),
             ("fib", include_str!("../../wat/fib.wat")),
             ("grow", include_str!("../../wat/grow.wat")),
             ("instantiate", include_str!("../../wat/instantiate.wat")),
             ("matmul", include_str!("../../wat/matmul.wat")),
             ("ping_pong", include_str!("../../wat/ping_pong.wat")),
             ("sieve", include_str!("../../wat/sieve.wat")),
+            ("wait_forever", include_str!("../../wat/wait_forever.wat")),
         ];
         for (name, text) in kernels {
             to_binary(name, text).expect("kernel parses");
@@ -109,11 +117,17 @@ mod tests {
                 "sieve",
                 "sieve_shared",
                 "matmul",
+                "byte_count",
                 "atomic_add",
                 "atomic_add_contended",
                 "notify_no_waiters",
                 "ping_pong",
                 "grow_shared",
+                "fib_epoch",
+                "sieve_epoch",
+                "fib_fuel",
+                "sieve_fuel",
+                "interrupt_wait",
             ]
         );
     }

@@ -2,12 +2,14 @@
 //! threads proposal and shared memories on, everything else at its defaults
 //! (Cranelift at `speed`, parallel compilation, signal-based bounds checks).
 
-use anyhow::{Result, anyhow};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::{
     Config, Engine, Extern, Instance, MemoryType, Module, SharedMemory, Store, TypedFunc,
 };
 
-use super::Runtime;
+use super::{Interrupter, Interruption, Runtime};
 
 /// wasmtime's errors do not implement `std::error::Error`, so they are
 /// carried over as their full (`{:#}`) message.
@@ -18,6 +20,11 @@ fn carry<T>(result: wasmtime::Result<T>) -> Result<T> {
 /// One wasmtime engine.
 pub struct WasmtimeRuntime {
     engine: Engine,
+    mode: Interruption,
+    explicit_bounds_checks: bool,
+    parallel_compile: bool,
+    /// The epoch and fuel variants, made on first use.
+    variants: [OnceLock<Box<WasmtimeRuntime>>; 2],
 }
 
 /// A wasmtime store holding one instance.
@@ -34,16 +41,32 @@ impl WasmtimeRuntime {
     /// so it bounds-checks every access as weft does: the configuration that
     /// isolates the cost of that one design choice.
     pub fn new(explicit_bounds_checks: bool, parallel_compile: bool) -> Result<WasmtimeRuntime> {
+        Self::with_mode(explicit_bounds_checks, parallel_compile, Interruption::None)
+    }
+
+    fn with_mode(
+        explicit_bounds_checks: bool,
+        parallel_compile: bool,
+        mode: Interruption,
+    ) -> Result<WasmtimeRuntime> {
         let mut config = Config::new();
         config
             .wasm_threads(true)
             .shared_memory(true)
-            .parallel_compilation(parallel_compile);
+            .parallel_compilation(parallel_compile)
+            .epoch_interruption(mode == Interruption::Epoch)
+            .consume_fuel(mode == Interruption::Fuel);
         if explicit_bounds_checks {
             config.signals_based_traps(false).memory_guard_size(0);
         }
         let engine = carry(Engine::new(&config))?;
-        Ok(WasmtimeRuntime { engine })
+        Ok(WasmtimeRuntime {
+            engine,
+            mode,
+            explicit_bounds_checks,
+            parallel_compile,
+            variants: [OnceLock::new(), OnceLock::new()],
+        })
     }
 }
 
@@ -70,6 +93,11 @@ impl Runtime for WasmtimeRuntime {
         memory: Option<&SharedMemory>,
     ) -> Result<WasmtimeInstance> {
         let mut store = Store::new(&self.engine, ());
+        match self.mode {
+            Interruption::None => {}
+            Interruption::Epoch => store.set_epoch_deadline(u64::MAX),
+            Interruption::Fuel => carry(store.set_fuel(u64::MAX))?,
+        }
         // wasmtime takes a `SharedMemory` as an import directly.
         let imports: Vec<Extern> = memory
             .map(|shared| shared.clone().into())
@@ -89,5 +117,24 @@ impl Runtime for WasmtimeRuntime {
 
     fn call(&self, instance: &mut WasmtimeInstance, func: &Self::Func, arg: i32) -> Result<i64> {
         carry(func.call(&mut instance.store, arg))
+    }
+
+    fn with_interruption(&self, mode: Interruption) -> Result<&Self> {
+        let cell = match mode {
+            Interruption::None => return Ok(self),
+            Interruption::Epoch => &self.variants[0],
+            Interruption::Fuel => &self.variants[1],
+        };
+        if cell.get().is_none() {
+            let variant =
+                Self::with_mode(self.explicit_bounds_checks, self.parallel_compile, mode)?;
+            // Only this thread sets up benchmarks: a lost race is impossible.
+            let _ = cell.set(Box::new(variant));
+        }
+        Ok(cell.get().context("the variant was just set")?)
+    }
+
+    fn interrupter(&self, _instance: &WasmtimeInstance) -> Result<Interrupter> {
+        bail!("wasmtime cannot interrupt a blocked wait (wasmtime issue #7734)")
     }
 }

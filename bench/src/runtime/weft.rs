@@ -1,16 +1,22 @@
 //! The weft side, configured like the wasmtime side: threads on, everything
 //! else at weft's defaults (Cranelift at `speed`, parallel compilation).
 
-use anyhow::Result;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result};
 use weft::{
     Config, Engine, Extern, Instance, Memory, MemoryType, Module, SharedMemory, Store, TypedFunc,
 };
 
-use super::Runtime;
+use super::{Interrupter, Interruption, Runtime};
 
 /// One weft engine.
 pub struct WeftRuntime {
     engine: Engine,
+    mode: Interruption,
+    parallel_compile: bool,
+    /// The epoch and fuel variants, made on first use.
+    variants: [OnceLock<Box<WeftRuntime>>; 2],
 }
 
 /// A weft store holding one instance.
@@ -23,12 +29,21 @@ impl WeftRuntime {
     /// An engine with the threads proposal enabled, compiling on several
     /// threads if `parallel_compile`.
     pub fn new(parallel_compile: bool) -> Result<WeftRuntime> {
+        Self::with_mode(parallel_compile, Interruption::None)
+    }
+
+    fn with_mode(parallel_compile: bool, mode: Interruption) -> Result<WeftRuntime> {
         let mut config = Config::new();
         config
             .wasm_threads(true)
-            .parallel_compilation(parallel_compile);
+            .parallel_compilation(parallel_compile)
+            .epoch_interruption(mode == Interruption::Epoch)
+            .consume_fuel(mode == Interruption::Fuel);
         Ok(WeftRuntime {
             engine: Engine::new(&config)?,
+            mode,
+            parallel_compile,
+            variants: [OnceLock::new(), OnceLock::new()],
         })
     }
 }
@@ -52,6 +67,11 @@ impl Runtime for WeftRuntime {
 
     fn instantiate(&self, module: &Module, memory: Option<&SharedMemory>) -> Result<WeftInstance> {
         let mut store = Store::new(&self.engine, ());
+        match self.mode {
+            Interruption::None => {}
+            Interruption::Epoch => store.set_epoch_deadline(u64::MAX),
+            Interruption::Fuel => store.set_fuel(u64::MAX)?,
+        }
         let imports: Vec<Extern> = match memory {
             Some(shared) => vec![Memory::from_shared_memory(&mut store, shared)?.into()],
             None => Vec::new(),
@@ -68,5 +88,24 @@ impl Runtime for WeftRuntime {
 
     fn call(&self, instance: &mut WeftInstance, func: &Self::Func, arg: i32) -> Result<i64> {
         Ok(func.call(&mut instance.store, arg)?)
+    }
+
+    fn with_interruption(&self, mode: Interruption) -> Result<&Self> {
+        let cell = match mode {
+            Interruption::None => return Ok(self),
+            Interruption::Epoch => &self.variants[0],
+            Interruption::Fuel => &self.variants[1],
+        };
+        if cell.get().is_none() {
+            let variant = Self::with_mode(self.parallel_compile, mode)?;
+            // Only this thread sets up benchmarks: a lost race is impossible.
+            let _ = cell.set(Box::new(variant));
+        }
+        Ok(cell.get().context("the variant was just set")?)
+    }
+
+    fn interrupter(&self, instance: &WeftInstance) -> Result<Interrupter> {
+        let handle = instance.store.interrupt_handle();
+        Ok(Box::new(move || handle.interrupt()))
     }
 }

@@ -105,8 +105,24 @@ impl Memory {
     /// 65536-page limit or the reservation, or if the OS refuses to commit.
     /// Never grows partially; any `delta_pages` is accepted.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
+        self.grow_with(delta_pages, |_, _| true)
+    }
+
+    /// As [`grow`](Self::grow), but first asks `approve(current_pages,
+    /// desired_pages)` and fails (`None`, the memory unchanged) if it says
+    /// no; a grow by 0 pages asks nothing. The same contract as
+    /// [`SharedMemory::grow_with`], which needs a lock for it; `&mut self`
+    /// makes the decision and the growth one step here.
+    pub fn grow_with(
+        &mut self,
+        delta_pages: u64,
+        approve: impl FnOnce(u64, u64) -> bool,
+    ) -> Option<u64> {
         let old_len = self.byte_len();
         let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
+        if delta_pages > 0 && !approve(old_pages, old_pages.saturating_add(delta_pages)) {
+            return None;
+        }
         let target = limits::grow_target(
             old_pages,
             delta_pages,

@@ -86,10 +86,46 @@ impl SharedMemory {
     /// Concurrent grows serialize; each sees the size the previous one left,
     /// so their old sizes are distinct and add up. Never grows partially.
     pub fn grow(&self, delta_pages: u64) -> Option<u64> {
+        self.grow_with(delta_pages, |_, _| true)
+    }
+
+    /// As [`grow`](Self::grow), but first asks `approve(current_pages,
+    /// desired_pages)` and fails (`None`, the memory unchanged) if it says
+    /// no. A grow by 0 pages asks nothing.
+    ///
+    /// `approve` runs *under the grow lock*: `current_pages` is the exact
+    /// size the grow starts from, and no other grow of this memory, from
+    /// any thread, happens between the decision and the growth. So a
+    /// resource limiter that approves only up to N pages bounds the memory
+    /// at N however many threads grow it at once. The price is that
+    /// `approve` must not grow this memory (it would deadlock) and should
+    /// be quick: other threads' grows (only grows; accesses, waits and
+    /// notifies take no grow lock) wait for it. It is asked even for a
+    /// grow that the maximum then refuses, as wasmtime's limiter is, so it
+    /// sees every attempt.
+    pub fn grow_with(
+        &self,
+        delta_pages: u64,
+        approve: impl FnOnce(u64, u64) -> bool,
+    ) -> Option<u64> {
         let inner = &*self.inner;
+        // Deliberately broken, for the loom models to catch: the decision
+        // taken on a size read before the lock, so concurrent grows can
+        // each be approved against the same old size.
+        #[cfg(feature = "loom-broken-limiter-outside-lock")]
+        if delta_pages > 0 {
+            let seen = self.size_pages();
+            if !approve(seen, seen.saturating_add(delta_pages)) {
+                return None;
+            }
+        }
         let mut committed = sync::lock(&inner.grow_lock);
         let old_len = *committed;
         let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
+        #[cfg(not(feature = "loom-broken-limiter-outside-lock"))]
+        if delta_pages > 0 && !approve(old_pages, old_pages.saturating_add(delta_pages)) {
+            return None;
+        }
         let target = limits::grow_target(
             old_pages,
             delta_pages,

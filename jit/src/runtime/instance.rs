@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::module::Module;
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::runtime::global::Global;
+use crate::runtime::limits::{self, LimiterHook};
 use crate::runtime::memory::{Memory, MemoryStorage, SharedMemory};
 use crate::runtime::store::{AsContext, AsContextMut, StoreOpaque, TableData};
 use crate::runtime::table::Table;
@@ -182,10 +183,12 @@ impl Instance {
         module: &Module,
         imports: &[Extern],
     ) -> Result<Instance> {
-        let opaque: *mut StoreOpaque = &mut store.as_context_mut().0.opaque;
+        let (opaque, limiter) = limits::split(store.as_context_mut().0);
+        let opaque: *mut StoreOpaque = opaque;
         // SAFETY: from the exclusive borrow above; used only through this
-        // pointer until we return.
-        unsafe { instantiate(opaque, module, imports) }
+        // pointer (and the limiter hook, which touches only the data and
+        // the limiter) until we return.
+        unsafe { instantiate(opaque, module, imports, limiter) }
     }
 
     fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s InstanceData> {
@@ -286,6 +289,7 @@ unsafe fn instantiate(
     opaque: *mut StoreOpaque,
     module: &Module,
     imports: &[Extern],
+    limiter: Option<LimiterHook>,
 ) -> Result<Instance> {
     // SAFETY: caller's contract.
     let store = unsafe { &mut *opaque };
@@ -360,12 +364,31 @@ unsafe fn instantiate(
             _ => return Err(bad("wrong kind of import")),
         }
     }
-    for ty in &info.memories[memories.len()..] {
+    let defined_memories = &info.memories[memories.len()..];
+    let defined_tables = &info.tables[tables.len()..];
+    // The limiter decides before anything is created: a refused
+    // instantiation leaves the store as it was.
+    limits::check_counts(
+        store,
+        limiter,
+        1,
+        defined_memories.len(),
+        defined_tables.len(),
+    )?;
+    for ty in defined_memories {
+        limits::check_memory_minimum(limiter, ty)?;
+    }
+    for ty in defined_tables {
+        limits::check_table_minimum(limiter, ty)?;
+    }
+    for ty in defined_memories {
         let m = MemoryStorage::new(&store.engine, *ty)?;
+        store.created_memories += 1;
         memories.push(store.push_memory(m));
     }
-    for ty in &info.tables[tables.len()..] {
+    for ty in defined_tables {
         let t = TableData::new(*ty, 0)?;
+        store.created_tables += 1;
         tables.push(store.push_table(t));
     }
 

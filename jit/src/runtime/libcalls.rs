@@ -6,13 +6,14 @@
 //! into generated code: every index was validated at compile time and every
 //! dynamic condition is a returned trap code.
 
+use std::sync::atomic::Ordering;
+
 use weft_core::vm::VMCTX_INSTANCE_OFFSET;
 use weft_core::wait::WaitResult;
 
 use crate::runtime::instance::VMInstanceLink;
-use std::sync::atomic::Ordering;
-
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
+use crate::runtime::limits;
 use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
 use crate::runtime::store::{DeadlineBehavior, StoreOpaque};
 use crate::trap::TrapCode;
@@ -52,13 +53,22 @@ fn table_index(store: &StoreOpaque, instance: usize, index: u32) -> usize {
 
 /// # Safety
 /// Called by generated code only; see [`instance`].
-pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u32 {
+pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index).grow(u64::from(delta)) {
-        Some(old) => old as u32,
-        None => u32::MAX,
+    let limiter = store.limiter;
+    match memory(store, inst, index).grow(u64::from(delta), limiter) {
+        Ok(Some(old)) => old,
+        Ok(None) => u64::from(u32::MAX),
+        Err(e) => limiter_trap(store, e),
     }
+}
+
+/// Traps the calling wasm code with a limiter's error, which the call that
+/// reached the code then returns (as a host function's error is).
+fn limiter_trap(store: &mut StoreOpaque, e: crate::Error) -> u64 {
+    store.pending_error = Some(e);
+    negated(TrapCode::HostError)
 }
 
 /// # Safety
@@ -167,11 +177,16 @@ pub(crate) unsafe extern "C" fn table_grow(
     index: u32,
     init: usize,
     delta: u32,
-) -> u32 {
+) -> u64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     let t = table_index(store, inst, index);
-    store.tables[t].grow(delta, init).unwrap_or(u32::MAX)
+    let limiter = store.limiter;
+    match limits::grow_table(&mut store.tables[t], delta, init, limiter) {
+        Ok(Some(old)) => u64::from(old),
+        Ok(None) => u64::from(u32::MAX),
+        Err(e) => limiter_trap(store, e),
+    }
 }
 
 /// # Safety
@@ -303,22 +318,35 @@ fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
     }
 }
 
-/// The shared memory `index` of the calling instance for a wait, or the
-/// negated `expected shared memory` trap, with the store's interrupt
-/// group, which the wait registers with. Clones: the wait blocks without
+/// The shared memory `index` of the calling instance for a wait of `width`
+/// bytes at `addr`, or the negated trap, with the store's interrupt group,
+/// which the wait registers with. Clones: the wait blocks without
 /// holding on to the store.
+///
+/// The threads proposal's execution steps for `memory.atomic.wait{32,64}`
+/// check, in this order: the effective address's alignment (step 9, "If ea
+/// modulo N/8 is not equal to 0, then trap"), that the memory is shared
+/// (step 14), and only then bounds (step 15b, against the shared memory's
+/// length). So an unshared memory traps `unaligned atomic` before `expected
+/// shared memory`, and `expected shared memory` before any bounds check;
+/// for a shared memory weft-core checks alignment, then bounds.
 ///
 /// # Safety
 /// Called from generated code's libcalls only; see [`instance`].
 unsafe fn memory_to_wait_on(
     vmctx: *mut u8,
     index: u32,
+    addr: u64,
+    width: u64,
 ) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), u64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
     let interrupt = store.interrupt.clone();
     match memory(store, inst, index) {
         MemoryStorage::Shared(s) => Ok((s.inner.clone(), interrupt)),
+        MemoryStorage::Owned(..) if !addr.is_multiple_of(width) => {
+            Err(negated(TrapCode::UnalignedAtomic))
+        }
         MemoryStorage::Owned(..) => Err(negated(TrapCode::ExpectedSharedMemory)),
     }
 }
@@ -333,7 +361,7 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    match unsafe { memory_to_wait_on(vmctx, index) } {
+    match unsafe { memory_to_wait_on(vmctx, index, addr, 4) } {
         Ok((shared, interrupt)) => wait_result(shared.wait32_interruptible(
             addr,
             expected,
@@ -354,7 +382,7 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
     timeout: u64,
 ) -> u64 {
     // SAFETY: called from generated code of a live instance.
-    match unsafe { memory_to_wait_on(vmctx, index) } {
+    match unsafe { memory_to_wait_on(vmctx, index, addr, 8) } {
         Ok((shared, interrupt)) => wait_result(shared.wait64_interruptible(
             addr,
             expected,

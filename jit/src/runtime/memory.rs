@@ -8,6 +8,7 @@ use weft_core::memory::{self as core_memory, AccessError, MemoryLimits, VMMemory
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::runtime::limits::{self, LimiterHook, in_limiter, pages_to_bytes, split};
 use crate::runtime::store::{AsContext, AsContextMut, StoreOpaque};
 use crate::trap::{Trap, TrapCode};
 use crate::types::MemoryType;
@@ -70,10 +71,53 @@ impl MemoryStorage {
         }
     }
 
-    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
-        match self {
-            MemoryStorage::Owned(m, _) => m.grow(delta),
-            MemoryStorage::Shared(s) => s.inner.grow(delta),
+    /// Grows by `delta` pages, asking `limiter` first (for a shared memory,
+    /// under its grow lock: see `SharedMemory::grow_with` in weft-core).
+    /// `Ok(Some(old size))`, `Ok(None)` if refused or failed with the
+    /// memory unchanged, `Err` if the limiter returned one (or panicked):
+    /// a trap for wasm.
+    pub(crate) fn grow(&mut self, delta: u64, limiter: Option<LimiterHook>) -> Result<Option<u64>> {
+        let Some(hook) = limiter else {
+            return Ok(match self {
+                MemoryStorage::Owned(m, _) => m.grow(delta),
+                MemoryStorage::Shared(s) => s.inner.grow(delta),
+            });
+        };
+        if in_limiter() && matches!(self, MemoryStorage::Shared(_)) {
+            // The limiter asking may hold a grow lock (see `IN_LIMITER`).
+            return Err(Error::usage(
+                "a shared memory cannot be grown from inside a ResourceLimiter",
+            ));
+        }
+        let maximum = self.ty().maximum.map(pages_to_bytes);
+        let mut verdict: Option<Result<bool>> = None;
+        let approve = |current: u64, desired: u64| {
+            // SAFETY: we are inside a call of the hook's store (a libcall
+            // or a host API method), which borrows only its `opaque` part.
+            let answer = unsafe {
+                hook.ask(|l| {
+                    l.memory_growing(pages_to_bytes(current), pages_to_bytes(desired), maximum)
+                })
+            };
+            let approved = matches!(answer, Ok(true));
+            verdict = Some(answer);
+            approved
+        };
+        let grown = match self {
+            MemoryStorage::Owned(m, _) => m.grow_with(delta, approve),
+            MemoryStorage::Shared(s) => s.inner.grow_with(delta, approve),
+        };
+        match verdict {
+            Some(Err(e)) => Err(e),
+            Some(Ok(true)) if grown.is_none() => {
+                let failure = Error::usage(format!(
+                    "failed to grow memory by {delta} pages past its maximum or the OS's means"
+                ));
+                // SAFETY: as above.
+                unsafe { hook.ask(|l| l.memory_grow_failed(failure)) }?;
+                Ok(None)
+            }
+            _ => Ok(grown),
         }
     }
 
@@ -231,10 +275,15 @@ impl Memory {
         self.index
     }
 
-    /// Creates a memory in `store` (shared if `ty` says so).
+    /// Creates a memory in `store` (shared if `ty` says so), if the store's
+    /// [`ResourceLimiter`](crate::ResourceLimiter) allows another memory of
+    /// that minimum size.
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
-        let store = &mut store.as_context_mut().0.opaque;
+        let (store, limiter) = split(store.as_context_mut().0);
+        limits::check_counts(store, limiter, 0, 1, 0)?;
+        limits::check_memory_minimum(limiter, &ty)?;
         let storage = MemoryStorage::new(&store.engine, ty)?;
+        store.created_memories += 1;
         Ok(store.push_memory(storage))
     }
 
@@ -285,9 +334,14 @@ impl Memory {
 
     /// Grows by `delta` pages and returns the old size; an error if the
     /// memory cannot grow that far.
+    ///
+    /// Asks the store's [`ResourceLimiter`](crate::ResourceLimiter) first,
+    /// also for a shared memory: a refusal is an `Err` with the memory
+    /// unchanged.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        self.storage_mut(&mut store.as_context_mut().0.opaque)?
-            .grow(delta)
+        let (store, limiter) = split(store.as_context_mut().0);
+        self.storage_mut(store)?
+            .grow(delta, limiter)?
             .ok_or_else(|| Error::usage(format!("failed to grow memory by {delta} pages")))
     }
 
@@ -432,7 +486,17 @@ impl SharedMemory {
 
     /// Grows by `delta` pages (visible to every thread at once); the old
     /// size.
+    ///
+    /// No store is involved, so no [`ResourceLimiter`](crate::ResourceLimiter)
+    /// is asked; grows from wasm code or through a store's
+    /// [`Memory`](crate::Memory) handle ask that store's limiter. Refused
+    /// from inside a limiter (which may hold this memory's grow lock).
     pub fn grow(&self, delta: u64) -> Result<u64> {
+        if in_limiter() {
+            return Err(Error::usage(
+                "a shared memory cannot be grown from inside a ResourceLimiter",
+            ));
+        }
         self.inner
             .grow(delta)
             .ok_or_else(|| Error::usage(format!("failed to grow shared memory by {delta} pages")))

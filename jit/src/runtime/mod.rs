@@ -6,6 +6,7 @@ pub(crate) mod global;
 pub(crate) mod instance;
 pub(crate) mod interrupt;
 pub(crate) mod libcalls;
+pub(crate) mod limits;
 pub(crate) mod memory;
 pub(crate) mod shared_atomics;
 pub(crate) mod stack;

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::runtime::func::Func;
 use crate::runtime::instance::InstanceData;
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
+use crate::runtime::limits::{LimiterFn, LimiterHook, ResourceLimiter};
 use crate::runtime::memory::MemoryStorage;
 use crate::runtime::stack;
 use crate::trap::{Trap, TrapCode};
@@ -45,6 +46,8 @@ pub(crate) struct StoreInner<T> {
     /// First field: host trampolines cast between the two.
     pub(crate) opaque: StoreOpaque,
     pub(crate) data: T,
+    /// Finds the resource limiter in `data` ([`Store::limiter`]).
+    pub(crate) limiter: Option<Box<LimiterFn<T>>>,
 }
 
 /// Owned by the store, freed with it: the state of host functions, whose
@@ -171,6 +174,13 @@ pub(crate) struct StoreOpaque {
     /// The enclosing `StoreInner<T>`, for the deadline callback; set by
     /// `Store::new` once the box exists.
     pub(crate) inner_ptr: *mut u8,
+    /// How libcalls reach the resource limiter ([`Store::limiter`]), which
+    /// lives beside `T`.
+    pub(crate) limiter: Option<LimiterHook>,
+    /// Memories and tables the store created (not imported), as the
+    /// limiter's `memories()`/`tables()` count them.
+    pub(crate) created_memories: usize,
+    pub(crate) created_tables: usize,
     /// Whether any memory of the store is shared, i.e. registered in the
     /// shared-handle registry that `Memory::into_shared_memory` reads.
     pub(crate) holds_shared_memories: bool,
@@ -205,7 +215,8 @@ pub(crate) enum DeadlineBehavior {
 
 // SAFETY: every raw pointer in a store points into memory the store owns
 // (boxed definitions, `VMContext`s, host-function state) or into shared
-// memories, which are `Sync`. A store is used by one thread at a time
+// memories, which are `Sync`; the limiter hook points at the store's own
+// `StoreInner`. A store is used by one thread at a time
 // (`&mut`), so moving it to another thread moves all of that with it. Host
 // functions and data must be `Send` for the store to be (`T: Send` below,
 // `Send + Sync` bounds on host closures).
@@ -247,6 +258,9 @@ impl StoreOpaque {
             interrupt,
             deadline_behavior: DeadlineBehavior::Trap,
             inner_ptr: std::ptr::null_mut(),
+            limiter: None,
+            created_memories: 0,
+            created_tables: 0,
             holds_shared_memories: false,
         }
     }
@@ -381,6 +395,7 @@ impl<T> Store<T> {
         let mut inner = Box::new(StoreInner {
             opaque: StoreOpaque::new(engine),
             data,
+            limiter: None,
         });
         let ptr: *mut StoreInner<T> = &mut *inner;
         inner.opaque.inner_ptr = ptr.cast();
@@ -482,6 +497,29 @@ impl<T> Store<T> {
     /// The embedder's data, mutably.
     pub fn data_mut(&mut self) -> &mut T {
         &mut self.inner.data
+    }
+
+    /// Installs a resource limiter: `limiter` finds it in the store's data,
+    /// and the store asks it before every memory or table grow (wasm's
+    /// `memory.grow`/`table.grow` and the host's `grow`, shared memories
+    /// included) and before it creates instances, memories and tables.
+    ///
+    /// ```
+    /// use weft::{Engine, Memory, MemoryType, Store, StoreLimitsBuilder};
+    /// let limits = StoreLimitsBuilder::new().memories(1).build();
+    /// let mut store = Store::new(&Engine::default(), limits);
+    /// store.limiter(|limits| limits);
+    /// Memory::new(&mut store, MemoryType::new(1, None))?;
+    /// assert!(Memory::new(&mut store, MemoryType::new(1, None)).is_err());
+    /// # Ok::<(), weft::Error>(())
+    /// ```
+    pub fn limiter(
+        &mut self,
+        limiter: impl FnMut(&mut T) -> &mut (dyn ResourceLimiter) + Send + Sync + 'static,
+    ) {
+        self.inner.limiter = Some(Box::new(limiter));
+        let hook = LimiterHook::new(&raw mut *self.inner);
+        self.inner.opaque.limiter = Some(hook);
     }
 
     /// Consumes the store, returning the embedder's data.

@@ -1,6 +1,7 @@
 //! Tables in the API.
 
 use crate::error::{Error, Result};
+use crate::runtime::limits;
 use crate::runtime::store::{AsContext, AsContextMut, StoreOpaque, TableData};
 use crate::runtime::values::Val;
 use crate::types::TableType;
@@ -30,14 +31,19 @@ impl Table {
         self.index
     }
 
-    /// Creates a table of type `ty` with every element `init`.
+    /// Creates a table of type `ty` with every element `init`, if the
+    /// store's [`ResourceLimiter`](crate::ResourceLimiter) allows another
+    /// table of that minimum size.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
-        let store = &mut store.as_context_mut().0.opaque;
+        let (store, limiter) = limits::split(store.as_context_mut().0);
         if init.ty() != ty.element {
             return Err(Error::usage("table initializer of the wrong type"));
         }
         let init = init.to_slot(store)? as usize;
+        limits::check_counts(store, limiter, 0, 0, 1)?;
+        limits::check_table_minimum(limiter, &ty)?;
         let data = TableData::new(ty, init)?;
+        store.created_tables += 1;
         Ok(store.push_table(data))
     }
 
@@ -93,16 +99,17 @@ impl Table {
         Ok(())
     }
 
-    /// Grows by `delta` elements set to `init`; the old size.
+    /// Grows by `delta` elements set to `init`; the old size. Asks the
+    /// store's [`ResourceLimiter`](crate::ResourceLimiter) first: a refusal
+    /// is an `Err` with the table unchanged.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
-        let store = &mut store.as_context_mut().0.opaque;
+        let (store, limiter) = limits::split(store.as_context_mut().0);
         let ty = self.data(store)?.ty;
         if init.ty() != ty.element {
             return Err(Error::usage("table initializer of the wrong type"));
         }
         let bits = init.to_slot(store)? as usize;
-        store.tables[self.index as usize]
-            .grow(delta, bits)
+        limits::grow_table(&mut store.tables[self.index as usize], delta, bits, limiter)?
             .ok_or_else(|| Error::usage(format!("failed to grow table by {delta}")))
     }
 }

@@ -138,9 +138,9 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Turns a builtin's "value or negated trap code" into a value,
-    /// raising the trap if negative.
-    fn value_or_trap(&mut self, result: ir::Value) -> ir::Value {
+    /// Turns a builtin's "value or negated trap code" (an `i64`) into an
+    /// `i32` value, raising the trap if negative.
+    pub(super) fn value_or_trap(&mut self, result: ir::Value) -> ir::Value {
         let negative = self
             .builder
             .ins()

@@ -342,7 +342,8 @@ impl FuncTranslator<'_, '_> {
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
                 let m = self.i32_const(*mem);
-                let v = self.call_builtin(Builtin::memory_grow, &[m, delta]);
+                let r = self.call_builtin(Builtin::memory_grow, &[m, delta]);
+                let v = self.value_or_trap(r);
                 self.reload_unshared_lengths();
                 self.stack.push(v);
             }

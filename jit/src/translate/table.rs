@@ -116,7 +116,8 @@ impl FuncTranslator<'_, '_> {
                 let delta = self.pop()?;
                 let init = self.pop()?;
                 let t = self.i32_const(table);
-                let v = self.call_builtin(Builtin::table_grow, &[t, init, delta]);
+                let r = self.call_builtin(Builtin::table_grow, &[t, init, delta]);
+                let v = self.value_or_trap(r);
                 self.stack.push(v);
             }
             Operator::TableFill { table } => {

@@ -15,16 +15,50 @@ use weft_wast::engine::{
 };
 
 /// The reference interpreter as a runner engine.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct InterpEngine {
     options: interp::Options,
+    /// With fuel (`--fuel`): what every instantiation and call used, on
+    /// any thread; each one runs with a fresh `u64::MAX` tank.
+    metered: Option<std::sync::atomic::AtomicU64>,
 }
 
 impl InterpEngine {
     /// An engine whose modules are compiled with `options` (the proposals
     /// beyond the interpreter's default set that a script needs).
     pub fn new(options: interp::Options) -> InterpEngine {
-        InterpEngine { options }
+        InterpEngine {
+            options,
+            metered: None,
+        }
+    }
+
+    /// As [`new`](Self::new), consuming fuel and counting it.
+    pub fn metered(options: interp::Options) -> InterpEngine {
+        InterpEngine {
+            options,
+            metered: Some(std::sync::atomic::AtomicU64::new(0)),
+        }
+    }
+
+    /// With fuel, the fuel used so far.
+    pub fn fuel_used(&self) -> Option<u64> {
+        // Relaxed: read after the script's threads were joined.
+        self.metered
+            .as_ref()
+            .map(|used| used.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn run_metered<R>(&self, f: impl FnOnce() -> R) -> R {
+        let Some(used) = &self.metered else {
+            return f();
+        };
+        interp::set_fuel(Some(u64::MAX));
+        let result = f();
+        let left = interp::fuel().unwrap_or(u64::MAX);
+        interp::set_fuel(None);
+        used.fetch_add(u64::MAX - left, std::sync::atomic::Ordering::Relaxed);
+        result
     }
 }
 
@@ -73,11 +107,13 @@ impl Engine for InterpEngine {
         module: &InterpModule,
         imports: &[Extern],
     ) -> Result<InterpInstance, InstantiateError> {
-        let instance = interp::Instance::new(&module.module, imports).map_err(|e| match e {
-            interp::InstantiationError::Link(why) => InstantiateError::Link(why),
-            interp::InstantiationError::Resource(why) => InstantiateError::Resource(why),
-            interp::InstantiationError::Trap(trap) => InstantiateError::Trap(trap.to_string()),
-        })?;
+        let instance = self
+            .run_metered(|| interp::Instance::new(&module.module, imports))
+            .map_err(|e| match e {
+                interp::InstantiationError::Link(why) => InstantiateError::Link(why),
+                interp::InstantiationError::Resource(why) => InstantiateError::Resource(why),
+                interp::InstantiationError::Trap(trap) => InstantiateError::Trap(trap.to_string()),
+            })?;
         Ok(InterpInstance {
             instance,
             export_names: module.export_names.clone(),
@@ -101,7 +137,7 @@ impl Engine for InterpEngine {
             .map(|v| to_value(*v))
             .collect::<Result<Vec<_>, _>>()
             .map_err(CallError::Failed)?;
-        match func.call(&args) {
+        match self.run_metered(|| func.call(&args)) {
             Ok(results) => results
                 .iter()
                 .map(from_value)

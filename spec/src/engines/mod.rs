@@ -101,6 +101,52 @@ impl EngineKind {
     }
 }
 
+impl EngineKind {
+    /// Like [`EngineKind::run_file_within`], with fuel on
+    /// (`docs/interruption.md`): also returns the fuel the script used on
+    /// all its threads, which both engines must report identically.
+    pub fn run_file_metered_within(
+        self,
+        script: &ScriptFile,
+        limit: Duration,
+    ) -> Result<(Report, Option<u64>), String> {
+        self.ensure_available()?;
+        let proposals = script.proposals;
+        let used = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let slot = std::sync::Arc::clone(&used);
+        let report = weft_wast::run_within(&script.text, limit, move |text, log| {
+            let fuel = match self {
+                EngineKind::Interp => {
+                    let options = weft_verify::interp::Options {
+                        multi_memory: proposals.multi_memory,
+                    };
+                    let engine = InterpEngine::metered(options);
+                    weft_wast::run_script_into(&engine, text, log);
+                    engine.fuel_used()
+                }
+                EngineKind::Jit => {
+                    let mut config = weft::Config::new();
+                    config
+                        .wasm_threads(true)
+                        .wasm_multi_memory(proposals.multi_memory)
+                        .consume_fuel(true);
+                    let engine = JitEngine::with_config(&config)?;
+                    weft_wast::run_script_into(&engine, text, log);
+                    engine.fuel_used()
+                }
+            };
+            *slot
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = fuel;
+            Ok(())
+        })?;
+        let used = *used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok((report, used))
+    }
+}
+
 impl fmt::Display for EngineKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

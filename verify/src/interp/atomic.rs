@@ -3,8 +3,11 @@
 //! Atomicity comes for free: every access to a memory, atomic or not, holds
 //! that memory's lock (see `memory.rs`). What this module adds is the
 //! proposal's checks, in the proposal's order: alignment of the effective
-//! address first (`unaligned atomic`), then bounds, then, for `wait`, that
-//! the memory is shared.
+//! address first (`unaligned atomic`), then bounds, except for `wait`, which
+//! checks that the memory is shared between the two: the proposal's
+//! execution steps for `memory.atomic.wait{32,64}` trap on alignment (step
+//! 9), then on an unshared memory (step 14), and check bounds only against
+//! a shared memory's length (step 15b), as the reference interpreter does.
 
 use super::code::{Instr, MemArg, NumType, RmwOp};
 use super::memory::{MemoryRef, read_le, write_le};
@@ -202,11 +205,11 @@ pub(crate) fn wait(
     timeout_ns: i64,
 ) -> Result<i32, Trap> {
     check_aligned(address, width)?;
-    let bytes = mem.lock();
-    let current = read_le(&bytes, address, width)?;
     if !mem.is_shared() {
         return Err(Trap::ExpectedSharedMemory);
     }
+    let bytes = mem.lock();
+    let current = read_le(&bytes, address, width)?;
     if current != expected & mask(width) {
         return Ok(WaitOutcome::NotEqual as i32);
     }

@@ -393,3 +393,46 @@ fn simd_off_rejects_modules_that_use_it() {
     }
     Module::new(&engine, "(module (func (drop (i32.const 0))))").expect("no SIMD used");
 }
+
+#[test]
+fn nan_canonicalization_covers_vector_lanes() -> crate::Result<()> {
+    let mut config = Config::new();
+    config.cranelift_nan_canonicalization(true);
+    let engine = Engine::new(&config)?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (func (export "add") (param v128 v128) (result v128)
+            (f32x4.add (local.get 0) (local.get 1)))
+          (func (export "min") (param v128 v128) (result v128)
+            (f64x2.min (local.get 0) (local.get 1)))
+          (func (export "neg") (param v128) (result v128)
+            (f32x4.neg (local.get 0))))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[])?;
+    let add = instance.get_typed_func::<(V128, V128), V128>(&store, "add")?;
+    let min = instance.get_typed_func::<(V128, V128), V128>(&store, "min")?;
+    let neg = instance.get_typed_func::<V128, V128>(&store, "neg")?;
+    let odd_nan = f32::from_bits(0xffc0_1234);
+    let a = f32x4([odd_nan, 1.0, f32::from_bits(0x7f80_0001), 2.0]);
+    let b = f32x4([1.0, 2.0, 3.0, 4.0]);
+    let sum = add.call(&mut store, (a.into(), b.into()))?.as_u128();
+    let canonical = f32::from_bits(0x7fc0_0000);
+    assert_eq!(
+        i32x4_bits(sum),
+        i32x4_bits(f32x4([canonical, 3.0, canonical, 6.0]))
+    );
+    let a = f64x2([f64::from_bits(0xfff8_0000_0000_0abc), 1.0]);
+    let b = f64x2([0.0, -1.0]);
+    let m = min.call(&mut store, (a.into(), b.into()))?.as_u128();
+    assert_eq!(m, f64x2([f64::from_bits(0x7ff8_0000_0000_0000), -1.0]));
+    // `neg` is a bit operation: its NaN keeps its payload, sign flipped.
+    let n = neg.call(&mut store, f32x4([odd_nan; 4]).into())?.as_u128();
+    assert_eq!(n, f32x4([f32::from_bits(0x7fc0_1234); 4]));
+    Ok(())
+}
+
+fn i32x4_bits(v: u128) -> [u32; 4] {
+    core::array::from_fn(|i| (v >> (32 * i)) as u32)
+}
