@@ -51,19 +51,24 @@ pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
             hex(&bytes)
         ),
         Ok(_) => Ok(()),
-        Err(e) => match e.kind() {
-            weft::ErrorKind::Link(_) if all_fit => bail!(
-                "fitting imports refused: {e}\nimports: {declared:?}\nmodule: {}",
-                hex(&bytes)
-            ),
-            weft::ErrorKind::Link(_) | weft::ErrorKind::Trap(_) | weft::ErrorKind::Host(_) => {
-                Ok(())
-            }
-            _ => bail!(
-                "instantiation failed unexpectedly: {e}\nmodule: {}",
-                hex(&bytes)
-            ),
-        },
+        Err(e) => judge(e.kind(), all_fit).map_err(|why| {
+            anyhow::anyhow!("{why}: {e}\nimports: {declared:?}\nmodule: {}", hex(&bytes))
+        }),
+    }
+}
+
+/// Whether a failed instantiation failed the right way: with a mismatched
+/// import, only as a link error (imports are checked before anything runs,
+/// so a trap or a host error means the mismatch went unseen); with fitting
+/// imports, only as a trap (a segment or the start function) or a host
+/// error (a generated import that fails), never as a link error.
+fn judge(kind: &weft::ErrorKind, all_fit: bool) -> Result<(), &'static str> {
+    match (kind, all_fit) {
+        (weft::ErrorKind::Link(_), false) => Ok(()),
+        (_, false) => Err("a mismatched import was not refused as a link error"),
+        (weft::ErrorKind::Link(_), true) => Err("fitting imports refused"),
+        (weft::ErrorKind::Trap(_) | weft::ErrorKind::Host(_), true) => Ok(()),
+        (_, true) => Err("instantiation failed unexpectedly"),
     }
 }
 
@@ -142,6 +147,38 @@ fn value(u: &mut Unstructured<'_>, ty: ValType) -> Val {
 mod tests {
     use super::*;
     use crate::seeds;
+
+    #[test]
+    fn only_a_link_error_answers_a_mismatched_import() {
+        let trap = weft::ErrorKind::Trap(weft::Trap::new(weft::TrapCode::Unreachable));
+        let link = weft::ErrorKind::Link("wrong kind".into());
+        let host = weft::ErrorKind::Host("failed".into());
+        assert_eq!(judge(&link, false), Ok(()));
+        assert!(judge(&trap, false).is_err());
+        assert!(judge(&host, false).is_err());
+        assert!(judge(&link, true).is_err());
+        assert_eq!(judge(&trap, true), Ok(()));
+        assert_eq!(judge(&host, true), Ok(()));
+    }
+
+    /// A module whose start function traps, given a wrong import: weft
+    /// must refuse the import before the start function can run.
+    #[test]
+    fn a_mismatched_import_is_refused_before_the_start_function() {
+        let engine = engines::engine(true, false).expect("engine");
+        let module = weft::Module::new(
+            engine,
+            r#"(module (import "m" "g" (global i32))
+                 (func unreachable) (start 0))"#,
+        )
+        .expect("valid");
+        let mut store = Store::new(engine, ());
+        let wrong: Extern = Memory::new(&mut store, weft::MemoryType::new(0, None))
+            .expect("memory")
+            .into();
+        let e = weft::Instance::new(&mut store, &module, &[wrong]).expect_err("mismatch");
+        assert_eq!(judge(e.kind(), false), Ok(()), "{e}");
+    }
 
     #[test]
     fn seeded_inputs_instantiate_without_crashing() {

@@ -11,6 +11,7 @@
 
 #![deny(missing_docs)]
 
+pub mod atomic_probes;
 pub mod compile;
 pub mod deadline;
 pub mod differential;
@@ -22,6 +23,7 @@ mod regressions;
 pub mod seeds;
 pub mod shared_memory_ops;
 pub mod smith;
+pub mod tally;
 pub mod threads_program;
 pub mod wasi_calls;
 

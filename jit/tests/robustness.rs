@@ -1,6 +1,7 @@
-//! Bad input never panics: `Module::new` on arbitrary bytes returns `Ok` or
-//! `Err`, and every module wasmparser accepts under weft's features
-//! compiles.
+//! Bad input never panics, and weft accepts exactly what it should: on
+//! arbitrary bytes and on mutated modules `Module::from_binary` succeeds
+//! exactly when wasmparser validates the bytes under weft's features, and
+//! a rejection is an `InvalidModule` error.
 
 use std::sync::OnceLock;
 
@@ -55,6 +56,22 @@ fn smith_config(u: &mut Unstructured<'_>) -> arbitrary::Result<wasm_smith::Confi
     Ok(c)
 }
 
+/// Checks what weft must do with `bytes`: compile them if and only if
+/// wasmparser validates them under weft's features, and reject them
+/// otherwise as an invalid module (which carries the offset).
+fn accepts_exactly_the_valid(bytes: &[u8]) -> Result<(), String> {
+    let valid = wasmparser::Validator::new_with_features(features())
+        .validate_all(bytes)
+        .map(drop);
+    match (Module::from_binary(engine(), bytes), valid) {
+        (Ok(_), Ok(())) => Ok(()),
+        (Err(e), Err(_)) if matches!(e.kind(), weft::ErrorKind::InvalidModule { .. }) => Ok(()),
+        (Err(e), Err(_)) => Err(format!("rejected, but not as an invalid module: {e}")),
+        (Ok(_), Err(why)) => Err(format!("accepted a module wasmparser rejects: {why}")),
+        (Err(e), Ok(())) => Err(format!("refused a valid module: {e}")),
+    }
+}
+
 fn smith_module(seed: &[u8]) -> Option<Vec<u8>> {
     let mut u = Unstructured::new(seed);
     let config = smith_config(&mut u).ok()?;
@@ -66,15 +83,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_bytes_are_ok_or_err(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = Module::from_binary(engine(), &bytes);
+    fn random_bytes_are_accepted_exactly_when_valid(
+        bytes in proptest::collection::vec(any::<u8>(), 0..512),
+    ) {
+        prop_assert_eq!(accepts_exactly_the_valid(&bytes), Ok(()));
         let mut with_header = b"\0asm\x01\0\0\0".to_vec();
         with_header.extend_from_slice(&bytes);
-        let _ = Module::from_binary(engine(), &with_header);
+        prop_assert_eq!(accepts_exactly_the_valid(&with_header), Ok(()));
     }
 
     #[test]
-    fn valid_modules_compile_and_mutants_are_ok_or_err(
+    fn valid_modules_compile_and_mutants_are_accepted_exactly_when_valid(
         seed in proptest::collection::vec(any::<u8>(), 64..4096),
         flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8),
     ) {
@@ -91,7 +110,7 @@ proptest! {
             let i = at % mutant.len();
             mutant[i] = value;
         }
-        let _ = Module::from_binary(engine(), &mutant);
+        prop_assert_eq!(accepts_exactly_the_valid(&mutant), Ok(()));
     }
 }
 

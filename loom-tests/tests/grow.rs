@@ -18,19 +18,32 @@ fn memory(maximum: u64) -> SharedMemory {
     SharedMemory::new(limits, ReservationPolicy::default()).expect("small shared memory")
 }
 
-/// Reads the length twice, touching the last byte below each: sizes never
-/// decrease and every page below a seen length is committed.
+/// Reads the length twice, touching every page below each (its first and
+/// last byte): sizes never decrease and every page below a seen length is
+/// committed, not only the last one.
 fn read_twice(memory: &SharedMemory) -> (u64, u64) {
     let mut seen = [0u64; 2];
     for slot in &mut seen {
         let len = memory.byte_len() as u64;
-        if len > 0 {
-            assert_eq!(memory.load_u8(len - 1), Ok(0), "byte below the seen length");
-        }
+        touch_pages_below(memory, len);
         *slot = len / WASM_PAGE_SIZE as u64;
     }
     assert!(seen[0] <= seen[1], "size decreased: {seen:?}");
     (seen[0], seen[1])
+}
+
+/// Loads the first and the last byte of every page below `len`.
+fn touch_pages_below(memory: &SharedMemory, len: u64) {
+    let page = WASM_PAGE_SIZE as u64;
+    for start in (0..len).step_by(page as usize) {
+        for at in [start, (start + page).min(len) - 1] {
+            assert_eq!(
+                memory.load_u8(at),
+                Ok(0),
+                "byte {at:#x} below the seen length {len:#x}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -140,9 +153,7 @@ fn shared_clones_see_one_length() {
                 .current_length
                 .load(weft_core::sync::atomic::Ordering::SeqCst)
         };
-        if len > 0 {
-            assert_eq!(memory.load_u8(len as u64 - 1), Ok(0));
-        }
+        touch_pages_below(&memory, len as u64);
         assert_eq!(grower.join().expect("grower"), Some(0));
         if len == 0 {
             "saw-0".to_owned()

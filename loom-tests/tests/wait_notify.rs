@@ -243,7 +243,9 @@ fn notify_wakes_only_its_address() {
 
 /// (7) A waiter whose word already differs returns NotEqual without ever
 /// queueing, whatever the notifier does, and leaves the count balanced:
-/// a later waiter is still found by notify.
+/// a later waiter is still found by notify, and once every wait has
+/// returned the bucket's count is zero (a count leaking upward would only
+/// send every later notify down the slow path, which nothing else sees).
 #[test]
 fn not_equal_leaves_the_count_balanced() {
     let outcomes = check("not_equal_leaves_the_count_balanced", || {
@@ -271,6 +273,11 @@ fn not_equal_leaves_the_count_balanced() {
         }
         let result = sleeper.join().expect("sleeper");
         assert_eq!(result == WaitResult::Ok, woken == 1);
+        assert_eq!(
+            s.queues.announced_waiters(KEY),
+            0,
+            "waiter count unbalanced after every wait returned"
+        );
         label(result).to_owned()
     });
     assert_outcomes(&outcomes, &["Ok", "TimedOut"]);

@@ -198,6 +198,9 @@ pub enum InstantiateError {
     /// the start function): what `assert_trap (module ...)` expects. The
     /// message is the engine's trap message.
     Trap(String),
+    /// Anything else the engine reported (a host error, an API misuse):
+    /// what no directive expects, `assert_unlinkable` included.
+    Failed(String),
 }
 
 impl fmt::Display for InstantiateError {
@@ -206,6 +209,7 @@ impl fmt::Display for InstantiateError {
             InstantiateError::Link(m) => write!(f, "link error: {m}"),
             InstantiateError::Resource(m) => write!(f, "resource limit: {m}"),
             InstantiateError::Trap(m) => write!(f, "trap: {m}"),
+            InstantiateError::Failed(m) => write!(f, "failed: {m}"),
         }
     }
 }

@@ -490,3 +490,61 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a non-string payload".to_string());
     format!("engine panicked: {text}")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{CallError, CompileError, Engine, HostItem, InstantiateError, Val};
+
+    /// Compiles everything; every instantiation fails with the configured
+    /// error.
+    struct Failing(InstantiateError);
+
+    impl Engine for Failing {
+        type Module = ();
+        type Instance = ();
+        type Extern = ();
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+        fn compile(&self, _: &[u8]) -> Result<(), CompileError> {
+            Ok(())
+        }
+        fn imports(&self, _: &()) -> Vec<(String, String)> {
+            Vec::new()
+        }
+        fn instantiate(&self, _: &(), _: &[()]) -> Result<(), InstantiateError> {
+            Err(self.0.clone())
+        }
+        fn exports(&self, _: &()) -> Vec<(String, ())> {
+            Vec::new()
+        }
+        fn call(&self, _: &(), _: &[Val]) -> Result<Vec<Val>, CallError> {
+            Err(CallError::Failed("nothing to call".into()))
+        }
+        fn global_value(&self, _: &()) -> Result<Val, String> {
+            Err("no globals".into())
+        }
+        fn host(&self, _: &HostItem) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    fn unlinkable_passes(error: InstantiateError) -> bool {
+        let report = crate::run_script(
+            &Failing(error),
+            r#"(assert_unlinkable (module (import "m" "f" (func))) "unknown import")"#,
+        );
+        assert_eq!(report.passed + report.failures.len(), 1, "{report:?}");
+        report.passed == 1
+    }
+
+    #[test]
+    fn assert_unlinkable_passes_only_on_a_link_error() {
+        assert!(unlinkable_passes(InstantiateError::Link("no".into())));
+        assert!(!unlinkable_passes(InstantiateError::Resource("big".into())));
+        assert!(!unlinkable_passes(InstantiateError::Trap(
+            "unreachable".into()
+        )));
+        assert!(!unlinkable_passes(InstantiateError::Failed("host".into())));
+    }
+}

@@ -225,6 +225,15 @@ impl WaitQueues {
         }
     }
 
+    /// The waiter count of `key`'s bucket (announced waiters, see the
+    /// module docs), for the loom models: after every wait has returned it
+    /// must be zero.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn announced_waiters(&self, key: u64) -> usize {
+        self.bucket(key).waiters.load(Ordering::SeqCst)
+    }
+
     fn bucket(&self, key: u64) -> &Bucket {
         // Fibonacci hashing of the word index: neighbouring words land in
         // different buckets.
@@ -265,6 +274,9 @@ impl WaitQueues {
             let mut queue = sync::lock(&bucket.queue);
             if !equal() {
                 // Relaxed: decrements happen under the bucket lock.
+                // Deliberately missing in `loom-broken-missing-decrement`,
+                // for the loom models to catch the count leaking upward.
+                #[cfg(not(feature = "loom-broken-missing-decrement"))]
                 bucket.waiters.fetch_sub(1, Ordering::Relaxed);
                 return WaitResult::NotEqual;
             }

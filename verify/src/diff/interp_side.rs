@@ -20,6 +20,9 @@ pub(crate) enum Failure {
 pub(crate) struct InterpSide {
     instance: interp::Instance,
     exports: Vec<(String, ExternKind)>,
+    /// The exported functions in export order: what a funcref is compared
+    /// by (see [`Observed::FuncRef`]).
+    funcs: Vec<interp::FuncRef>,
 }
 
 impl InterpSide {
@@ -29,18 +32,30 @@ impl InterpSide {
             unsupported: matches!(e.kind(), interp::ErrorKind::Unsupported(_)),
             message: e.to_string(),
         })?;
-        let exports = module
+        let exports: Vec<(String, ExternKind)> = module
             .exports()
             .map(|(name, kind)| (name.to_string(), kind))
             .collect();
         let instance = interp::Instance::new(&module, &[]).map_err(|e| match e {
-            interp::InstantiationError::Trap(t) => {
-                Failure::Trapped(TrapKind::from_interp(&t), t.to_string())
-            }
+            interp::InstantiationError::Trap(t) => match TrapKind::from_interp(&t) {
+                Some(kind) => Failure::Trapped(kind, t.to_string()),
+                None => Failure::Link(t.to_string()),
+            },
             interp::InstantiationError::Resource(m) => Failure::Resource(m),
             interp::InstantiationError::Link(m) => Failure::Link(m),
         })?;
-        Ok(InterpSide { instance, exports })
+        let funcs = exports
+            .iter()
+            .filter_map(|(name, _)| match instance.export(name) {
+                Some(interp::Extern::Func(f)) => Some(f),
+                _ => None,
+            })
+            .collect();
+        Ok(InterpSide {
+            instance,
+            exports,
+            funcs,
+        })
     }
 
     /// Exported functions with their parameter types, in export order.
@@ -55,13 +70,29 @@ impl InterpSide {
             .collect()
     }
 
-    /// Calls export `name`.
-    pub(crate) fn call(&self, name: &str, args: &[Arg]) -> Outcome {
+    /// Calls export `name`; `Err` if the interpreter refused the call
+    /// itself (unknown export, wrong arguments) rather than running it.
+    pub(crate) fn call(&self, name: &str, args: &[Arg]) -> Result<Outcome, String> {
         let args = args.iter().map(|a| a.to_interp()).collect::<Vec<_>>();
         match self.instance.invoke(name, &args) {
-            Ok(values) => Outcome::Returned(values.iter().map(Observed::from_interp).collect()),
-            Err(trap) => Outcome::Trapped(TrapKind::from_interp(&trap), trap.to_string()),
+            Ok(values) => Ok(Outcome::Returned(
+                values.iter().map(|v| self.observe(v)).collect(),
+            )),
+            Err(trap) => match TrapKind::from_interp(&trap) {
+                Some(kind) => Ok(Outcome::Trapped(
+                    kind,
+                    match &trap {
+                        interp::Trap::Host(message) => message.clone(),
+                        _ => trap.to_string(),
+                    },
+                )),
+                None => Err(format!("calling `{name}`: {trap}")),
+            },
         }
+    }
+
+    fn observe(&self, value: &interp::Value) -> Observed {
+        Observed::from_interp(value, &self.funcs)
     }
 
     /// The exported globals, memories and tables.
@@ -70,18 +101,19 @@ impl InterpSide {
         for (name, _) in &self.exports {
             match self.instance.export(name) {
                 Some(interp::Extern::Global(g)) => {
-                    state
-                        .globals
-                        .push((name.clone(), Observed::from_interp(&g.get())));
+                    state.globals.push((name.clone(), self.observe(&g.get())));
                 }
                 Some(interp::Extern::Memory(m)) => {
                     state.memories.push((name.clone(), m.snapshot()))
                 }
                 Some(interp::Extern::Table(t)) => {
-                    let nulls = (0..t.size())
-                        .map(|i| t.get(i).is_none_or(|v| v.is_null()))
+                    let elements = (0..t.size())
+                        .map(|i| match t.get(i) {
+                            Some(v) => self.observe(&v),
+                            None => Observed::FuncRef(super::observe::FuncId::Unexported),
+                        })
                         .collect();
-                    state.tables.push((name.clone(), nulls));
+                    state.tables.push((name.clone(), elements));
                 }
                 Some(interp::Extern::Func(_)) | None => {}
             }

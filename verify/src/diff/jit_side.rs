@@ -18,7 +18,15 @@ pub(crate) enum Failure {
 pub(crate) struct JitSide {
     store: weft::Store<()>,
     exports: Vec<(String, weft::Extern)>,
+    /// The exported functions in export order: what a funcref is compared
+    /// by (see [`Observed::FuncRef`]).
+    funcs: Vec<weft::Func>,
 }
+
+/// The wasm stack weft may use in a differential run, in bytes (weft's
+/// default, set explicitly because the exhaustion rule in
+/// [`super::Exhaustion`] reasons about it).
+pub(crate) const STACK_LIMIT: usize = 1 << 20;
 
 /// The engine differential runs use: threads on (the interpreter always
 /// has them), fuel on if asked, everything else weft's default. Created
@@ -30,7 +38,10 @@ pub(crate) fn engine(fuel: bool) -> Result<&'static weft::Engine, String> {
     let cell = if fuel { &FUEL_ENGINE } else { &ENGINE };
     cell.get_or_init(|| {
         let mut config = weft::Config::new();
-        config.wasm_threads(true).consume_fuel(fuel);
+        config
+            .wasm_threads(true)
+            .consume_fuel(fuel)
+            .max_wasm_stack(STACK_LIMIT);
         weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
     })
     .as_ref()
@@ -60,7 +71,18 @@ impl JitSide {
                 None => Failure::Other(e.to_string()),
             })?;
         let exports = instance.exports(&store);
-        Ok(JitSide { store, exports })
+        let funcs = exports
+            .iter()
+            .filter_map(|(_, e)| match e {
+                weft::Extern::Func(f) => Some(*f),
+                _ => None,
+            })
+            .collect();
+        Ok(JitSide {
+            store,
+            exports,
+            funcs,
+        })
     }
 
     /// Calls export `name`; `Err` if weft refused the call itself (unknown
@@ -78,14 +100,20 @@ impl JitSide {
             .collect::<Vec<_>>();
         match func.call(&mut self.store, &args, &mut results) {
             Ok(()) => Ok(Outcome::Returned(
-                results.iter().map(Observed::from_jit).collect(),
+                results
+                    .iter()
+                    .map(|v| Observed::from_jit(v, &self.funcs))
+                    .collect(),
             )),
-            Err(e) => match e.as_trap() {
-                Some(t) => Ok(Outcome::Trapped(
+            Err(e) => match e.kind() {
+                weft::ErrorKind::Trap(t) => Ok(Outcome::Trapped(
                     TrapKind::from_jit(t.code()),
                     t.to_string(),
                 )),
-                None => Err(format!("calling `{name}`: {e}")),
+                weft::ErrorKind::Host(message) => {
+                    Ok(Outcome::Trapped(TrapKind::HostError, message.clone()))
+                }
+                _ => Err(format!("calling `{name}`: {e}")),
             },
         }
     }
@@ -119,7 +147,7 @@ impl JitSide {
                     let value = g.get(store).map_err(failed)?;
                     state
                         .globals
-                        .push((name.clone(), Observed::from_jit(&value)));
+                        .push((name.clone(), Observed::from_jit(&value, &self.funcs)));
                 }
                 weft::Extern::Memory(m) => {
                     let mut bytes = vec![0; m.data_size(store).map_err(failed)?];
@@ -133,15 +161,15 @@ impl JitSide {
                 }
                 weft::Extern::Table(t) => {
                     let size = t.size(store).map_err(failed)?;
-                    let mut nulls = Vec::with_capacity(size as usize);
+                    let mut elements = Vec::with_capacity(size as usize);
                     for i in 0..size {
                         let value = t.get(store, i).map_err(failed)?;
-                        nulls.push(matches!(
-                            value,
-                            None | Some(weft::Val::FuncRef(None) | weft::Val::ExternRef(None))
-                        ));
+                        elements.push(match value {
+                            Some(v) => Observed::from_jit(&v, &self.funcs),
+                            None => Observed::FuncRef(super::observe::FuncId::Unexported),
+                        });
                     }
-                    state.tables.push((name.clone(), nulls));
+                    state.tables.push((name.clone(), elements));
                 }
                 weft::Extern::Func(_) => {}
             }

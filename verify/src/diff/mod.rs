@@ -9,17 +9,24 @@
 //! [`Mismatch`] that prints both sides.
 //!
 //! Some outcomes are not properties of the program but of an engine's
-//! limits: stack exhaustion (the engines' stacks differ in depth) and
-//! resource exhaustion (the interpreter's allocation caps). They end the
-//! comparison with [`Verdict::Inconclusive`], since the two engines' states
-//! may legitimately part from there.
+//! limits: stack exhaustion (the engines' stacks differ in depth). When it
+//! is explained (see [`Exhaustion`]: both ran out, or the depth the other
+//! engine reached could have filled the stack of the one that ran out) it
+//! ends the comparison with [`Verdict::Inconclusive`], since the two
+//! engines' states may legitimately part from there; when it is not, it is
+//! a [`Mismatch`] that reports both sides' depths.
 //!
 //! What counts as equal is decided in [`observe`]: floats by bits when the
 //! module's NaNs are canonical ([`DiffConfig::exact_nans`]), by NaN-ness
-//! otherwise; references by null-ness.
+//! otherwise; function references by which export they are; traps by kind
+//! (host errors by message).
+//!
+//! The interpreter's operator counts ([`crate::interp::coverage`]) for
+//! everything the harness ran are kept in [`Differential::coverage`], so a
+//! fuzzer can report what it reached.
 //!
 //! ```
-//! use weft_verify::diff::{Arg, DiffConfig, Differential, Setup, Verdict};
+//! use weft_verify::diff::{Arg, DiffConfig, Differential, Setup, TrapKind, Verdict};
 //! let wasm = wat::parse_str(r#"(module
 //!     (memory (export "m") 1)
 //!     (func (export "f") (param i32) (result i32)
@@ -28,8 +35,11 @@
 //! let Setup::Ready(mut diff) = Differential::start(&wasm, DiffConfig::default()).unwrap() else {
 //!     panic!("both engines take this module");
 //! };
-//! assert_eq!(diff.call("f", &[Arg::I32(7)]).unwrap(), Verdict::Agree);
-//! assert_eq!(diff.call("f", &[Arg::I32(0)]).unwrap(), Verdict::Agree); // both trap
+//! assert_eq!(diff.call("f", &[Arg::I32(7)]).unwrap(), Verdict::Returned);
+//! assert_eq!(
+//!     diff.call("f", &[Arg::I32(0)]).unwrap(),
+//!     Verdict::Trapped(TrapKind::IntegerDivisionByZero),
+//! );
 //! ```
 
 mod interp_side;
@@ -38,9 +48,9 @@ pub mod observe;
 
 use std::fmt;
 
-pub use observe::{Arg, Observed, Outcome, State, TrapKind};
+pub use observe::{Arg, FuncId, Observed, Outcome, State, TrapKind};
 
-use crate::interp::ValType;
+use crate::interp::{ValType, coverage};
 use interp_side::InterpSide;
 use jit_side::JitSide;
 
@@ -62,10 +72,131 @@ pub struct DiffConfig {
 /// The result of a step that found nothing wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// Both engines did the same thing.
-    Agree,
-    /// An engine hit a limit (stack or resources); stop comparing.
-    Inconclusive(String),
+    /// Both engines returned the same values and left the same state.
+    Returned,
+    /// Both engines trapped with this kind and left the same state.
+    Trapped(TrapKind),
+    /// An engine ran out of stack, explainably; stop comparing.
+    Inconclusive(Exhaustion),
+}
+
+/// Which engine ran out of stack in an [`Exhaustion`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Exhausted {
+    /// Both did.
+    Both,
+    /// Only the interpreter did (weft returned or trapped otherwise).
+    Interpreter,
+    /// Only weft did.
+    Jit,
+}
+
+/// The most stack, in bytes, that one weft frame of a differential module
+/// is taken to need; generous for functions of wasm-smith's sizes (at most
+/// a few hundred locals and a few hundred instructions, 16 bytes a value
+/// at worst). weft running out while the interpreter was less deep than
+/// [`jit_side::STACK_LIMIT`] / this is not explained by frame sizes.
+pub const MAX_JIT_FRAME_BYTES: usize = 16 << 10;
+
+/// The least stack, in bytes, that one weft frame needs: a return address
+/// and a saved frame pointer. The interpreter running out while weft
+/// returned is explained only if weft's stack could hold the interpreter's
+/// depth at this size.
+pub const MIN_JIT_FRAME_BYTES: usize = 16;
+
+/// A stack exhaustion on one or both engines, with both sides' depths.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exhaustion {
+    /// The call.
+    pub call: String,
+    /// Who ran out.
+    pub exhausted: Exhausted,
+    /// The interpreter's outcome.
+    pub interp: String,
+    /// weft's outcome.
+    pub jit: String,
+    /// The most wasm frames the interpreter had live during the call.
+    pub interp_frames: usize,
+    /// The most values (locals and operands) on the interpreter's stack.
+    pub interp_values: usize,
+    /// weft's stack limit in bytes (its depth is that when it ran out).
+    pub jit_stack_bytes: usize,
+}
+
+impl Exhaustion {
+    /// Whether the difference in depth is explained by the engines' frame
+    /// sizes: both ran out; or only weft did, and the interpreter was deep
+    /// enough that weft's frames, at [`MAX_JIT_FRAME_BYTES`] each, could
+    /// have filled its stack; or only the interpreter did (it stops at
+    /// [`crate::interp::MAX_FRAMES`] frames or [`crate::interp::MAX_VALUES`]
+    /// values), and weft's stack could hold that many frames at
+    /// [`MIN_JIT_FRAME_BYTES`] each.
+    pub fn explained(&self) -> bool {
+        match self.exhausted {
+            Exhausted::Both => true,
+            Exhausted::Jit => {
+                self.interp_frames.saturating_mul(MAX_JIT_FRAME_BYTES) >= self.jit_stack_bytes
+            }
+            Exhausted::Interpreter => {
+                self.interp_frames.saturating_mul(MIN_JIT_FRAME_BYTES) <= self.jit_stack_bytes
+            }
+        }
+    }
+}
+
+impl fmt::Display for Exhaustion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: stack exhausted on {:?}; interpreter {} (at most {} frames, {} values), \
+             weft {} (stack limit {} bytes)",
+            self.call,
+            self.exhausted,
+            self.interp,
+            self.interp_frames,
+            self.interp_values,
+            self.jit,
+            self.jit_stack_bytes
+        )
+    }
+}
+
+/// Why [`Differential::start`] found nothing to compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// The interpreter does not implement something the module uses.
+    Unsupported(String),
+    /// The interpreter hit an allocation limit while instantiating.
+    InterpreterResource(String),
+    /// Both engines rejected the module.
+    BothReject,
+    /// Stack exhausted while instantiating (the start function).
+    StackExhaustedInstantiating,
+    /// Both trapped while instantiating, with this kind.
+    BothTrapInstantiating(TrapKind),
+}
+
+impl Skip {
+    /// A short name of the reason, for tallies.
+    pub fn reason(&self) -> String {
+        match self {
+            Skip::Unsupported(_) => "interpreter unsupported".into(),
+            Skip::InterpreterResource(_) => "interpreter resource limit".into(),
+            Skip::BothReject => "both reject".into(),
+            Skip::StackExhaustedInstantiating => "stack exhausted instantiating".into(),
+            Skip::BothTrapInstantiating(kind) => format!("both trap instantiating: {kind:?}"),
+        }
+    }
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Skip::Unsupported(m) => write!(f, "the interpreter does not support: {m}"),
+            Skip::InterpreterResource(m) => write!(f, "interpreter resource limit: {m}"),
+            _ => f.write_str(&self.reason()),
+        }
+    }
 }
 
 /// A difference between the engines: what was compared and both sides.
@@ -107,8 +238,8 @@ pub enum Setup {
     Ready(Differential),
     /// Nothing to compare, and nothing wrong: both rejected the module,
     /// both trapped the same way while instantiating, or an engine hit a
-    /// limit. The string says which.
-    Skipped(String),
+    /// limit.
+    Skipped(Skip),
 }
 
 /// An exported function and its parameter types.
@@ -126,6 +257,8 @@ pub struct Differential {
     interp: InterpSide,
     jit: JitSide,
     functions: Vec<ExportedFunc>,
+    /// Boxed: it is most of the struct, and `Setup` holds one by value.
+    coverage: Box<coverage::Coverage>,
 }
 
 impl Differential {
@@ -135,6 +268,8 @@ impl Differential {
         let engine = jit_side::engine(config.fuel.is_some())
             .map_err(|e| Mismatch::new("engine creation", "-", e))?;
         crate::interp::set_fuel(config.fuel);
+        // Counts from before this module are not its own.
+        coverage::take();
         let interp = InterpSide::new(bytes);
         let jit = JitSide::new(engine, bytes, config.fuel);
         use interp_side::Failure as I;
@@ -148,19 +283,17 @@ impl Differential {
                 }),
                 _,
             ) => {
-                return Ok(Setup::Skipped(format!(
-                    "the interpreter does not support: {message}"
-                )));
+                return Ok(Setup::Skipped(Skip::Unsupported(message)));
             }
             (Err(I::Resource(m)), _) => {
-                return Ok(Setup::Skipped(format!("interpreter resource limit: {m}")));
+                return Ok(Setup::Skipped(Skip::InterpreterResource(m)));
             }
             (Err(I::Rejected { .. }), Err(J::Rejected(_))) => {
-                return Ok(Setup::Skipped("both engines reject the module".into()));
+                return Ok(Setup::Skipped(Skip::BothReject));
             }
             (Err(I::Trapped(a, am)), Err(J::Trapped(b, bm))) => {
                 if a == TrapKind::StackExhausted || b == TrapKind::StackExhausted {
-                    return Ok(Setup::Skipped("stack exhausted while instantiating".into()));
+                    return Ok(Setup::Skipped(Skip::StackExhaustedInstantiating));
                 }
                 if a != b {
                     return Err(Mismatch::new(
@@ -169,9 +302,7 @@ impl Differential {
                         format!("{b:?} ({bm})"),
                     ));
                 }
-                return Ok(Setup::Skipped(format!(
-                    "both trap while instantiating: {a:?}"
-                )));
+                return Ok(Setup::Skipped(Skip::BothTrapInstantiating(a)));
             }
             (i, j) => {
                 return Err(Mismatch::new(
@@ -191,6 +322,7 @@ impl Differential {
             interp,
             jit,
             functions,
+            coverage: Box::new(coverage::take()),
         };
         diff.compare_fuel("instantiation")?;
         diff.compare_state("after instantiation")?;
@@ -200,6 +332,12 @@ impl Differential {
     /// The exported functions, in export order.
     pub fn functions(&self) -> &[ExportedFunc] {
         &self.functions
+    }
+
+    /// What the interpreter executed for this module so far (its start
+    /// function and every call), by operator family.
+    pub fn coverage(&self) -> &coverage::Coverage {
+        &self.coverage
     }
 
     /// Calls export `name` on both engines and compares the outcome and
@@ -212,23 +350,52 @@ impl Differential {
                 .set_fuel(fuel)
                 .map_err(|e| Mismatch::new(what(), "-", e))?;
         }
+        coverage::take();
         let interp = self.interp.call(name, args);
+        let reached = coverage::take();
+        self.coverage.add(&reached);
+        let interp = interp.map_err(|e| Mismatch::new(what(), e, "(not compared)"))?;
         let jit = self
             .jit
             .call(name, args)
             .map_err(|e| Mismatch::new(what(), &interp, e))?;
-        if interp.is_exhaustion() || jit.is_exhaustion() {
-            return Ok(Verdict::Inconclusive(format!(
-                "{}: interpreter {interp}, weft {jit}",
-                what()
-            )));
+        let exhausted = match (interp.is_exhaustion(), jit.is_exhaustion()) {
+            (true, true) => Some(Exhausted::Both),
+            (true, false) => Some(Exhausted::Interpreter),
+            (false, true) => Some(Exhausted::Jit),
+            (false, false) => None,
+        };
+        if let Some(exhausted) = exhausted {
+            let exhaustion = Exhaustion {
+                call: what(),
+                exhausted,
+                interp: interp.to_string(),
+                jit: jit.to_string(),
+                interp_frames: reached.max_frames,
+                interp_values: reached.max_values,
+                jit_stack_bytes: jit_side::STACK_LIMIT,
+            };
+            if !exhaustion.explained() {
+                return Err(Mismatch::new(
+                    format!(
+                        "{} (unexplained one-sided stack exhaustion: {exhaustion})",
+                        what()
+                    ),
+                    interp,
+                    jit,
+                ));
+            }
+            return Ok(Verdict::Inconclusive(exhaustion));
         }
         if !interp.same_as(&jit, self.config.exact_nans) {
             return Err(Mismatch::new(what(), interp, jit));
         }
         self.compare_fuel(&what())?;
         self.compare_state(&format!("the state after {}", what()))?;
-        Ok(Verdict::Agree)
+        Ok(match interp {
+            Outcome::Returned(_) => Verdict::Returned,
+            Outcome::Trapped(kind, _) => Verdict::Trapped(kind),
+        })
     }
 
     /// With fuel on, compares the fuel left after `step`.
@@ -338,13 +505,10 @@ pub fn compare_states(
         }
     }
     for ((name, a), (_, b)) in interp.tables.iter().zip(&jit.tables) {
-        if a != b {
-            let show = |t: &Vec<bool>| {
-                let nulls = t
-                    .iter()
-                    .map(|&n| if n { '0' } else { 'f' })
-                    .collect::<String>();
-                format!("{} elements, null map {nulls}", t.len())
+        if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !x.same_as(y, exact_nans)) {
+            let show = |t: &Vec<Observed>| {
+                let elements = t.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+                format!("{} elements: [{}]", t.len(), elements.join(", "))
             };
             return Err(Mismatch::new(
                 format!("table `{name}`, {when}"),

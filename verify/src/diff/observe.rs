@@ -13,9 +13,11 @@ use crate::interp;
 /// Floats are kept as bits. With NaN canonicalization on (wasm-smith's
 /// `canonicalize_nans`), every NaN the program computes is canonical and
 /// bits are compared exactly; without it the harness compares NaN-ness only
-/// (see [`Observed::same_as`]). References are compared by null-ness (and
-/// externref by token): a function reference has no identity that means the
-/// same thing in both engines.
+/// (see [`Observed::same_as`]). A function reference is compared by which
+/// function it is, as far as both engines can tell: the harness knows each
+/// engine's handle for every exported function, so a reference to one of
+/// them is that export's position; any other non-null one is
+/// [`FuncId::Unexported`]. externrefs compare by token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Observed {
     /// An `i32`.
@@ -32,13 +34,36 @@ pub enum Observed {
     /// matched by NaN-ness: a float vector's NaN payloads may differ
     /// between engines as a scalar's may.
     V128(u128),
-    /// A `funcref`: whether it is null.
-    FuncRef {
-        /// `ref.null func`.
-        null: bool,
-    },
+    /// A `funcref`.
+    FuncRef(FuncId),
     /// An `externref`: the host's token, `None` for null.
     ExternRef(Option<u32>),
+}
+
+/// Which function a `funcref` names, in terms both engines share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FuncId {
+    /// `ref.null func`.
+    Null,
+    /// The function exported at this position among the instance's
+    /// function exports (in export order).
+    Export(u32),
+    /// A function that is no export of the instance.
+    Unexported,
+}
+
+impl FuncId {
+    /// The identity of `func` given the function exports, in export order,
+    /// and how to tell two handles of one engine apart.
+    fn of<F>(func: Option<&F>, exports: &[F], same: impl Fn(&F, &F) -> bool) -> FuncId {
+        match func {
+            None => FuncId::Null,
+            Some(f) => exports
+                .iter()
+                .position(|e| same(e, f))
+                .map_or(FuncId::Unexported, |i| FuncId::Export(i as u32)),
+        }
+    }
 }
 
 impl Observed {
@@ -57,28 +82,34 @@ impl Observed {
         }
     }
 
-    /// Converts an interpreter value.
-    pub fn from_interp(value: &interp::Value) -> Observed {
+    /// Converts an interpreter value; `exports` are the instance's exported
+    /// functions in export order.
+    pub fn from_interp(value: &interp::Value, exports: &[interp::FuncRef]) -> Observed {
         match value {
             interp::Value::I32(v) => Observed::I32(*v),
             interp::Value::I64(v) => Observed::I64(*v),
             interp::Value::F32(v) => Observed::F32(*v),
             interp::Value::F64(v) => Observed::F64(*v),
             interp::Value::V128(v) => Observed::V128(*v),
-            interp::Value::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
+            interp::Value::FuncRef(r) => {
+                Observed::FuncRef(FuncId::of(r.as_ref(), exports, |a, b| a == b))
+            }
             interp::Value::ExternRef(r) => Observed::ExternRef(*r),
         }
     }
 
-    /// Converts a JIT value.
-    pub fn from_jit(value: &weft::Val) -> Observed {
+    /// Converts a JIT value; `exports` are the instance's exported
+    /// functions in export order.
+    pub fn from_jit(value: &weft::Val, exports: &[weft::Func]) -> Observed {
         match value {
             weft::Val::I32(v) => Observed::I32(*v),
             weft::Val::I64(v) => Observed::I64(*v),
             weft::Val::F32(v) => Observed::F32(*v),
             weft::Val::F64(v) => Observed::F64(*v),
             weft::Val::V128(v) => Observed::V128(v.as_u128()),
-            weft::Val::FuncRef(r) => Observed::FuncRef { null: r.is_none() },
+            weft::Val::FuncRef(r) => {
+                Observed::FuncRef(FuncId::of(r.as_ref(), exports, |a, b| a == b))
+            }
             weft::Val::ExternRef(r) => Observed::ExternRef(r.map(|r| r.token())),
         }
     }
@@ -107,8 +138,9 @@ impl fmt::Display for Observed {
             Observed::F32(v) => write!(f, "f32:{:#010x} ({})", v, f32::from_bits(*v)),
             Observed::F64(v) => write!(f, "f64:{:#018x} ({})", v, f64::from_bits(*v)),
             Observed::V128(v) => write!(f, "v128:{v:#034x}"),
-            Observed::FuncRef { null: true } => write!(f, "ref.null func"),
-            Observed::FuncRef { null: false } => write!(f, "funcref"),
+            Observed::FuncRef(FuncId::Null) => write!(f, "ref.null func"),
+            Observed::FuncRef(FuncId::Export(i)) => write!(f, "funcref:export#{i}"),
+            Observed::FuncRef(FuncId::Unexported) => write!(f, "funcref:unexported"),
             Observed::ExternRef(None) => write!(f, "ref.null extern"),
             Observed::ExternRef(Some(t)) => write!(f, "externref:{t}"),
         }
@@ -162,7 +194,11 @@ impl Arg {
 }
 
 /// Why a call stopped abnormally, as compared across engines.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// One kind per trap either engine can raise, and no catch-all: a trap
+/// code added to either engine does not compile here until it is given its
+/// own kind (the conversions below match exhaustively).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TrapKind {
     /// `unreachable`.
     Unreachable,
@@ -186,20 +222,50 @@ pub enum TrapKind {
     UnalignedAtomic,
     /// `wait` on an unshared memory.
     ExpectedSharedMemory,
-    /// The call stack ran out: a limit of the engine, not of the program,
-    /// so it ends a comparison without a verdict.
+    /// The call stack ran out: a limit of the engine, not of the program
+    /// (see [`Exhaustion`](super::Exhaustion)).
     StackExhausted,
     /// The fuel ran out (`DiffConfig::fuel`).
     OutOfFuel,
-    /// Anything else (a host error, a bad invocation): the message says what.
-    Other,
+    /// weft was interrupted from outside (an interrupt handle or an epoch
+    /// deadline); the interpreter has no such thing, and the harness never
+    /// interrupts, so on either side it is a mismatch.
+    Interrupted,
+    /// A host function failed; two of these are the same only with the
+    /// same message (see [`Outcome::same_as`]).
+    HostError,
+    /// A weft trap code this harness does not know yet (`TrapCode` is
+    /// non-exhaustive), by its ABI value: it equals no interpreter kind, so
+    /// it shows as a mismatch until it is given a kind of its own.
+    UnknownJitCode(u32),
 }
 
 impl TrapKind {
-    /// Classifies an interpreter trap.
-    pub fn from_interp(trap: &interp::Trap) -> TrapKind {
+    /// Every kind either engine raises today, for tallies and tests.
+    pub const ALL: [TrapKind; 15] = [
+        TrapKind::Unreachable,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::UndefinedElement,
+        TrapKind::IndirectCallToNull,
+        TrapKind::BadSignature,
+        TrapKind::IntegerOverflow,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::BadConversionToInteger,
+        TrapKind::UnalignedAtomic,
+        TrapKind::ExpectedSharedMemory,
+        TrapKind::StackExhausted,
+        TrapKind::OutOfFuel,
+        TrapKind::Interrupted,
+        TrapKind::HostError,
+    ];
+
+    /// Classifies an interpreter trap; `None` for
+    /// [`interp::Trap::InvalidInvocation`], which is the harness calling
+    /// wrongly, not the program trapping.
+    pub fn from_interp(trap: &interp::Trap) -> Option<TrapKind> {
         use interp::Trap as T;
-        match trap {
+        Some(match trap {
             T::Unreachable => TrapKind::Unreachable,
             T::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
             T::TableOutOfBounds => TrapKind::TableOutOfBounds,
@@ -213,8 +279,9 @@ impl TrapKind {
             T::ExpectedSharedMemory => TrapKind::ExpectedSharedMemory,
             T::StackExhausted => TrapKind::StackExhausted,
             T::OutOfFuel => TrapKind::OutOfFuel,
-            _ => TrapKind::Other,
-        }
+            T::Host(_) => TrapKind::HostError,
+            T::InvalidInvocation(_) => return None,
+        })
     }
 
     /// Classifies a JIT trap code.
@@ -234,7 +301,9 @@ impl TrapKind {
             C::StackOverflow => TrapKind::StackExhausted,
             C::UndefinedElement => TrapKind::UndefinedElement,
             C::OutOfFuel => TrapKind::OutOfFuel,
-            _ => TrapKind::Other,
+            C::Interrupt => TrapKind::Interrupted,
+            C::HostError => TrapKind::HostError,
+            unknown => TrapKind::UnknownJitCode(unknown.as_u32()),
         }
     }
 }
@@ -255,12 +324,18 @@ impl Outcome {
         matches!(self, Outcome::Trapped(TrapKind::StackExhausted, _))
     }
 
-    /// Whether two outcomes count as the same (trap messages may differ).
+    /// Whether two outcomes count as the same: the same results, or the
+    /// same trap kind (messages may differ, except a host error's, which is
+    /// all that tells two host errors apart).
     pub fn same_as(&self, other: &Outcome, exact_nans: bool) -> bool {
         match (self, other) {
             (Outcome::Returned(a), Outcome::Returned(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y, exact_nans))
             }
+            (
+                Outcome::Trapped(TrapKind::HostError, a),
+                Outcome::Trapped(TrapKind::HostError, b),
+            ) => a == b,
             (Outcome::Trapped(a, _), Outcome::Trapped(b, _)) => a == b,
             _ => false,
         }
@@ -292,6 +367,6 @@ pub struct State {
     pub globals: Vec<(String, Observed)>,
     /// Exported memories' bytes (their length gives the size).
     pub memories: Vec<(String, Vec<u8>)>,
-    /// Exported tables: for each element, whether it is null.
-    pub tables: Vec<(String, Vec<bool>)>,
+    /// Exported tables' elements.
+    pub tables: Vec<(String, Vec<Observed>)>,
 }

@@ -32,12 +32,12 @@ fn agreeing_engines_agree_on_results_traps_and_memory() {
     assert_eq!(diff.functions().len(), 1);
     assert_eq!(
         diff.call("f", &[Arg::I32(16), Arg::I64(-2)]),
-        Ok(Verdict::Agree)
+        Ok(Verdict::Returned)
     );
     // Out of bounds: both trap, and the state still matches.
     assert_eq!(
         diff.call("f", &[Arg::I32(65535), Arg::I64(1)]),
-        Ok(Verdict::Agree)
+        Ok(Verdict::Trapped(TrapKind::MemoryOutOfBounds))
     );
 }
 
@@ -55,15 +55,24 @@ fn v128_arguments_results_globals_and_lane_stores_agree() {
                (i8x16.bitmask (local.get 0))))"#,
     );
     let v = Arg::V128(0x8000_7fff_0123_4567_89ab_cdef_ff00_ff00);
-    assert_eq!(diff.call("f", &[v, Arg::I32(8)]), Ok(Verdict::Agree));
+    assert_eq!(diff.call("f", &[v, Arg::I32(8)]), Ok(Verdict::Returned));
     // The lane store one byte past the end traps on both, memory untouched.
-    assert_eq!(diff.call("f", &[v, Arg::I32(65535)]), Ok(Verdict::Agree));
+    assert_eq!(
+        diff.call("f", &[v, Arg::I32(65535)]),
+        Ok(Verdict::Trapped(TrapKind::MemoryOutOfBounds))
+    );
 }
 
 #[test]
 fn stack_exhaustion_is_inconclusive() {
     let mut diff = ready(r#"(module (func $r (export "r") (call $r)))"#);
-    assert!(matches!(diff.call("r", &[]), Ok(Verdict::Inconclusive(_))));
+    match diff.call("r", &[]) {
+        Ok(Verdict::Inconclusive(e)) => {
+            assert_eq!(e.exhausted, Exhausted::Both, "{e}");
+            assert!(e.interp_frames > 1000, "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -140,7 +149,108 @@ fn call_indirect_past_the_table_is_an_undefined_element_on_both_engines() {
         r#"(module (table 1 funcref)
              (func (export "f") (call_indirect (i32.const 5))))"#,
     );
-    assert_eq!(diff.call("f", &[]), Ok(Verdict::Agree));
+    assert_eq!(
+        diff.call("f", &[]),
+        Ok(Verdict::Trapped(TrapKind::UndefinedElement))
+    );
+}
+
+fn exhaustion(exhausted: Exhausted, interp_frames: usize) -> Exhaustion {
+    Exhaustion {
+        call: "`f()`".into(),
+        exhausted,
+        interp: "-".into(),
+        jit: "-".into(),
+        interp_frames,
+        interp_values: interp_frames,
+        jit_stack_bytes: 1 << 20,
+    }
+}
+
+#[test]
+fn one_sided_exhaustion_is_explained_only_by_depth() {
+    assert!(exhaustion(Exhausted::Both, 1).explained());
+    // weft ran out of 1 MiB while the interpreter was 3 frames deep: no
+    // frame of a generated function is 350 KiB.
+    assert!(!exhaustion(Exhausted::Jit, 3).explained());
+    assert!(exhaustion(Exhausted::Jit, 5_000).explained());
+    // The interpreter's 50,000 frames fit weft's 1 MiB at 16 bytes each,
+    // 100,000 would not.
+    assert!(exhaustion(Exhausted::Interpreter, 50_000).explained());
+    assert!(!exhaustion(Exhausted::Interpreter, 100_000).explained());
+}
+
+#[test]
+fn funcrefs_compare_by_which_export_they_are() {
+    let mut diff = ready(
+        r#"(module
+             (table (export "t") 2 funcref)
+             (func $a (export "a") (result funcref) (ref.func $a))
+             (func $b (export "b") (result funcref) (ref.func $b))
+             (func (export "fill") (table.set 0 (i32.const 0) (ref.func $b)))
+             (elem declare func $a $b))"#,
+    );
+    assert_eq!(diff.call("a", &[]), Ok(Verdict::Returned));
+    assert_eq!(diff.call("fill", &[]), Ok(Verdict::Returned));
+    let a = Outcome::Returned(vec![Observed::FuncRef(FuncId::Export(0))]);
+    let b = Outcome::Returned(vec![Observed::FuncRef(FuncId::Export(1))]);
+    assert!(!a.same_as(&b, true), "different functions differ");
+    let null = Outcome::Returned(vec![Observed::FuncRef(FuncId::Null)]);
+    assert!(!a.same_as(&null, true));
+}
+
+#[test]
+fn every_trap_is_its_own_kind_and_host_errors_compare_by_message() {
+    let mut kinds = (1..64)
+        .filter_map(weft::TrapCode::from_u32)
+        .map(TrapKind::from_jit)
+        .collect::<Vec<_>>();
+    let codes = kinds.len();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), codes, "two trap codes share a kind: {kinds:?}");
+    assert_eq!(
+        kinds,
+        TrapKind::ALL,
+        "a kind no trap code gives, or the reverse"
+    );
+    use crate::interp::Trap as T;
+    let interp = [
+        T::Unreachable,
+        T::MemoryOutOfBounds,
+        T::TableOutOfBounds,
+        T::UndefinedElement,
+        T::IndirectCallToNull,
+        T::BadSignature,
+        T::IntegerOverflow,
+        T::IntegerDivisionByZero,
+        T::BadConversionToInteger,
+        T::UnalignedAtomic,
+        T::ExpectedSharedMemory,
+        T::StackExhausted,
+        T::OutOfFuel,
+        T::Host("x".into()),
+    ];
+    let mut from_interp = interp
+        .iter()
+        .map(|t| TrapKind::from_interp(t).expect("a trap of the program"))
+        .collect::<Vec<_>>();
+    from_interp.sort();
+    let jit_only = [TrapKind::Interrupted];
+    let expected: Vec<_> = TrapKind::ALL
+        .into_iter()
+        .filter(|k| !jit_only.contains(k))
+        .collect();
+    assert_eq!(from_interp, expected);
+    assert_eq!(
+        TrapKind::from_interp(&T::InvalidInvocation("x".into())),
+        None
+    );
+    let host = |m: &str| Outcome::Trapped(TrapKind::HostError, m.into());
+    assert!(host("a").same_as(&host("a"), true));
+    assert!(!host("a").same_as(&host("b"), true));
+    let trap = |m: &str| Outcome::Trapped(TrapKind::Unreachable, m.into());
+    assert!(trap("unreachable").same_as(&trap("unreachable executed"), true));
 }
 
 /// Every fuel amount from 0 up past what a call needs: both engines trap
@@ -181,9 +291,17 @@ fn fuel_left_and_out_of_fuel_traps_agree_at_every_amount() {
             Err(m) => panic!("{m}"),
         };
         for (name, arg) in [("mix", 5), ("div", 0), ("div", 2)] {
-            assert_eq!(diff.call(name, &[Arg::I32(arg)]), Ok(Verdict::Agree));
+            let verdict = diff.call(name, &[Arg::I32(arg)]);
+            assert!(
+                matches!(verdict, Ok(Verdict::Returned | Verdict::Trapped(_))),
+                "{verdict:?}"
+            );
         }
-        let trapped = diff.interp.call("mix", &[Arg::I32(5)]).to_string();
+        let trapped = diff
+            .interp
+            .call("mix", &[Arg::I32(5)])
+            .map(|o| o.to_string())
+            .unwrap_or_else(|e| e);
         outcomes.insert(trapped.contains("fuel"));
     }
     // Both the trap and the finish were reached.

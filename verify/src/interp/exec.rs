@@ -145,6 +145,13 @@ impl Machine {
         loop {
             let instr = &self.code.instrs[self.pc];
             self.pc += 1;
+            #[cfg(feature = "coverage")]
+            super::coverage::record(
+                instr,
+                &self.stack,
+                &self.instance.memories,
+                self.frames.len(),
+            );
             match instr {
                 // ---- control ----
                 Instr::Charge(cost) => fuel::charge(*cost)?,

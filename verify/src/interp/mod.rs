@@ -66,6 +66,8 @@ mod atomic;
 mod call;
 mod code;
 mod compile;
+#[cfg(feature = "coverage")]
+pub mod coverage;
 mod exec;
 mod fuel;
 mod func;
