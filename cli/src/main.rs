@@ -7,8 +7,9 @@
 //! weft compile FILE                         validate and compile, list the functions
 //! ```
 //!
-//! Every failure is one line on stderr, `error: what (where)`, and a
-//! non-zero exit status: 1 when wasm trapped or a script had failures, 2
+//! Every failure is one line on stderr, `error: what (where)` (a trap's
+//! wasm backtrace follows it, one line per frame), and a non-zero exit
+//! status: 1 when wasm trapped or a script had failures, 2
 //! when the input or the arguments were wrong (what clap itself uses for
 //! bad arguments). `docs/cli.md` has the details; each subcommand's file
 //! says what it does.
@@ -96,9 +97,15 @@ fn main() -> ExitCode {
     }
 }
 
-/// Prints an error and its causes on one line: `error: outer: inner`.
+/// Prints an error and its causes on one line: `error: outer: inner`; a
+/// trap's wasm backtrace (see `run::trap_message`) follows on lines of its
+/// own.
 fn report(e: &anyhow::Error) {
-    let text = format!("{e:#}");
+    let full = format!("{e:#}");
+    let (text, backtrace) = match full.split_once(run::BACKTRACE_HEADER) {
+        Some((text, frames)) => (text, Some(frames)),
+        None => (full.as_str(), None),
+    };
     // Causes may be multi-line (a `.wat` parse error renders the source);
     // one line per error is the promise, so fold them.
     let one_line: Vec<&str> = text
@@ -107,4 +114,7 @@ fn report(e: &anyhow::Error) {
         .filter(|l| !l.is_empty())
         .collect();
     eprintln!("error: {}", one_line.join(" "));
+    if let Some(frames) = backtrace {
+        eprintln!("{}{frames}", run::BACKTRACE_HEADER.trim_start());
+    }
 }

@@ -16,7 +16,8 @@
 //!   alone: ask for it with `--invoke main ARGS`.)
 //!
 //! A trap prints `error: wasm trap: MESSAGE (in function N "name")` and
-//! exits with status 1.
+//! the wasm backtrace (innermost frame first, function names from the name
+//! section), and exits with status 1.
 
 use std::path::PathBuf;
 
@@ -209,14 +210,32 @@ fn wasm_error(e: weft::Error, funcs: &[FuncInfo], doing: &str) -> Failure {
     }
 }
 
-/// `wasm trap: MESSAGE (in function N "name")`.
+/// What separates a trap's message from its backtrace in [`trap_message`].
+pub const BACKTRACE_HEADER: &str = "\nwasm backtrace:";
+
+/// `wasm trap: MESSAGE (in function N "name")`, then the wasm backtrace,
+/// innermost frame first, one `  K: function N "name"` line per frame.
 pub fn trap_message(trap: &weft::Trap, funcs: &[FuncInfo]) -> String {
+    let describe = |index: u32| match funcs.get(index as usize) {
+        Some(f) => f.describe(),
+        None => format!("function {index}"),
+    };
     let place = trap
         .func_index()
-        .map(|index| match funcs.get(index as usize) {
-            Some(f) => format!(" (in {})", f.describe()),
-            None => format!(" (in function {index})"),
-        })
+        .map(|index| format!(" (in {})", describe(index)))
         .unwrap_or_default();
-    format!("wasm trap: {trap}{place}")
+    let mut message = format!("wasm trap: {trap}{place}");
+    if !trap.backtrace().is_empty() {
+        message.push_str(BACKTRACE_HEADER);
+        for (depth, frame) in trap.backtrace().iter().enumerate() {
+            message.push_str(&format!("\n  {depth:>3}: {}", describe(frame.func_index())));
+        }
+        if trap.omitted_frames() > 0 {
+            message.push_str(&format!(
+                "\n       ... {} more frames",
+                trap.omitted_frames()
+            ));
+        }
+    }
+    message
 }

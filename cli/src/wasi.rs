@@ -3,9 +3,8 @@
 //! with stdio passed through, and `weft` exits with its exit status.
 //!
 //! A trap in any thread prints `error: wasm trap: MESSAGE (in function N
-//! "name")` and exits 134, as wasmtime does. The function is the one
-//! the trap happened in (weft records where a trap originates; it does not
-//! yet collect a full wasm backtrace).
+//! "name")` and that thread's wasm backtrace (innermost first, names from
+//! the name section), and exits 134, as wasmtime does.
 
 use anyhow::{Context, anyhow};
 use weft::{Engine, Linker};

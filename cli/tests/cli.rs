@@ -65,11 +65,26 @@ fn weft(args: &[&str]) -> Run {
 /// every one of `parts`.
 fn assert_error(run: &Run, status: i32, parts: &[&str]) {
     assert_eq!(run.status, Some(status), "stderr: {}", run.stderr);
-    let lines: Vec<&str> = run.stderr.lines().collect();
+    // A trap's message is followed by its backtrace, one line per frame.
+    let (message, backtrace) = match run.stderr.split_once("\nwasm backtrace:\n") {
+        Some((message, frames)) => (message, Some(frames)),
+        None => (run.stderr.as_str(), None),
+    };
+    let lines: Vec<&str> = message.lines().collect();
     assert_eq!(lines.len(), 1, "one error line expected: {}", run.stderr);
     assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+    if let Some(frames) = backtrace {
+        for frame in frames.lines() {
+            let (depth, _) = frame.split_once(": function ").expect("a frame line");
+            assert!(depth.trim().parse::<u32>().is_ok(), "{frame:?}");
+        }
+    }
     for part in parts {
-        assert!(lines[0].contains(part), "{part:?} not in {:?}", lines[0]);
+        assert!(
+            run.stderr.contains(part),
+            "{part:?} not in {:?}",
+            run.stderr
+        );
     }
 }
 
@@ -376,7 +391,10 @@ fn a_wasi_trap_exits_134_naming_the_function() {
     assert_error(
         &weft(&["run", &wat]),
         134,
-        &["wasm trap: unreachable", "boom"],
+        &[
+            "wasm trap: unreachable",
+            "wasm backtrace:\n    0: function 1 \"boom\"\n    1: function 2 \"_start\"",
+        ],
     );
 }
 

@@ -59,7 +59,45 @@ pub struct VMStoreContext {
     /// The store's epoch deadline (an `AtomicU64`, written by an interrupt
     /// from any thread: it sets the deadline to 0, already passed).
     pub epoch_deadline: *const u64,
+    /// How many frames the last trap passed through: generated code sets it
+    /// to 1 where a trap originates and adds 1 in every function that
+    /// propagates it, so it may exceed [`TRAP_FRAMES`].
+    pub trap_frames_len: u32,
+    /// The wasm backtrace of the last trap, innermost first: the first
+    /// [`TRAP_FRAMES`] functions it left, written only on the trap path
+    /// (so a trap-free call costs nothing). The extra last entry is where
+    /// frames beyond the capacity are written and overwritten, so that
+    /// generated code needs no branch.
+    pub trap_frames: [VMTrapFrame; TRAP_FRAMES as usize + 1],
 }
+
+/// How many frames of a trap's backtrace [`VMStoreContext`] keeps.
+pub const TRAP_FRAMES: u32 = 64;
+
+/// One frame of a trap's backtrace: a function and its instance.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct VMTrapFrame {
+    /// The `VMContext` of the function's instance.
+    pub vmctx: *mut u8,
+    /// The function's index in its module.
+    pub func_index: u32,
+}
+
+impl VMTrapFrame {
+    /// A frame naming nothing.
+    pub const EMPTY: VMTrapFrame = VMTrapFrame {
+        vmctx: core::ptr::null_mut(),
+        func_index: 0,
+    };
+}
+
+/// Offset of [`VMTrapFrame::vmctx`].
+pub const VMTRAP_FRAME_VMCTX_OFFSET: u32 = offset_of!(VMTrapFrame, vmctx) as u32;
+/// Offset of [`VMTrapFrame::func_index`].
+pub const VMTRAP_FRAME_FUNC_INDEX_OFFSET: u32 = offset_of!(VMTrapFrame, func_index) as u32;
+/// Size of one [`VMTrapFrame`].
+pub const VMTRAP_FRAME_SIZE: u32 = size_of::<VMTrapFrame>() as u32;
 
 /// Offset of [`VMStoreContext::stack_limit`].
 pub const VMSTORE_CONTEXT_STACK_LIMIT_OFFSET: u32 = offset_of!(VMStoreContext, stack_limit) as u32;
@@ -68,6 +106,11 @@ pub const VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET: u32 = offset_of!(VMStoreContext, tr
 /// Offset of [`VMStoreContext::trap_func_index`].
 pub const VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET: u32 =
     offset_of!(VMStoreContext, trap_func_index) as u32;
+/// Offset of [`VMStoreContext::trap_frames_len`].
+pub const VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET: u32 =
+    offset_of!(VMStoreContext, trap_frames_len) as u32;
+/// Offset of [`VMStoreContext::trap_frames`].
+pub const VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET: u32 = offset_of!(VMStoreContext, trap_frames) as u32;
 /// Offset of [`VMStoreContext::fuel`].
 pub const VMSTORE_CONTEXT_FUEL_OFFSET: u32 = offset_of!(VMStoreContext, fuel) as u32;
 /// Offset of [`VMStoreContext::epoch_counter`].
@@ -300,6 +343,17 @@ mod tests {
             VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET,
             VMSTORE_CONTEXT_EPOCH_COUNTER_OFFSET + size_of::<usize>() as u32
         );
+        assert_eq!(
+            VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET,
+            VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET + size_of::<usize>() as u32
+        );
+        assert_eq!(
+            VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET as usize,
+            (VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET as usize + 4).next_multiple_of(8)
+        );
+        assert_eq!(VMTRAP_FRAME_VMCTX_OFFSET, 0);
+        assert_eq!(VMTRAP_FRAME_FUNC_INDEX_OFFSET as usize, size_of::<usize>());
+        assert_eq!(VMTRAP_FRAME_SIZE as usize, 2 * size_of::<usize>());
         assert_eq!(VMFUNC_REF_CODE_OFFSET, 0);
         assert_eq!(VMFUNC_REF_VMCTX_OFFSET as usize, size_of::<usize>());
         assert_eq!(VMFUNC_REF_TYPE_ID_OFFSET as usize, 2 * size_of::<usize>());

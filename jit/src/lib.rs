@@ -69,7 +69,7 @@ pub use runtime::shared_atomics::WaitResult;
 pub use runtime::store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use runtime::table::Table;
 pub use runtime::values::{ExternRef, V128, Val};
-pub use trap::{Trap, TrapCode};
+pub use trap::{Trap, TrapCode, TrapFrame};
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 
 /// The README's Rust examples, compiled and run as doctests so that its

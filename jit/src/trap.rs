@@ -114,6 +114,39 @@ pub struct Trap {
     code: TrapCode,
     func_index: Option<u32>,
     module_name: Option<String>,
+    backtrace: Vec<TrapFrame>,
+    omitted_frames: u32,
+}
+
+/// One wasm frame a trap passed through on its way out: the function and
+/// the name of its module.
+///
+/// Frames are recorded by generated code on the trap path only (where the
+/// trap originates and where each caller propagates it), so calls that do
+/// not trap pay nothing for them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrapFrame {
+    func_index: u32,
+    module_name: Option<String>,
+}
+
+impl TrapFrame {
+    pub(crate) fn new(func_index: u32, module_name: Option<String>) -> TrapFrame {
+        TrapFrame {
+            func_index,
+            module_name,
+        }
+    }
+
+    /// Index of the function in its module's function index space.
+    pub fn func_index(&self) -> u32 {
+        self.func_index
+    }
+
+    /// Name of the function's module, if the module has one.
+    pub fn module_name(&self) -> Option<&str> {
+        self.module_name.as_deref()
+    }
 }
 
 impl Trap {
@@ -123,6 +156,8 @@ impl Trap {
             code,
             func_index: None,
             module_name: None,
+            backtrace: Vec::new(),
+            omitted_frames: 0,
         }
     }
 
@@ -131,7 +166,27 @@ impl Trap {
             code,
             func_index: Some(func_index),
             module_name,
+            backtrace: Vec::new(),
+            omitted_frames: 0,
         }
+    }
+
+    pub(crate) fn with_backtrace(mut self, backtrace: Vec<TrapFrame>, omitted: u32) -> Trap {
+        self.backtrace = backtrace;
+        self.omitted_frames = omitted;
+        self
+    }
+
+    /// The wasm functions the trap passed through, innermost (where it
+    /// happened) first, up to the 64 innermost; empty for a trap raised
+    /// outside wasm code. Host frames in between are not listed.
+    pub fn backtrace(&self) -> &[TrapFrame] {
+        &self.backtrace
+    }
+
+    /// How many outer frames the backtrace leaves out (beyond its 64).
+    pub fn omitted_frames(&self) -> u32 {
+        self.omitted_frames
     }
 
     /// Why execution stopped.

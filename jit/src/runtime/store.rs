@@ -17,7 +17,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use weft_core::vm::{VMFuncRef, VMGlobalDefinition, VMStoreContext, VMTableDefinition};
+use weft_core::vm::{
+    TRAP_FRAMES, VMFuncRef, VMGlobalDefinition, VMStoreContext, VMTableDefinition, VMTrapFrame,
+};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -27,7 +29,7 @@ use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits::{LimiterFn, LimiterHook, ResourceLimiter};
 use crate::runtime::memory::MemoryStorage;
 use crate::runtime::stack;
-use crate::trap::{Trap, TrapCode};
+use crate::trap::{Trap, TrapCode, TrapFrame};
 use crate::types::{FuncType, GlobalType, TableType};
 
 /// Owns wasm state for one thread at a time; `T` is the embedder's data,
@@ -242,6 +244,8 @@ impl StoreOpaque {
                 fuel: 0,
                 epoch_counter: engine.epoch_counter(),
                 epoch_deadline: Arc::as_ptr(&epoch_deadline).cast(),
+                trap_frames_len: 0,
+                trap_frames: [VMTrapFrame::EMPTY; TRAP_FRAMES as usize + 1],
             })),
             instances: Vec::new(),
             funcs: Vec::new(),
@@ -380,12 +384,26 @@ impl StoreOpaque {
         if vmctx.is_null() {
             return Err(Trap::new(trap).into());
         }
-        let name = store
-            .instances
+        let recorded = vmstore.trap_frames_len.min(TRAP_FRAMES) as usize;
+        let frames: Vec<(*mut u8, u32)> = vmstore.trap_frames[..recorded]
             .iter()
-            .find(|i| i.vmctx_ptr() == vmctx)
-            .and_then(|i| i.module.name().map(str::to_owned));
-        Err(Trap::at(trap, func, name).into())
+            .map(|f| (f.vmctx, f.func_index))
+            .collect();
+        let omitted = vmstore.trap_frames_len.saturating_sub(TRAP_FRAMES);
+        let module_name = |vmctx: *mut u8| {
+            store
+                .instances
+                .iter()
+                .find(|i| i.vmctx_ptr() == vmctx)
+                .and_then(|i| i.module.name().map(str::to_owned))
+        };
+        let backtrace = frames
+            .into_iter()
+            .map(|(vmctx, func_index)| TrapFrame::new(func_index, module_name(vmctx)))
+            .collect();
+        Err(Trap::at(trap, func, module_name(vmctx))
+            .with_backtrace(backtrace, omitted)
+            .into())
     }
 }
 
