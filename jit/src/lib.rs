@@ -1,6 +1,6 @@
 //! weft: a WebAssembly runtime whose point is threads you can trust.
 //!
-//! weft compiles WebAssembly 2.0 (without SIMD) and the threads proposal
+//! weft compiles WebAssembly 2.0 (fixed-width SIMD included) and the threads proposal
 //! with Cranelift and runs it with no signal handlers: every trap is an
 //! explicit check in generated code that returns a code to its caller
 //! (`docs/jit.md` describes the calling convention and the `VMContext`).

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 #[derive(Clone)]
 pub(crate) enum Input {
     /// The host process's stdin. Reads wait until data arrives *or* the
-    /// program exits (see `Program::wait_readable`).
+    /// program exits (see `Program::wait_ready`).
     Inherit,
     /// Fixed bytes, then end of file.
     Bytes(Arc<Mutex<io::Cursor<Vec<u8>>>>),
