@@ -19,57 +19,37 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use arbitrary::Unstructured;
-use weft::{Engine, Instance, Linker, Module, Store, Val};
+use weft::{Engine, Instance, Linker, Module, Store, Val, ValType};
+use weft_wasi::signatures::{self, WasiFunction};
 use weft_wasi::{DirMode, WasiCtx, WasiCtxBuilder};
 
-/// Every function fuzzed: name and parameters (`i` i32, `I` i64).
-pub const FUNCTIONS: &[(&str, &str)] = &[
-    ("args_get", "ii"),
-    ("args_sizes_get", "ii"),
-    ("environ_get", "ii"),
-    ("environ_sizes_get", "ii"),
-    ("clock_res_get", "ii"),
-    ("clock_time_get", "iIi"),
-    ("fd_advise", "iIIi"),
-    ("fd_allocate", "iII"),
-    ("fd_close", "i"),
-    ("fd_datasync", "i"),
-    ("fd_fdstat_get", "ii"),
-    ("fd_fdstat_set_flags", "ii"),
-    ("fd_fdstat_set_rights", "iII"),
-    ("fd_filestat_get", "ii"),
-    ("fd_filestat_set_size", "iI"),
-    ("fd_filestat_set_times", "iIIi"),
-    ("fd_pread", "iiiIi"),
-    ("fd_prestat_get", "ii"),
-    ("fd_prestat_dir_name", "iii"),
-    ("fd_pwrite", "iiiIi"),
-    ("fd_read", "iiii"),
-    ("fd_readdir", "iiiIi"),
-    ("fd_renumber", "ii"),
-    ("fd_seek", "iIii"),
-    ("fd_sync", "i"),
-    ("fd_tell", "ii"),
-    ("fd_write", "iiii"),
-    ("path_create_directory", "iii"),
-    ("path_filestat_get", "iiiii"),
-    ("path_filestat_set_times", "iiiiIIi"),
-    ("path_link", "iiiiiii"),
-    ("path_open", "iiiiiIIii"),
-    ("path_readlink", "iiiiii"),
-    ("path_remove_directory", "iii"),
-    ("path_rename", "iiiiii"),
-    ("path_symlink", "iiiii"),
-    ("path_unlink_file", "iii"),
-    ("proc_raise", "i"),
-    ("sched_yield", ""),
-    ("random_get", "ii"),
-    ("sock_accept", "iii"),
-    ("sock_recv", "iiiiii"),
-    ("sock_send", "iiiii"),
-    ("sock_shutdown", "ii"),
-    ("proc_exit", "i"),
-];
+/// Every function fuzzed: weft-wasi's preview-1 functions (from its one
+/// signature table) but `poll_oneoff` (see above); `thread-spawn` needs a
+/// threaded module and is fuzzed by the threaded programs' tests instead.
+fn functions() -> impl Iterator<Item = &'static WasiFunction> {
+    signatures::FUNCTIONS
+        .iter()
+        .filter(|f| f.module == signatures::PREVIEW1 && f.name != "poll_oneoff")
+}
+
+/// The text format's name of a WASI parameter or result type.
+fn wat_type(ty: ValType) -> &'static str {
+    match ty {
+        ValType::I64 => "i64",
+        _ => "i32",
+    }
+}
+
+/// `(param ...) (result ...)` of `f`, for the text format.
+fn wat_signature(f: &WasiFunction) -> String {
+    let params: Vec<&str> = f.params.iter().map(|&t| wat_type(t)).collect();
+    let results: Vec<&str> = f.results.iter().map(|&t| wat_type(t)).collect();
+    format!(
+        "(param {}) (result {})",
+        params.join(" "),
+        results.join(" ")
+    )
+}
 
 /// Where the interesting strings sit in memory, and the strings.
 const PATHS_AT: u32 = 1024;
@@ -94,19 +74,13 @@ const PATH_SLOT: u32 = 32;
 /// The module: memory, and a wrapper `c_NAME` per import.
 fn module_text(shared: bool) -> String {
     let mut wat = String::from("(module\n");
-    for (name, params) in FUNCTIONS {
-        let ps: Vec<&str> = params
-            .chars()
-            .map(|c| if c == 'I' { "i64" } else { "i32" })
-            .collect();
-        let result = if *name == "proc_exit" {
-            ""
-        } else {
-            "(result i32)"
-        };
+    for f in functions() {
         wat.push_str(&format!(
-            "(import \"wasi_snapshot_preview1\" \"{name}\" (func ${name} (param {}) {result}))\n",
-            ps.join(" ")
+            "(import \"{}\" \"{}\" (func ${} {}))\n",
+            f.module,
+            f.name,
+            f.name,
+            wat_signature(f)
         ));
     }
     if shared {
@@ -116,20 +90,15 @@ fn module_text(shared: bool) -> String {
     } else {
         wat.push_str("(memory (export \"memory\") 1 1)\n");
     }
-    for (name, params) in FUNCTIONS {
-        let ps: Vec<&str> = params
-            .chars()
-            .map(|c| if c == 'I' { "i64" } else { "i32" })
+    for f in functions() {
+        let gets: Vec<String> = (0..f.params.len())
+            .map(|i| format!("(local.get {i})"))
             .collect();
-        let gets: Vec<String> = (0..ps.len()).map(|i| format!("(local.get {i})")).collect();
-        let result = if *name == "proc_exit" {
-            ""
-        } else {
-            "(result i32)"
-        };
         wat.push_str(&format!(
-            "(func (export \"c_{name}\") (param {}) {result} (call ${name} {}))\n",
-            ps.join(" "),
+            "(func (export \"c_{}\") {} (call ${} {}))\n",
+            f.name,
+            wat_signature(f),
+            f.name,
             gets.join(" ")
         ));
     }
@@ -270,16 +239,19 @@ pub fn run_reaching(u: &mut Unstructured<'_>, reached: &mut Reached) -> anyhow::
     let mut store = Store::new(engine(), ctx);
     let instance = linker.instantiate(&mut store, module)?;
     fill_memory(u, &mut store, &instance)?;
+    let fuzzed: Vec<&WasiFunction> = functions().collect();
     let count = u.int_in_range(1..=32).unwrap_or(1);
     for _ in 0..count {
-        let Ok(index) = u.choose_index(FUNCTIONS.len()) else {
+        let Ok(index) = u.choose_index(fuzzed.len()) else {
             break;
         };
-        let (name, params) = FUNCTIONS[index];
-        let args = params
-            .chars()
-            .map(|c| {
-                Ok(if c == 'I' {
+        let f = fuzzed[index];
+        let name = f.name;
+        let args = f
+            .params
+            .iter()
+            .map(|&ty| {
+                Ok(if ty == ValType::I64 {
                     Val::I64(arg64(u)?)
                 } else {
                     Val::I32(arg32(u)?)
@@ -290,11 +262,7 @@ pub fn run_reaching(u: &mut Unstructured<'_>, reached: &mut Reached) -> anyhow::
         let func = instance
             .get_func(&store, &format!("c_{name}"))
             .context("the wrapper is exported")?;
-        let mut results = if name == "proc_exit" {
-            vec![]
-        } else {
-            vec![Val::I32(0)]
-        };
+        let mut results = vec![Val::I32(0); f.results.len()];
         let outcome = func.call(&mut store, &args, &mut results);
         match (name, outcome) {
             ("proc_exit", Err(_)) => {

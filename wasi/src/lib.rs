@@ -54,6 +54,7 @@ mod host;
 mod linker;
 mod program;
 mod run;
+pub mod signatures;
 mod stdio;
 mod table;
 

@@ -1,15 +1,13 @@
 //! The glue between weft's `Linker` and the host functions: argument
 //! decoding and errno mapping, in one place.
 
-use weft::{Caller, Error, ErrorKind, FuncType, Linker, Val, ValType};
+use weft::{Caller, Error, ErrorKind, FuncType, Linker, Val};
 
 use crate::ctx::{WasiCtx, WasiView};
 use crate::fail::Fail;
 use crate::guest::{Found, Guest};
 use crate::host::{args, clock, fd, path, poll, proc, random, sched, sock, thread};
-
-/// The witx module name of preview 1.
-const PREVIEW1: &str = "wasi_snapshot_preview1";
+use crate::signatures::{self, PREVIEW1, WASI_THREADS};
 
 /// The error a thread unwinds with when the program ends: the real outcome
 /// is in the program's state, where the runner reads it.
@@ -42,19 +40,21 @@ impl Args<'_> {
 
 type Handler = dyn Fn(&WasiCtx, &mut Guest<'_>, &Args<'_>) -> Result<(), Fail> + Send + Sync;
 
-/// Defines `name` (parameters given as `i` for i32 and `I` for i64)
-/// returning an errno.
-fn define<T: WasiView>(
-    linker: &mut Linker<T>,
-    name: &str,
-    params: &str,
-    f: Box<Handler>,
-) -> weft::Result<()> {
-    let params: Vec<ValType> = params
-        .chars()
-        .map(|c| if c == 'I' { ValType::I64 } else { ValType::I32 })
-        .collect();
-    let ty = FuncType::new(params, vec![ValType::I32]);
+/// The type of `module::name` from the one signature table.
+fn signature(module: &str, name: &str) -> weft::Result<FuncType> {
+    match signatures::find(module, name) {
+        Some(row) => Ok(row.ty()),
+        None => Err(ErrorKind::Host(format!(
+            "weft-wasi defines {module}::{name} but its signature table has no row for it"
+        ))
+        .into()),
+    }
+}
+
+/// Defines preview-1 function `name`, which returns an errno, with the type
+/// the signature table gives it.
+fn define<T: WasiView>(linker: &mut Linker<T>, name: &str, f: Box<Handler>) -> weft::Result<()> {
+    let ty = signature(PREVIEW1, name)?;
     linker.func_new(
         PREVIEW1,
         name,
@@ -81,11 +81,10 @@ fn define<T: WasiView>(
 /// [`WasiView`].
 pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
     macro_rules! def {
-        ($name:literal, $params:literal, |$c:ident, $m:ident, $a:ident| $body:expr) => {
+        ($name:literal, |$c:ident, $m:ident, $a:ident| $body:expr) => {
             define(
                 linker,
                 $name,
-                $params,
                 Box::new(|$c: &WasiCtx, $m: &mut Guest<'_>, $a: &Args<'_>| {
                     let _ = (&$c, &$m, &$a);
                     $body
@@ -93,80 +92,81 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
             )?
         };
     }
-    def!("args_get", "ii", |c, m, a| args::args_get(
+    def!("args_get", |c, m, a| args::args_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("args_sizes_get", "ii", |c, m, a| args::args_sizes_get(
+    def!("args_sizes_get", |c, m, a| args::args_sizes_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("environ_get", "ii", |c, m, a| args::environ_get(
+    def!("environ_get", |c, m, a| args::environ_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!(
-        "environ_sizes_get",
-        "ii",
-        |c, m, a| args::environ_sizes_get(c, m, a.u32(0)?, a.u32(1)?)
-    );
-    def!("clock_res_get", "ii", |c, m, a| clock::clock_res_get(
+    def!("environ_sizes_get", |c, m, a| args::environ_sizes_get(
+        c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("clock_time_get", "iIi", |c, m, a| clock::clock_time_get(
+    def!("clock_res_get", |c, m, a| clock::clock_res_get(
+        m,
+        a.u32(0)?,
+        a.u32(1)?
+    ));
+    def!("clock_time_get", |c, m, a| clock::clock_time_get(
         m,
         a.u32(0)?,
         a.u64(1)?,
         a.u32(2)?
     ));
-    def!("fd_advise", "iIIi", |c, m, a| fd::fd_advise(
+    def!("fd_advise", |c, m, a| fd::fd_advise(
         c,
         a.u32(0)?,
         a.u64(1)?,
         a.u64(2)?,
         a.u32(3)?
     ));
-    def!("fd_allocate", "iII", |c, m, a| fd::fd_allocate(
+    def!("fd_allocate", |c, m, a| fd::fd_allocate(
         c,
         a.u32(0)?,
         a.u64(1)?,
         a.u64(2)?
     ));
-    def!("fd_close", "i", |c, m, a| fd::fd_close(c, a.u32(0)?));
-    def!("fd_datasync", "i", |c, m, a| fd::fd_datasync(c, a.u32(0)?));
-    def!("fd_fdstat_get", "ii", |c, m, a| fd::fd_fdstat_get(
+    def!("fd_close", |c, m, a| fd::fd_close(c, a.u32(0)?));
+    def!("fd_datasync", |c, m, a| fd::fd_datasync(c, a.u32(0)?));
+    def!("fd_fdstat_get", |c, m, a| fd::fd_fdstat_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("fd_fdstat_set_flags", "ii", |c, m, a| {
+    def!("fd_fdstat_set_flags", |c, m, a| {
         fd::fd_fdstat_set_flags(c, a.u32(0)?, a.u32(1)?)
     });
-    def!("fd_fdstat_set_rights", "iII", |c, m, a| {
+    def!("fd_fdstat_set_rights", |c, m, a| {
         fd::fd_fdstat_set_rights(c, a.u32(0)?, a.u64(1)?, a.u64(2)?)
     });
-    def!("fd_filestat_get", "ii", |c, m, a| fd::fd_filestat_get(
+    def!("fd_filestat_get", |c, m, a| fd::fd_filestat_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("fd_filestat_set_size", "iI", |c, m, a| {
+    def!("fd_filestat_set_size", |c, m, a| {
         fd::fd_filestat_set_size(c, a.u32(0)?, a.u64(1)?)
     });
-    def!("fd_filestat_set_times", "iIIi", |c, m, a| {
+    def!("fd_filestat_set_times", |c, m, a| {
         fd::fd_filestat_set_times(c, a.u32(0)?, a.u64(1)?, a.u64(2)?, a.u32(3)?)
     });
-    def!("fd_pread", "iiiIi", |c, m, a| fd::fd_pread(
+    def!("fd_pread", |c, m, a| fd::fd_pread(
         c,
         m,
         a.u32(0)?,
@@ -175,16 +175,16 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u64(3)?,
         a.u32(4)?
     ));
-    def!("fd_prestat_get", "ii", |c, m, a| fd::fd_prestat_get(
+    def!("fd_prestat_get", |c, m, a| fd::fd_prestat_get(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("fd_prestat_dir_name", "iii", |c, m, a| {
+    def!("fd_prestat_dir_name", |c, m, a| {
         fd::fd_prestat_dir_name(c, m, a.u32(0)?, a.u32(1)?, a.u32(2)?)
     });
-    def!("fd_pwrite", "iiiIi", |c, m, a| fd::fd_pwrite(
+    def!("fd_pwrite", |c, m, a| fd::fd_pwrite(
         c,
         m,
         a.u32(0)?,
@@ -193,7 +193,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u64(3)?,
         a.u32(4)?
     ));
-    def!("fd_read", "iiii", |c, m, a| fd::fd_read(
+    def!("fd_read", |c, m, a| fd::fd_read(
         c,
         m,
         a.u32(0)?,
@@ -201,7 +201,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(2)?,
         a.u32(3)?
     ));
-    def!("fd_readdir", "iiiIi", |c, m, a| fd::fd_readdir(
+    def!("fd_readdir", |c, m, a| fd::fd_readdir(
         c,
         m,
         a.u32(0)?,
@@ -210,12 +210,12 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u64(3)?,
         a.u32(4)?
     ));
-    def!("fd_renumber", "ii", |c, m, a| fd::fd_renumber(
+    def!("fd_renumber", |c, m, a| fd::fd_renumber(
         c,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("fd_seek", "iIii", |c, m, a| fd::fd_seek(
+    def!("fd_seek", |c, m, a| fd::fd_seek(
         c,
         m,
         a.u32(0)?,
@@ -223,14 +223,9 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(2)?,
         a.u32(3)?
     ));
-    def!("fd_sync", "i", |c, m, a| fd::fd_sync(c, a.u32(0)?));
-    def!("fd_tell", "ii", |c, m, a| fd::fd_tell(
-        c,
-        m,
-        a.u32(0)?,
-        a.u32(1)?
-    ));
-    def!("fd_write", "iiii", |c, m, a| fd::fd_write(
+    def!("fd_sync", |c, m, a| fd::fd_sync(c, a.u32(0)?));
+    def!("fd_tell", |c, m, a| fd::fd_tell(c, m, a.u32(0)?, a.u32(1)?));
+    def!("fd_write", |c, m, a| fd::fd_write(
         c,
         m,
         a.u32(0)?,
@@ -238,13 +233,13 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(2)?,
         a.u32(3)?
     ));
-    def!("path_create_directory", "iii", |c, m, a| {
+    def!("path_create_directory", |c, m, a| {
         path::path_create_directory(c, m, a.u32(0)?, a.u32(1)?, a.u32(2)?)
     });
-    def!("path_filestat_get", "iiiii", |c, m, a| {
+    def!("path_filestat_get", |c, m, a| {
         path::path_filestat_get(c, m, a.u32(0)?, a.u32(1)?, a.u32(2)?, a.u32(3)?, a.u32(4)?)
     });
-    def!("path_filestat_set_times", "iiiiIIi", |c, m, a| {
+    def!("path_filestat_set_times", |c, m, a| {
         path::path_filestat_set_times(
             c,
             m,
@@ -257,7 +252,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
             a.u32(6)?,
         )
     });
-    def!("path_link", "iiiiiii", |c, m, a| path::path_link(
+    def!("path_link", |c, m, a| path::path_link(
         c,
         m,
         a.u32(0)?,
@@ -268,7 +263,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(5)?,
         a.u32(6)?
     ));
-    def!("path_open", "iiiiiIIii", |c, m, a| path::path_open(
+    def!("path_open", |c, m, a| path::path_open(
         c,
         m,
         a.u32(0)?,
@@ -281,7 +276,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(7)?,
         a.u32(8)?
     ));
-    def!("path_readlink", "iiiiii", |c, m, a| path::path_readlink(
+    def!("path_readlink", |c, m, a| path::path_readlink(
         c,
         m,
         a.u32(0)?,
@@ -291,10 +286,10 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(4)?,
         a.u32(5)?
     ));
-    def!("path_remove_directory", "iii", |c, m, a| {
+    def!("path_remove_directory", |c, m, a| {
         path::path_remove_directory(c, m, a.u32(0)?, a.u32(1)?, a.u32(2)?)
     });
-    def!("path_rename", "iiiiii", |c, m, a| path::path_rename(
+    def!("path_rename", |c, m, a| path::path_rename(
         c,
         m,
         a.u32(0)?,
@@ -304,7 +299,7 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(4)?,
         a.u32(5)?
     ));
-    def!("path_symlink", "iiiii", |c, m, a| path::path_symlink(
+    def!("path_symlink", |c, m, a| path::path_symlink(
         c,
         m,
         a.u32(0)?,
@@ -313,14 +308,14 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(3)?,
         a.u32(4)?
     ));
-    def!("path_unlink_file", "iii", |c, m, a| path::path_unlink_file(
+    def!("path_unlink_file", |c, m, a| path::path_unlink_file(
         c,
         m,
         a.u32(0)?,
         a.u32(1)?,
         a.u32(2)?
     ));
-    def!("poll_oneoff", "iiii", |c, m, a| poll::poll_oneoff(
+    def!("poll_oneoff", |c, m, a| poll::poll_oneoff(
         c,
         m,
         a.u32(0)?,
@@ -328,29 +323,29 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         a.u32(2)?,
         a.u32(3)?
     ));
-    def!("proc_raise", "i", |c, m, a| proc::proc_raise(a.u32(0)?));
-    def!("sched_yield", "", |c, m, a| sched::sched_yield());
-    def!("random_get", "ii", |c, m, a| random::random_get(
+    def!("proc_raise", |c, m, a| proc::proc_raise(a.u32(0)?));
+    def!("sched_yield", |c, m, a| sched::sched_yield());
+    def!("random_get", |c, m, a| random::random_get(
         m,
         a.u32(0)?,
         a.u32(1)?
     ));
-    def!("sock_accept", "iii", |c, m, a| {
+    def!("sock_accept", |c, m, a| {
         m.check(a.u32(2)?, 4)?;
         sock::sock_accept(c, a.u32(0)?, a.u32(1)?)
     });
-    def!("sock_recv", "iiiiii", |c, m, a| {
+    def!("sock_recv", |c, m, a| {
         m.iovecs(a.u32(1)?, a.u32(2)?)?;
         m.check(a.u32(4)?, 4)?;
         m.check(a.u32(5)?, 2)?;
         sock::sock_recv(c, a.u32(0)?)
     });
-    def!("sock_send", "iiiii", |c, m, a| {
+    def!("sock_send", |c, m, a| {
         m.iovecs(a.u32(1)?, a.u32(2)?)?;
         m.check(a.u32(4)?, 4)?;
         sock::sock_send(c, a.u32(0)?)
     });
-    def!("sock_shutdown", "ii", |c, m, a| sock::sock_shutdown(
+    def!("sock_shutdown", |c, m, a| sock::sock_shutdown(
         c,
         a.u32(0)?,
         a.u32(1)?
@@ -368,9 +363,43 @@ pub fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> weft::Result<()> {
         },
     )?;
     linker.func_wrap(
-        "wasi",
+        WASI_THREADS,
         "thread-spawn",
         |mut caller: Caller<'_, T>, start_arg: i32| thread::thread_spawn(&mut caller, start_arg),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use weft::{Engine, Extern, Store};
+
+    use super::*;
+    use crate::WasiCtxBuilder;
+
+    /// The linker defines exactly the table's functions, each with the
+    /// table's type (`proc_exit` and `thread-spawn` are typed by their
+    /// closures, so this is what keeps them in step).
+    #[test]
+    fn the_linker_defines_every_row_of_the_signature_table_with_its_type() {
+        let engine = Engine::default();
+        let mut linker = Linker::new(&engine);
+        add_to_linker(&mut linker).expect("defines");
+        let mut store = Store::new(&engine, WasiCtxBuilder::new().build().expect("a context"));
+        for row in &signatures::FUNCTIONS {
+            let Some(Extern::Func(func)) = linker.get(&mut store, row.module, row.name) else {
+                panic!("{}::{} is not defined", row.module, row.name);
+            };
+            assert_eq!(func.ty(&store).expect("typed"), row.ty(), "{}", row.name);
+        }
+        let names: std::collections::HashSet<_> = signatures::FUNCTIONS
+            .iter()
+            .map(|r| (r.module, r.name))
+            .collect();
+        assert_eq!(
+            names.len(),
+            signatures::FUNCTIONS.len(),
+            "a row is listed twice"
+        );
+    }
 }
