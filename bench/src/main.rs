@@ -14,6 +14,7 @@ mod cases;
 mod floors;
 mod measure;
 mod report;
+mod rss;
 mod runtime;
 
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ use crate::runtime::WeftRuntime;
 
 const USAGE: &str = "\
 usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-compile]
-                  [--wasmtime-explicit-checks] [--only weft|wasmtime] [FILTER]
+                  [--wasmtime-explicit-checks] [--only weft|wasmtime] [--rss] [FILTER]
 
   --quick                      fewer repetitions and smaller inputs (under a minute)
   --json FILE                  also write one JSON object per benchmark to FILE
@@ -45,7 +46,13 @@ usage: weft-bench [--quick] [--json FILE] [--reps N] [--cpu-time] [--serial-comp
   --wasmtime-explicit-checks   run wasmtime without signal handlers and guard
                                pages (bounds-checked like weft), to isolate
                                what that design choice costs
-  FILTER                       run only benchmarks whose name contains FILTER";
+  --rss                        after the table, each real module's peak resident
+                               memory for one compile, one child process per runtime
+  FILTER                       run only benchmarks whose name contains FILTER
+
+The compile_sqljs, compile_esbuild and compile_ffmpeg rows (and their _serial
+twins) need `bash bench/fetch-modules.sh` first; they run 3 repetitions and
+no warm-up (1 with --quick) unless --reps is given.";
 
 /// The n/a reason of the side `--only` leaves out.
 const SKIPPED: &str = "skipped (--only)";
@@ -57,6 +64,7 @@ struct Options {
     json: Option<String>,
     explicit_checks: bool,
     only: Option<String>,
+    rss: bool,
     filter: Option<String>,
 }
 
@@ -71,6 +79,7 @@ fn parse_options() -> Result<Option<Options>> {
         json: None,
         explicit_checks: false,
         only: None,
+        rss: false,
         filter: None,
     };
     let mut args = std::env::args().skip(1);
@@ -89,6 +98,7 @@ fn parse_options() -> Result<Option<Options>> {
             "--json" => options.json = Some(args.next().context("--json needs a file name")?),
             "--wasmtime-explicit-checks" => options.explicit_checks = true,
             "--serial-compile" => options.settings.serial_compile = true,
+            "--rss" => options.rss = true,
             "--only" => {
                 let side = args.next().context("--only needs `weft` or `wasmtime`")?;
                 if side != "weft" && side != "wasmtime" {
@@ -109,6 +119,16 @@ fn parse_options() -> Result<Option<Options>> {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(rss::CHILD_OPTION) {
+        return match rss::child(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match parse_options().and_then(|options| match options {
         Some(options) => run(&options),
         None => {
@@ -177,6 +197,11 @@ fn run(options: &Options) -> Result<()> {
             .iter()
             .find(|floor| floor.floor_of == case.name)
             .filter(|_| options.only.is_none());
+        let (warm_ups, repetitions) = match case.repetitions {
+            cases::Repetitions::Default => (warm_ups, repetitions),
+            // Seconds per compile: a warm-up would only double the wait.
+            cases::Repetitions::Few => (0, options.repetitions.unwrap_or(settings.pick(1, 3))),
+        };
         let row = compare(
             &case,
             weft_runner,
@@ -190,6 +215,9 @@ fn run(options: &Options) -> Result<()> {
         table.push(row);
     }
     table.print_floors();
+    if options.rss {
+        rss::report(!settings.serial_compile)?;
+    }
 
     if let Some(path) = &options.json {
         std::fs::write(path, table.json_lines())

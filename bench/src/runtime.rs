@@ -7,7 +7,9 @@
 //! created. That is enough for every benchmark here, and it keeps the two
 //! implementations small enough to read side by side.
 
-use anyhow::Result;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result};
 
 mod wasmtime;
 #[cfg(feature = "weft")]
@@ -74,6 +76,15 @@ pub trait Runtime: Sync {
     /// timed region as everywhere else.
     fn with_interruption(&self, mode: Interruption) -> Result<&Self>;
 
+    /// The same runtime (same interruption mode) compiling on the calling
+    /// thread only: itself if it already does. For the real modules'
+    /// `_serial` rows, which separate per-function work from scheduling.
+    fn serial_compiler(&self) -> Result<&Self>;
+
+    /// How many exports `module` declares: a compile row's check that both
+    /// runtimes read the same whole module.
+    fn export_count(&self, module: &Self::Module) -> usize;
+
     /// A way to interrupt `instance`'s store, waits included, from another
     /// thread; `Err` (the row's n/a reason) if the runtime has none.
     fn interrupter(&self, instance: &Self::Instance) -> Result<Interrupter>;
@@ -89,4 +100,17 @@ pub fn call_once<R: Runtime>(
 ) -> Result<i64> {
     let func = runtime.func(instance, name)?;
     runtime.call(instance, &func, arg)
+}
+
+/// The engine variant in `cell`, made by `make` on first use and kept, so
+/// that compiling and instantiating with it stays outside timed regions.
+fn variant<R>(cell: &OnceLock<Box<R>>, make: impl FnOnce() -> Result<R>) -> Result<&R> {
+    if cell.get().is_none() {
+        // Only the driver's thread sets up benchmarks: a lost race is
+        // impossible, and harmless (the other variant is dropped).
+        let _ = cell.set(Box::new(make()?));
+    }
+    cell.get()
+        .map(|boxed| &**boxed)
+        .context("the variant was just set")
 }

@@ -11,6 +11,7 @@ mod compute;
 mod grow;
 mod lifecycle;
 mod parallel;
+pub mod real_modules;
 mod wait_notify;
 
 use anyhow::{Context, Result};
@@ -34,16 +35,32 @@ pub struct Case {
     pub on_weft: Prepare<WeftRuntime>,
     /// The benchmark on wasmtime.
     pub on_wasmtime: Prepare<WasmtimeRuntime>,
+    /// How many repetitions it gets.
+    pub repetitions: Repetitions,
+}
+
+/// How many repetitions a row gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repetitions {
+    /// The run's warm-ups and repetitions.
+    Default,
+    /// No warm-up and 3 repetitions (1 quick) unless `--reps` says: rows
+    /// whose one repetition takes seconds (the real modules).
+    Few,
 }
 
 macro_rules! case {
     ($name:literal, $per:literal, $($prepare:ident)::+) => {
+        case!($name, $per, $($prepare)::+, Default)
+    };
+    ($name:literal, $per:literal, $($prepare:ident)::+, $repetitions:ident) => {
         Case {
             name: $name,
             per: $per,
             #[cfg(feature = "weft")]
             on_weft: $($prepare)::+::<WeftRuntime>,
             on_wasmtime: $($prepare)::+::<WasmtimeRuntime>,
+            repetitions: Repetitions::$repetitions,
         }
     };
 }
@@ -68,6 +85,27 @@ pub fn all() -> Vec<Case> {
         case!("fib_fuel", "fib(30)", compute::fib_fuel),
         case!("sieve_fuel", "sieve(1e6)", compute::sieve_fuel),
         case!("interrupt_wait", "interrupt", wait_notify::interrupt_wait),
+        case!("compile_sqljs", "module", real_modules::sqljs, Few),
+        case!(
+            "compile_sqljs_serial",
+            "module",
+            real_modules::sqljs_serial,
+            Few
+        ),
+        case!("compile_esbuild", "module", real_modules::esbuild, Few),
+        case!(
+            "compile_esbuild_serial",
+            "module",
+            real_modules::esbuild_serial,
+            Few
+        ),
+        case!("compile_ffmpeg", "module", real_modules::ffmpeg, Few),
+        case!(
+            "compile_ffmpeg_serial",
+            "module",
+            real_modules::ffmpeg_serial,
+            Few
+        ),
     ]
 }
 
@@ -128,7 +166,34 @@ mod tests {
                 "fib_fuel",
                 "sieve_fuel",
                 "interrupt_wait",
+                "compile_sqljs",
+                "compile_sqljs_serial",
+                "compile_esbuild",
+                "compile_esbuild_serial",
+                "compile_ffmpeg",
+                "compile_ffmpeg_serial",
             ]
         );
+    }
+
+    /// The real-module rows are named after the modules they load, and get
+    /// few repetitions (each takes seconds).
+    #[test]
+    fn real_module_rows_name_their_modules() {
+        let rows: Vec<_> = all()
+            .into_iter()
+            .filter(|case| case.repetitions == Repetitions::Few)
+            .map(|case| case.name)
+            .collect();
+        let expected: Vec<String> = real_modules::MODULES
+            .iter()
+            .flat_map(|m| {
+                [
+                    format!("compile_{}", m.name),
+                    format!("compile_{}_serial", m.name),
+                ]
+            })
+            .collect();
+        assert_eq!(rows, expected);
     }
 }

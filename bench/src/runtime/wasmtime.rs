@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use wasmtime::{
     Config, Engine, Extern, Instance, MemoryType, Module, SharedMemory, Store, TypedFunc,
 };
@@ -23,8 +23,8 @@ pub struct WasmtimeRuntime {
     mode: Interruption,
     explicit_bounds_checks: bool,
     parallel_compile: bool,
-    /// The epoch and fuel variants, made on first use.
-    variants: [OnceLock<Box<WasmtimeRuntime>>; 2],
+    /// The epoch, fuel and serial-compile variants, made on first use.
+    variants: [OnceLock<Box<WasmtimeRuntime>>; 3],
 }
 
 /// A wasmtime store holding one instance.
@@ -65,7 +65,7 @@ impl WasmtimeRuntime {
             mode,
             explicit_bounds_checks,
             parallel_compile,
-            variants: [OnceLock::new(), OnceLock::new()],
+            variants: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
         })
     }
 }
@@ -120,18 +120,28 @@ impl Runtime for WasmtimeRuntime {
     }
 
     fn with_interruption(&self, mode: Interruption) -> Result<&Self> {
-        let cell = match mode {
-            Interruption::None => return Ok(self),
-            Interruption::Epoch => &self.variants[0],
-            Interruption::Fuel => &self.variants[1],
-        };
-        if cell.get().is_none() {
-            let variant =
-                Self::with_mode(self.explicit_bounds_checks, self.parallel_compile, mode)?;
-            // Only this thread sets up benchmarks: a lost race is impossible.
-            let _ = cell.set(Box::new(variant));
+        match mode {
+            Interruption::None => Ok(self),
+            Interruption::Epoch | Interruption::Fuel => {
+                let index = usize::from(mode == Interruption::Fuel);
+                super::variant(&self.variants[index], || {
+                    Self::with_mode(self.explicit_bounds_checks, self.parallel_compile, mode)
+                })
+            }
         }
-        Ok(cell.get().context("the variant was just set")?)
+    }
+
+    fn serial_compiler(&self) -> Result<&Self> {
+        if !self.parallel_compile {
+            return Ok(self);
+        }
+        super::variant(&self.variants[2], || {
+            Self::with_mode(self.explicit_bounds_checks, false, self.mode)
+        })
+    }
+
+    fn export_count(&self, module: &Module) -> usize {
+        module.exports().len()
     }
 
     fn interrupter(&self, _instance: &WasmtimeInstance) -> Result<Interrupter> {

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use weft::{
     Config, Engine, Extern, Instance, Memory, MemoryType, Module, SharedMemory, Store, TypedFunc,
 };
@@ -15,8 +15,8 @@ pub struct WeftRuntime {
     engine: Engine,
     mode: Interruption,
     parallel_compile: bool,
-    /// The epoch and fuel variants, made on first use.
-    variants: [OnceLock<Box<WeftRuntime>>; 2],
+    /// The epoch, fuel and serial-compile variants, made on first use.
+    variants: [OnceLock<Box<WeftRuntime>>; 3],
 }
 
 /// A weft store holding one instance.
@@ -43,7 +43,7 @@ impl WeftRuntime {
             engine: Engine::new(&config)?,
             mode,
             parallel_compile,
-            variants: [OnceLock::new(), OnceLock::new()],
+            variants: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
         })
     }
 }
@@ -91,17 +91,26 @@ impl Runtime for WeftRuntime {
     }
 
     fn with_interruption(&self, mode: Interruption) -> Result<&Self> {
-        let cell = match mode {
-            Interruption::None => return Ok(self),
-            Interruption::Epoch => &self.variants[0],
-            Interruption::Fuel => &self.variants[1],
-        };
-        if cell.get().is_none() {
-            let variant = Self::with_mode(self.parallel_compile, mode)?;
-            // Only this thread sets up benchmarks: a lost race is impossible.
-            let _ = cell.set(Box::new(variant));
+        match mode {
+            Interruption::None => Ok(self),
+            Interruption::Epoch | Interruption::Fuel => {
+                let index = usize::from(mode == Interruption::Fuel);
+                super::variant(&self.variants[index], || {
+                    Self::with_mode(self.parallel_compile, mode)
+                })
+            }
         }
-        Ok(cell.get().context("the variant was just set")?)
+    }
+
+    fn serial_compiler(&self) -> Result<&Self> {
+        if !self.parallel_compile {
+            return Ok(self);
+        }
+        super::variant(&self.variants[2], || Self::with_mode(false, self.mode))
+    }
+
+    fn export_count(&self, module: &Module) -> usize {
+        module.exports().len()
     }
 
     fn interrupter(&self, instance: &WeftInstance) -> Result<Interrupter> {
