@@ -32,6 +32,7 @@ mod entry;
 mod golden;
 pub(crate) mod interrupt;
 mod memory;
+mod memory_growth;
 pub(crate) mod numeric;
 mod reference;
 mod simd;
@@ -59,7 +60,6 @@ use crate::builtins::Builtin;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{Error, ErrorKind, Result};
-use crate::memory_growth;
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
