@@ -12,6 +12,8 @@
 //! header     store: *mut VMStoreContext   per-store state (stack limit,
 //!                                         fuel, epoch counter and deadline)
 //!            instance: *mut u8            the runtime's instance, for host calls
+//!            builtins: *const [fn]        the runtime's table of builtins, one
+//!                                         function pointer per builtin index
 //! memories   [*mut VMMemoryDefinition]    every memory the instance can touch
 //! globals    [*mut VMGlobalDefinition]    every global, imported or defined
 //! tables     [*mut VMTableDefinition]     every table, imported or defined
@@ -26,6 +28,12 @@
 //! weft-core's `Memory::definition()` keeps its definition boxed at a stable
 //! address, so nothing is inlined here and growth never has to patch a
 //! `VMContext`.
+//!
+//! Builtins (the host functions generated code calls: `memory.grow`, the
+//! bulk operations, `wait`/`notify`, ...) are reached through the header's
+//! table pointer, never through an address baked into the code: the JIT
+//! knows each builtin's index, the runtime owns the table. So compiled code
+//! names no host address and reads the same in every build.
 //!
 //! Function references live inline: a `VMFuncRef` is what `ref.func` yields,
 //! what tables hold, and what every call (direct or indirect) loads its code
@@ -223,8 +231,10 @@ const POINTER_SIZE: u32 = size_of::<usize>() as u32;
 pub const VMCTX_STORE_OFFSET: u32 = 0;
 /// Offset of the runtime's instance pointer in the header.
 pub const VMCTX_INSTANCE_OFFSET: u32 = POINTER_SIZE;
+/// Offset of the pointer to the runtime's builtin table in the header.
+pub const VMCTX_BUILTIN_FUNCTIONS_OFFSET: u32 = 2 * POINTER_SIZE;
 /// Size of the header.
-pub const VMCTX_HEADER_SIZE: u32 = 2 * POINTER_SIZE;
+pub const VMCTX_HEADER_SIZE: u32 = 3 * POINTER_SIZE;
 
 impl VMOffsets {
     /// Computes the layout for these counts; `None` if it would not fit in
@@ -281,6 +291,19 @@ impl VMOffsets {
     /// Size in bytes of the whole `VMContext`.
     pub fn size(&self) -> u32 {
         self.size
+    }
+
+    /// Offset of the header's pointer to the builtin table (the same in
+    /// every layout: it is part of the header).
+    pub fn builtin_functions(&self) -> u32 {
+        VMCTX_BUILTIN_FUNCTIONS_OFFSET
+    }
+
+    /// Offset, inside the builtin table, of the function pointer of
+    /// builtin `index`: the table is one pointer per builtin, in index
+    /// order.
+    pub fn builtin_function(&self, index: u32) -> u32 {
+        index * POINTER_SIZE
     }
 
     /// Offset of the `*mut VMMemoryDefinition` of memory `index`.
@@ -389,6 +412,18 @@ mod tests {
         assert_eq!(o.func_ref(4), o.func_ref(0) + 4 * VMFUNC_REF_SIZE);
         assert_eq!(o.size(), o.func_ref(4) + VMFUNC_REF_SIZE);
         assert_eq!(o.num_funcs(), 5);
+    }
+
+    #[test]
+    fn the_header_holds_store_instance_and_builtins() {
+        let o = VMOffsets::new(VMCounts::default()).expect("empty fits");
+        let p = size_of::<usize>() as u32;
+        assert_eq!(VMCTX_STORE_OFFSET, 0);
+        assert_eq!(VMCTX_INSTANCE_OFFSET, p);
+        assert_eq!(o.builtin_functions(), 2 * p);
+        assert_eq!(VMCTX_HEADER_SIZE, 3 * p);
+        assert_eq!(o.builtin_function(0), 0);
+        assert_eq!(o.builtin_function(5), 5 * p);
     }
 
     #[test]

@@ -32,19 +32,34 @@
 
 #![deny(missing_docs)]
 
+// The pipeline, in order: each stage uses only earlier stages and the
+// support modules after them; only `runtime` names runtime code.
+/// The host functions generated code may call: indices and signatures.
 mod builtins;
+/// Translates and compiles every function, in parallel, into code memory.
 mod compile;
-mod config;
-mod engine;
+/// Reads and validates a module's sections into a `ModuleInfo`.
 mod environ;
-mod error;
-mod linker;
-mod memory_growth;
+/// `Module`: a compiled module, its code and what instances need of it.
 mod module;
+/// Stores, instances, the objects they own and the builtins' entry points.
 mod runtime;
+/// Wasm operators to Cranelift IR, one module per instruction family.
 mod translate;
+
+/// `Config`: the engine's features and compiler settings.
+mod config;
+/// `Engine`: the configuration, the target ISA and the signature registry.
+mod engine;
+/// weft's error type.
+mod error;
+/// `Linker`: imports by name.
+mod linker;
+// Trap codes and the `Trap` error (documented in the module).
 pub mod trap;
+/// Value, function, memory, table and global types.
 mod types;
+// Running `.wast` scripts on weft (documented in the module).
 #[cfg(feature = "wast")]
 pub mod wast;
 

@@ -7,93 +7,82 @@
 
 use std::fmt;
 
-/// Why wasm execution trapped. `Display` prints the spec testsuite's message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-#[non_exhaustive]
-pub enum TrapCode {
+/// Declares [`TrapCode`] from one list: each code's doc, its ABI value and
+/// the spec testsuite's message, so that the enum, [`TrapCode::from_u32`]
+/// and [`TrapCode::message`] cannot fall out of step.
+macro_rules! trap_codes {
+    ($( $(#[$doc:meta])* $name:ident = $value:literal => $message:literal, )*) => {
+        /// Why wasm execution trapped. `Display` prints the spec testsuite's message.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum TrapCode {
+            $( $(#[$doc])* $name = $value, )*
+        }
+
+        impl TrapCode {
+            /// Every code, in ABI order.
+            #[cfg(test)]
+            const ALL: &'static [TrapCode] = &[$(TrapCode::$name,)*];
+
+            /// Decodes an ABI value; `None` for `0` ("no trap") and unknown values.
+            pub const fn from_u32(code: u32) -> Option<TrapCode> {
+                match code {
+                    $( $value => Some(TrapCode::$name), )*
+                    _ => None,
+                }
+            }
+
+            /// The message the spec testsuite expects for this trap.
+            pub const fn message(self) -> &'static str {
+                match self {
+                    $( TrapCode::$name => $message, )*
+                }
+            }
+        }
+    };
+}
+
+trap_codes! {
     /// `unreachable` was executed.
-    Unreachable = 1,
+    Unreachable = 1 => "unreachable",
     /// A load, store or bulk memory operation went past the memory's length.
-    MemoryOutOfBounds = 2,
+    MemoryOutOfBounds = 2 => "out of bounds memory access",
     /// A table access or bulk table operation went past the table's size.
-    TableOutOfBounds = 3,
+    TableOutOfBounds = 3 => "out of bounds table access",
     /// `call_indirect` found a null entry.
-    IndirectCallToNull = 4,
+    IndirectCallToNull = 4 => "uninitialized element",
     /// `call_indirect` found a function of the wrong type.
-    BadSignature = 5,
+    BadSignature = 5 => "indirect call type mismatch",
     /// Signed division overflowed (`INT_MIN / -1`) or a float-to-int conversion
     /// was out of range.
-    IntegerOverflow = 6,
+    IntegerOverflow = 6 => "integer overflow",
     /// Integer division or remainder by zero.
-    IntegerDivisionByZero = 7,
+    IntegerDivisionByZero = 7 => "integer divide by zero",
     /// A float-to-int conversion of a NaN.
-    BadConversionToInteger = 8,
+    BadConversionToInteger = 8 => "invalid conversion to integer",
     /// An atomic access at an address that is not naturally aligned.
-    UnalignedAtomic = 9,
+    UnalignedAtomic = 9 => "unaligned atomic",
     /// `memory.atomic.wait*` on a memory that is not shared.
-    ExpectedSharedMemory = 10,
+    ExpectedSharedMemory = 10 => "expected shared memory",
     /// The wasm call stack exceeded the configured maximum.
-    StackOverflow = 11,
+    StackOverflow = 11 => "call stack exhausted",
     /// A host function returned an error.
-    HostError = 12,
+    HostError = 12 => "host function error",
     /// `call_indirect` with an index past the end of the table.
-    UndefinedElement = 13,
+    UndefinedElement = 13 => "undefined element",
     /// Stopped from outside: an [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt)
     /// of the store's group, or an epoch deadline that was reached with
     /// [`Store::epoch_deadline_trap`](crate::Store::epoch_deadline_trap).
-    Interrupt = 14,
+    Interrupt = 14 => "interrupt",
     /// The store's fuel ran out ([`Config::consume_fuel`](crate::Config::consume_fuel)).
-    OutOfFuel = 15,
+    OutOfFuel = 15 => "all fuel consumed by WebAssembly",
 }
 
 impl TrapCode {
     /// The code's ABI value, as generated code stores it.
     pub const fn as_u32(self) -> u32 {
         self as u32
-    }
-
-    /// Decodes an ABI value; `None` for `0` ("no trap") and unknown values.
-    pub const fn from_u32(code: u32) -> Option<TrapCode> {
-        Some(match code {
-            1 => TrapCode::Unreachable,
-            2 => TrapCode::MemoryOutOfBounds,
-            3 => TrapCode::TableOutOfBounds,
-            4 => TrapCode::IndirectCallToNull,
-            5 => TrapCode::BadSignature,
-            6 => TrapCode::IntegerOverflow,
-            7 => TrapCode::IntegerDivisionByZero,
-            8 => TrapCode::BadConversionToInteger,
-            9 => TrapCode::UnalignedAtomic,
-            10 => TrapCode::ExpectedSharedMemory,
-            11 => TrapCode::StackOverflow,
-            12 => TrapCode::HostError,
-            13 => TrapCode::UndefinedElement,
-            14 => TrapCode::Interrupt,
-            15 => TrapCode::OutOfFuel,
-            _ => return None,
-        })
-    }
-
-    /// The message the spec testsuite expects for this trap.
-    pub const fn message(self) -> &'static str {
-        match self {
-            TrapCode::Unreachable => "unreachable",
-            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
-            TrapCode::TableOutOfBounds => "out of bounds table access",
-            TrapCode::IndirectCallToNull => "uninitialized element",
-            TrapCode::BadSignature => "indirect call type mismatch",
-            TrapCode::IntegerOverflow => "integer overflow",
-            TrapCode::IntegerDivisionByZero => "integer divide by zero",
-            TrapCode::BadConversionToInteger => "invalid conversion to integer",
-            TrapCode::UnalignedAtomic => "unaligned atomic",
-            TrapCode::ExpectedSharedMemory => "expected shared memory",
-            TrapCode::StackOverflow => "call stack exhausted",
-            TrapCode::HostError => "host function error",
-            TrapCode::UndefinedElement => "undefined element",
-            TrapCode::Interrupt => "interrupt",
-            TrapCode::OutOfFuel => "all fuel consumed by WebAssembly",
-        }
     }
 }
 
@@ -213,3 +202,37 @@ impl fmt::Display for Trap {
 }
 
 impl std::error::Error for Trap {}
+
+#[cfg(test)]
+mod tests {
+    use super::TrapCode;
+
+    #[test]
+    fn every_code_round_trips_through_its_abi_value() {
+        assert_eq!(TrapCode::ALL.len(), 15);
+        for (i, &code) in TrapCode::ALL.iter().enumerate() {
+            // The ABI values are 1, 2, ... in order: 0 is "no trap".
+            assert_eq!(code.as_u32() as usize, i + 1, "{code:?}");
+            assert_eq!(TrapCode::from_u32(code.as_u32()), Some(code));
+        }
+        assert_eq!(TrapCode::from_u32(0), None);
+        assert_eq!(TrapCode::from_u32(16), None);
+    }
+
+    #[test]
+    fn messages_are_the_spec_testsuites() {
+        assert_eq!(
+            TrapCode::MemoryOutOfBounds.to_string(),
+            "out of bounds memory access"
+        );
+        assert_eq!(TrapCode::UnalignedAtomic.message(), "unaligned atomic");
+        assert_eq!(
+            TrapCode::IndirectCallToNull.message(),
+            "uninitialized element"
+        );
+        let mut messages: Vec<_> = TrapCode::ALL.iter().map(|c| c.message()).collect();
+        messages.sort_unstable();
+        messages.dedup();
+        assert_eq!(messages.len(), TrapCode::ALL.len(), "messages are distinct");
+    }
+}

@@ -402,6 +402,11 @@ unsafe fn instantiate(
     });
     write_word(vmctx, VMCTX_STORE_OFFSET, store.vmstore_ptr());
     write_word(vmctx, VMCTX_INSTANCE_OFFSET, &raw const *link);
+    write_word(
+        vmctx,
+        offsets.builtin_functions(),
+        crate::runtime::builtins::table(),
+    );
     for (i, m) in memories.iter().enumerate() {
         let def = store.memories[m.index() as usize].definition();
         write_word(vmctx, offsets.memory_pointer(i as u32), def);

@@ -1,5 +1,6 @@
 //! The Rust side of the builtins generated code calls (declared in
-//! `crate::builtins`).
+//! `crate::builtins`, reached through the table in `runtime::builtins`,
+//! which checks each signature against its row).
 //!
 //! Each takes the calling instance's `VMContext` and finds the store and
 //! instance through the header's instance link. Nothing here may panic
@@ -53,20 +54,21 @@ fn table_index(store: &StoreOpaque, instance: usize, index: u32) -> usize {
 
 /// # Safety
 /// Called by generated code only; see [`instance`].
-pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> u64 {
+pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u32) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     let limiter = store.limiter;
     match memory(store, inst, index).grow(u64::from(delta), limiter) {
-        Ok(Some(old)) => old,
-        Ok(None) => u64::from(u32::MAX),
+        // At most 65,536 pages: non-negative.
+        Ok(Some(old)) => old as i64,
+        Ok(None) => i64::from(u32::MAX),
         Err(e) => limiter_trap(store, e),
     }
 }
 
 /// Traps the calling wasm code with a limiter's error, which the call that
 /// reached the code then returns (as a host function's error is).
-fn limiter_trap(store: &mut StoreOpaque, e: crate::Error) -> u64 {
+fn limiter_trap(store: &mut StoreOpaque, e: crate::Error) -> i64 {
     store.pending_error = Some(e);
     negated(TrapCode::HostError)
 }
@@ -163,11 +165,10 @@ pub(crate) unsafe extern "C" fn memory_init(
 
 /// # Safety
 /// Called by generated code only; see [`instance`].
-pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) -> u32 {
+pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     store.instances[inst].data[data as usize] = std::sync::Arc::from(&[][..]);
-    OK
 }
 
 /// # Safety
@@ -177,14 +178,14 @@ pub(crate) unsafe extern "C" fn table_grow(
     index: u32,
     init: usize,
     delta: u32,
-) -> u64 {
+) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     let t = table_index(store, inst, index);
     let limiter = store.limiter;
     match limits::grow_table(&mut store.tables[t], delta, init, limiter) {
-        Ok(Some(old)) => u64::from(old),
-        Ok(None) => u64::from(u32::MAX),
+        Ok(Some(old)) => i64::from(old),
+        Ok(None) => i64::from(u32::MAX),
         Err(e) => limiter_trap(store, e),
     }
 }
@@ -271,15 +272,15 @@ pub(crate) unsafe extern "C" fn table_init(
 
 /// # Safety
 /// Called by generated code only; see [`instance`].
-pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) -> u32 {
+pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     store.instances[inst].elements[elem as usize] = Vec::new();
-    OK
 }
 
-fn negated(c: TrapCode) -> u64 {
-    (-i64::from(c.as_u32())) as u64
+/// A trap as a "value or trap" result.
+fn negated(c: TrapCode) -> i64 {
+    -i64::from(c.as_u32())
 }
 
 /// # Safety
@@ -289,12 +290,12 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
     index: u32,
     addr: u64,
     count: u32,
-) -> u64 {
+) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     match memory(store, inst, index) {
         MemoryStorage::Shared(s) => match s.inner.notify(addr, count) {
-            Ok(n) => u64::from(n),
+            Ok(n) => i64::from(n),
             Err(e) => negated(access_trap(e)),
         },
         // An unshared memory has no waiters; the checks still apply.
@@ -310,10 +311,10 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
     }
 }
 
-fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> u64 {
+fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> i64 {
     match r {
         Ok(WaitResult::Interrupted) => negated(TrapCode::Interrupt),
-        Ok(w) => w as u64,
+        Ok(w) => w as i64,
         Err(e) => negated(access_trap(e)),
     }
 }
@@ -338,7 +339,7 @@ unsafe fn memory_to_wait_on(
     index: u32,
     addr: u64,
     width: u64,
-) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), u64> {
+) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), i64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
     let interrupt = store.interrupt.clone();
@@ -358,16 +359,13 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
     index: u32,
     addr: u64,
     expected: u32,
-    timeout: u64,
-) -> u64 {
+    timeout: i64,
+) -> i64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 4) } {
-        Ok((shared, interrupt)) => wait_result(shared.wait32_interruptible(
-            addr,
-            expected,
-            timeout as i64,
-            interrupt.core(),
-        )),
+        Ok((shared, interrupt)) => {
+            wait_result(shared.wait32_interruptible(addr, expected, timeout, interrupt.core()))
+        }
         Err(trap) => trap,
     }
 }
@@ -379,16 +377,13 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
     index: u32,
     addr: u64,
     expected: u64,
-    timeout: u64,
-) -> u64 {
+    timeout: i64,
+) -> i64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 8) } {
-        Ok((shared, interrupt)) => wait_result(shared.wait64_interruptible(
-            addr,
-            expected,
-            timeout as i64,
-            interrupt.core(),
-        )),
+        Ok((shared, interrupt)) => {
+            wait_result(shared.wait64_interruptible(addr, expected, timeout, interrupt.core()))
+        }
         Err(trap) => trap,
     }
 }

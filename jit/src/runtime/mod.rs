@@ -1,6 +1,7 @@
 //! The runtime: stores, instances and the objects they own, and the entry
 //! points generated code calls.
 
+pub(crate) mod builtins;
 pub(crate) mod func;
 pub(crate) mod global;
 pub(crate) mod instance;

@@ -138,21 +138,6 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Turns a builtin's "value or negated trap code" (an `i64`) into an
-    /// `i32` value, raising the trap if negative.
-    pub(super) fn value_or_trap(&mut self, result: ir::Value) -> ir::Value {
-        let negative = self
-            .builder
-            .ins()
-            .icmp_imm_s(IntCC::SignedLessThan, result, 0);
-        let code = self.builder.ins().ineg(result);
-        let code = self.builder.ins().ireduce(types::I32, code);
-        let zero = self.builder.ins().iconst(types::I32, 0);
-        let code = self.builder.ins().select(negative, code, zero);
-        self.traps.raise_if_nonzero(&mut self.builder, code);
-        self.builder.ins().ireduce(types::I32, result)
-    }
-
     fn memory_index(memarg: &MemArg) -> Result<u32, String> {
         match memarg.target {
             wasmparser::MemArgTarget::Memory(m) => Ok(m),
@@ -172,9 +157,7 @@ impl FuncTranslator<'_, '_> {
                 let ea = self.effective_addr(memarg)?;
                 self.pop()?;
                 let m = self.i32_const(Self::memory_index(memarg)?);
-                let r = self.call_builtin(Builtin::memory_atomic_notify, &[m, ea, count]);
-                let v = self.value_or_trap(r);
-                self.stack.push(v);
+                self.push_builtin_value(Builtin::memory_atomic_notify, &[m, ea, count])?;
             }
             Operator::MemoryAtomicWait32 { memarg } | Operator::MemoryAtomicWait64 { memarg } => {
                 let timeout = self.pop()?;
@@ -187,9 +170,7 @@ impl FuncTranslator<'_, '_> {
                 } else {
                     Builtin::memory_atomic_wait64
                 };
-                let r = self.call_builtin(builtin, &[m, ea, expected, timeout]);
-                let v = self.value_or_trap(r);
-                self.stack.push(v);
+                self.push_builtin_value(builtin, &[m, ea, expected, timeout])?;
             }
             Operator::I32AtomicLoad { memarg } => self.atomic_load(memarg, a(4, I32))?,
             Operator::I64AtomicLoad { memarg } => self.atomic_load(memarg, a(8, I64))?,

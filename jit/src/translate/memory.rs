@@ -342,10 +342,8 @@ impl FuncTranslator<'_, '_> {
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
                 let m = self.i32_const(*mem);
-                let r = self.call_builtin(Builtin::memory_grow, &[m, delta]);
-                let v = self.value_or_trap(r);
+                self.push_builtin_value(Builtin::memory_grow, &[m, delta])?;
                 self.reload_unshared_lengths();
-                self.stack.push(v);
             }
             Operator::MemoryFill { mem } => {
                 let len = self.pop()?;
@@ -354,7 +352,7 @@ impl FuncTranslator<'_, '_> {
                 let m = self.i32_const(*mem);
                 let len = self.builder.ins().uextend(I64, len);
                 let dst = self.builder.ins().uextend(I64, dst);
-                self.call_trapping_builtin(Builtin::memory_fill, &[m, dst, value, len]);
+                self.call_builtin(Builtin::memory_fill, &[m, dst, value, len]);
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let len = self.pop()?;
@@ -365,7 +363,7 @@ impl FuncTranslator<'_, '_> {
                 let len = self.builder.ins().uextend(I64, len);
                 let src = self.builder.ins().uextend(I64, src);
                 let dst = self.builder.ins().uextend(I64, dst);
-                self.call_trapping_builtin(Builtin::memory_copy, &[d, s, dst, src, len]);
+                self.call_builtin(Builtin::memory_copy, &[d, s, dst, src, len]);
             }
             Operator::MemoryInit { data_index, mem } => {
                 let len = self.pop()?;
@@ -374,7 +372,7 @@ impl FuncTranslator<'_, '_> {
                 let m = self.i32_const(*mem);
                 let d = self.i32_const(*data_index);
                 let dst = self.builder.ins().uextend(I64, dst);
-                self.call_trapping_builtin(Builtin::memory_init, &[m, d, dst, src, len]);
+                self.call_builtin(Builtin::memory_init, &[m, d, dst, src, len]);
             }
             Operator::DataDrop { data_index } => {
                 let d = self.i32_const(*data_index);

@@ -24,11 +24,15 @@
 //! checks it and propagates it; nothing unwinds.
 
 mod atomic;
+mod builtin_call;
 mod call;
 mod control;
 mod entry;
+#[cfg(test)]
+mod golden;
 pub(crate) mod interrupt;
 mod memory;
+mod memory_growth;
 pub(crate) mod numeric;
 mod reference;
 mod simd;
@@ -56,7 +60,6 @@ use crate::builtins::Builtin;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
 use crate::error::{Error, ErrorKind, Result};
-use crate::memory_growth;
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
@@ -288,6 +291,7 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     call_area: Option<ir::StackSlot>,
     call_area_slots: u32,
     wasm_sig: Option<ir::SigRef>,
+    /// Signatures of the builtins called so far (see `builtin_call`).
     builtin_sigs: Vec<(Builtin, ir::SigRef)>,
     /// Bodies this function calls directly, by module-level index.
     direct_callees: std::collections::HashMap<u32, ir::FuncRef>,
@@ -523,27 +527,6 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let s = self.builder.import_signature(self.env.wasm_signature());
         self.wasm_sig = Some(s);
         s
-    }
-
-    /// Calls a builtin and returns its result.
-    fn call_builtin(&mut self, builtin: Builtin, args: &[ir::Value]) -> ir::Value {
-        let sig = match self.builtin_sigs.iter().find(|(b, _)| *b == builtin) {
-            Some(&(_, s)) => s,
-            None => {
-                let s = self
-                    .builder
-                    .import_signature(builtin.signature(self.env.pointer, self.env.call_conv));
-                self.builtin_sigs.push((builtin, s));
-                s
-            }
-        };
-        let address = i64::try_from(builtin.address()).expect("user-space addresses fit in i64");
-        let callee = self.builder.ins().iconst(self.env.pointer, address);
-        let mut all = Vec::with_capacity(args.len() + 1);
-        all.push(self.vmctx);
-        all.extend_from_slice(args);
-        let call = self.builder.ins().call_indirect(sig, callee, &all);
-        self.builder.inst_results(call)[0]
     }
 
     /// Address of the outgoing values area, grown to hold `slots` values.

@@ -82,12 +82,6 @@ impl FuncTranslator<'_, '_> {
             .load(self.env.pointer, trusted(), addr, 0))
     }
 
-    /// Calls a builtin returning a trap code and raises it if non-zero.
-    pub(super) fn call_trapping_builtin(&mut self, builtin: Builtin, args: &[ir::Value]) {
-        let code = self.call_builtin(builtin, args);
-        self.traps.raise_if_nonzero(&mut self.builder, code);
-    }
-
     pub(super) fn i32_const(&mut self, value: u32) -> ir::Value {
         self.builder.ins().iconst(types::I32, i64::from(value))
     }
@@ -116,16 +110,14 @@ impl FuncTranslator<'_, '_> {
                 let delta = self.pop()?;
                 let init = self.pop()?;
                 let t = self.i32_const(table);
-                let r = self.call_builtin(Builtin::table_grow, &[t, init, delta]);
-                let v = self.value_or_trap(r);
-                self.stack.push(v);
+                self.push_builtin_value(Builtin::table_grow, &[t, init, delta])?;
             }
             Operator::TableFill { table } => {
                 let len = self.pop()?;
                 let value = self.pop()?;
                 let dst = self.pop()?;
                 let t = self.i32_const(table);
-                self.call_trapping_builtin(Builtin::table_fill, &[t, dst, value, len]);
+                self.call_builtin(Builtin::table_fill, &[t, dst, value, len]);
             }
             Operator::TableCopy {
                 dst_table,
@@ -136,7 +128,7 @@ impl FuncTranslator<'_, '_> {
                 let dst = self.pop()?;
                 let d = self.i32_const(dst_table);
                 let s = self.i32_const(src_table);
-                self.call_trapping_builtin(Builtin::table_copy, &[d, s, dst, src, len]);
+                self.call_builtin(Builtin::table_copy, &[d, s, dst, src, len]);
             }
             Operator::TableInit { elem_index, table } => {
                 let len = self.pop()?;
@@ -144,7 +136,7 @@ impl FuncTranslator<'_, '_> {
                 let dst = self.pop()?;
                 let t = self.i32_const(table);
                 let e = self.i32_const(elem_index);
-                self.call_trapping_builtin(Builtin::table_init, &[t, e, dst, src, len]);
+                self.call_builtin(Builtin::table_init, &[t, e, dst, src, len]);
             }
             Operator::ElemDrop { elem_index } => {
                 let e = self.i32_const(elem_index);

@@ -1,22 +1,21 @@
 //! Golden tests for generated code: each `jit/tests/disas/*.wat` file is
 //! translated (before Cranelift's optimizations, which is what the
 //! translator is responsible for) and compared with the `.clif` file next to
-//! it. `WEFT_BLESS=1 cargo test -p weft golden` rewrites the expectations,
-//! so codegen changes show up as diffs in review.
-//!
-//! Keep the inputs free of builtin calls: those embed host addresses that
-//! change from build to build. The one exception is the epoch check's cold
-//! call, whose address is printed as `<epoch_interrupt>`.
+//! it by the shared harness (`super::golden`). `WEFT_BLESS=1 cargo test -p
+//! weft golden` rewrites the expectations, so codegen changes show up as
+//! diffs in review. Builtin calls hold no host address (they load the entry
+//! from the `VMContext`'s builtin table), so they are golden-tested too.
 //!
 //! A first line `;; config: epoch_interruption consume_fuel` (either word)
 //! turns those features on for that input; without it both are off.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use cranelift_codegen::ir;
 use cranelift_frontend::FunctionBuilderContext;
 use wasmparser::FuncValidatorAllocations;
 
+use super::golden::check_golden;
 use super::{TranslateEnv, translate_function};
 use crate::engine::Engine;
 use crate::environ::read_module;
@@ -56,41 +55,26 @@ fn translate_to_clif(wat: &str) -> String {
         out.push_str(&func.display().to_string());
         out.push('\n');
     }
-    let address = crate::builtins::Builtin::epoch_interrupt.address() as i64;
-    let shown = ir::immediates::Imm64::new(address).to_string();
-    out.replace(&shown, "<epoch_interrupt>")
-}
-
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/disas")
+    out
 }
 
 #[test]
 fn golden_clif_matches() {
-    let bless = std::env::var_os("WEFT_BLESS").is_some();
-    let mut inputs: Vec<_> = std::fs::read_dir(golden_dir())
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/disas");
+    let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/disas exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "wat"))
         .collect();
     inputs.sort();
-    assert!(!inputs.is_empty(), "no golden inputs");
-    let mut mismatches = Vec::new();
-    for wat_path in inputs {
+    let cases = inputs.into_iter().map(|wat_path| {
         let wat = std::fs::read_to_string(&wat_path).expect("readable input");
-        let actual = translate_to_clif(&wat);
-        let clif_path = wat_path.with_extension("clif");
-        if bless {
-            std::fs::write(&clif_path, &actual).expect("writable expectation");
-            continue;
-        }
-        let expected = std::fs::read_to_string(&clif_path).unwrap_or_default();
-        if expected != actual {
-            mismatches.push(format!(
-                "{}: translation changed (WEFT_BLESS=1 to accept)\n--- expected\n{expected}\n--- actual\n{actual}",
-                wat_path.display()
-            ));
-        }
-    }
-    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+        let name = wat_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("golden inputs have UTF-8 names")
+            .to_owned();
+        (name, translate_to_clif(&wat))
+    });
+    check_golden(&dir, cases);
 }

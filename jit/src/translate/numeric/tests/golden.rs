@@ -1,15 +1,16 @@
 //! Golden CLIF for the numeric operators whose translation is more than one
 //! instruction: the guarded divisions, the checked and saturating
 //! conversions, NaN canonicalization. Each case is checked in under
-//! `golden/<name>.clif`; a change to what the translator emits shows up in
-//! review as a diff of those files. `WEFT_BLESS=1 cargo test -p weft
-//! translate::numeric` rewrites them.
+//! `golden/<name>.clif` and compared by the shared harness
+//! (`translate::golden`, as the whole-module goldens are); a change to what
+//! the translator emits shows up in review as a diff of those files.
+//! `WEFT_BLESS=1 cargo test -p weft translate::numeric` rewrites them.
 //!
 //! The function around the operator is minimal: its parameters are the
 //! operands, it returns `(result, trap code)`, and its trap block returns a
 //! zero result with the code, as the real translator's trap exit does.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, types};
@@ -18,6 +19,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmparser::Operator as O;
 
 use super::super::{TrapSink, translate_numeric};
+use crate::translate::golden::check_golden;
 use crate::trap::TrapCode;
 
 /// An operand of a golden case: an opaque parameter or a constant.
@@ -93,10 +95,6 @@ fn golden_clif(op: &O, operands: &[Operand], canonicalize_nans: bool) -> String 
     func.display().to_string()
 }
 
-fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/translate/numeric/tests/golden")
-}
-
 #[test]
 fn generated_clif_matches_the_golden_files() {
     use Operand::{ConstI32, Param};
@@ -154,27 +152,11 @@ fn generated_clif_matches_the_golden_files() {
         ("i32_lt_u", O::I32LtU, vec![Param(I32), Param(I32)], false),
         ("i64_extend8_s", O::I64Extend8S, vec![Param(I64)], false),
     ];
-    let bless = std::env::var_os("WEFT_BLESS").is_some_and(|v| v == "1");
-    let dir = golden_dir();
-    let mut stale = Vec::new();
-    for (name, op, operands, canonicalize) in cases {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/translate/numeric/tests/golden");
+    let cases = cases.into_iter().map(|(name, op, operands, canonicalize)| {
         let clif = golden_clif(&op, &operands, canonicalize);
         let text = format!(";; {op:?}, canonicalize_nans = {canonicalize}\n{clif}");
-        let path = dir.join(format!("{name}.clif"));
-        if bless {
-            std::fs::create_dir_all(&dir).expect("golden directory is writable");
-            std::fs::write(&path, &text).expect("golden file is writable");
-            continue;
-        }
-        match std::fs::read_to_string(&path) {
-            Ok(expected) if expected == text => {}
-            Ok(expected) => stale.push(format!("{name}: expected\n{expected}\ngot\n{text}")),
-            Err(e) => stale.push(format!("{name}: {}: {e}", path.display())),
-        }
-    }
-    assert!(
-        stale.is_empty(),
-        "generated CLIF changed (rerun with WEFT_BLESS=1 to accept):\n{}",
-        stale.join("\n")
-    );
+        (name.to_owned(), text)
+    });
+    check_golden(&dir, cases);
 }
