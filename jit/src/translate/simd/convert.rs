@@ -19,12 +19,13 @@
 use cranelift_codegen::ir::{InstBuilder, types};
 use wasmparser::Operator;
 
+use crate::translate::error::{TranslateResult, misrouted};
 use super::super::FuncTranslator;
 use super::vector_const;
 
 impl FuncTranslator<'_, '_> {
-    /// Returns `Ok(false)` if `op` is not a SIMD conversion.
-    pub(super) fn translate_simd_convert(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a SIMD conversion.
+    pub(in crate::translate) fn translate_simd_convert(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         use types::{F32X4, F64X2, I32X4, I64X2};
         let v = match *op {
             Operator::I32x4TruncSatF32x4S => {
@@ -75,9 +76,9 @@ impl FuncTranslator<'_, '_> {
                 let v = self.builder.ins().fvpromote_low(a);
                 self.canonicalize_vec(v)
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD conversion", op)),
         };
         self.push_vec(v);
-        Ok(true)
+        Ok(())
     }
 }
