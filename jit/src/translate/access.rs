@@ -58,8 +58,7 @@ pub(super) fn memory_index(memarg: &MemArg) -> TranslateResult<u32> {
 /// `memarg.offset` as a Cranelift immediate. Without memory64 it is a
 /// `u32`, so it always fits.
 fn offset_imm(memarg: &MemArg) -> TranslateResult<i64> {
-    i64::try_from(memarg.offset)
-        .map_err(|_| TranslateError::internal("memory offset beyond 2^63"))
+    i64::try_from(memarg.offset).map_err(|_| TranslateError::internal("memory offset beyond 2^63"))
 }
 
 impl FuncTranslator<'_, '_> {
@@ -119,10 +118,10 @@ impl FuncTranslator<'_, '_> {
     fn alignment_check(&mut self, index: ir::Value, offset: i64, size: u32) {
         let mask = i64::from(size - 1);
         let low = self.builder.ins().band_imm_u(index, mask);
-        let unaligned = self
-            .builder
-            .ins()
-            .icmp_imm_u(IntCC::NotEqual, low, offset.wrapping_neg() & mask);
+        let unaligned =
+            self.builder
+                .ins()
+                .icmp_imm_u(IntCC::NotEqual, low, offset.wrapping_neg() & mask);
         self.traps
             .trap_if(&mut self.builder, unaligned, TrapCode::UnalignedAtomic);
     }
@@ -183,5 +182,77 @@ impl FuncTranslator<'_, '_> {
         }
         self.builder.seal_block(cont);
         self.builder.switch_to_block(cont);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The alignment check compares the index with `-offset mod size`
+    //! instead of forming `index + offset`: these pin it down for offsets
+    //! that are not multiples of the access size, and its order before the
+    //! bounds check.
+
+    use crate::{Config, Engine, Instance, Module, Store, TrapCode};
+
+    fn run(wat: &str, export: &str, address: i32) -> Result<i64, Option<TrapCode>> {
+        let mut config = Config::new();
+        config.wasm_threads(true);
+        let engine = Engine::new(&config).expect("supported host");
+        let module = Module::new(&engine, wat).expect("valid module");
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let f = instance
+            .get_typed_func::<i32, i64>(&store, export)
+            .expect("exported");
+        f.call(&mut store, address)
+            .map_err(|e| e.as_trap().map(|t| t.code()))
+    }
+
+    const WAT: &str = r#"(module
+      (memory 1)
+      (data (i32.const 4) "\01\00\00\00\02\00\00\00\03\00")
+      (func (export "load32_offset1") (param i32) (result i64)
+        (i64.extend_i32_u (i32.atomic.load offset=1 (local.get 0))))
+      (func (export "load64_offset6") (param i32) (result i64)
+        (i64.atomic.load offset=6 (local.get 0)))
+      (func (export "load16_offset3") (param i32) (result i64)
+        (i64.atomic.load16_u offset=3 (local.get 0))))"#;
+
+    #[test]
+    fn the_effective_address_is_what_must_be_aligned() {
+        use TrapCode::UnalignedAtomic;
+        assert_eq!(run(WAT, "load32_offset1", 3), Ok(1), "3 + 1 = 4");
+        assert_eq!(run(WAT, "load32_offset1", 7), Ok(2), "7 + 1 = 8");
+        assert_eq!(run(WAT, "load32_offset1", 0), Err(Some(UnalignedAtomic)));
+        assert_eq!(run(WAT, "load32_offset1", 4), Err(Some(UnalignedAtomic)));
+        assert_eq!(
+            run(WAT, "load64_offset6", 2),
+            Ok(0x3_0000_0002),
+            "2 + 6 = 8"
+        );
+        assert_eq!(run(WAT, "load64_offset6", 0), Err(Some(UnalignedAtomic)));
+        assert_eq!(run(WAT, "load64_offset6", 6), Err(Some(UnalignedAtomic)));
+        assert_eq!(run(WAT, "load16_offset3", 1), Ok(1), "1 + 3 = 4");
+        assert_eq!(run(WAT, "load16_offset3", 2), Err(Some(UnalignedAtomic)));
+    }
+
+    #[test]
+    fn alignment_is_checked_before_bounds() {
+        // 65534 + 1 is misaligned and past the end: unaligned wins.
+        assert_eq!(
+            run(WAT, "load32_offset1", 65534),
+            Err(Some(TrapCode::UnalignedAtomic))
+        );
+        // 65535 + 1 = 65536 is aligned and past the end.
+        assert_eq!(
+            run(WAT, "load32_offset1", 65535),
+            Err(Some(TrapCode::MemoryOutOfBounds))
+        );
+        // Wrapping would make -1 + 1 = 0 look aligned and in bounds; the
+        // index is widened first, so it is 2^32 - 1 + 1.
+        assert_eq!(
+            run(WAT, "load32_offset1", -1),
+            Err(Some(TrapCode::MemoryOutOfBounds))
+        );
     }
 }

@@ -16,9 +16,9 @@ use wasmparser::Operator;
 
 use weft_core::vm::{VMFUNC_REF_CODE_OFFSET, VMFUNC_REF_TYPE_ID_OFFSET, VMFUNC_REF_VMCTX_OFFSET};
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use super::trap::TrapSink;
 use super::{FuncTranslator, slot_offset, trusted};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 use crate::types::FuncType;
 

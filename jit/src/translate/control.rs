@@ -9,8 +9,8 @@
 use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder};
 use wasmparser::{BlockType, Operator};
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted, underflow};
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted, underflow};
 use crate::trap::TrapCode;
 use crate::types::ValType;
 
@@ -76,7 +76,10 @@ impl FuncTranslator<'_, '_> {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (
                 vec![],
-                vec![ValType::from_wasm(t).map_err(|e| TranslateError::unsupported(e.to_string()))?],
+                vec![
+                    ValType::from_wasm(t)
+                        .map_err(|e| TranslateError::unsupported(e.to_string()))?,
+                ],
             ),
             BlockType::FuncType(i) => {
                 let ty = self

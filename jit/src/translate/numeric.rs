@@ -120,9 +120,7 @@ impl NumericCx<'_, '_> {
     /// Pops the top operand, which must have type `ty`.
     fn pop(&mut self, ty: ir::Type, op: &Operator) -> TranslateResult<ir::Value> {
         let value = self.stack.pop().ok_or_else(|| {
-            TranslateError::internal(format!(
-                "{op:?}: operand stack is empty, expected an {ty}"
-            ))
+            TranslateError::internal(format!("{op:?}: operand stack is empty, expected an {ty}"))
         })?;
         let found = self.builder.func.dfg.value_type(value);
         if found != ty {
@@ -135,11 +133,7 @@ impl NumericCx<'_, '_> {
 
     /// Pops the two operands of a binary operator, both of type `ty`, and
     /// returns them left to right.
-    fn pop2(
-        &mut self,
-        ty: ir::Type,
-        op: &Operator,
-    ) -> TranslateResult<(ir::Value, ir::Value)> {
+    fn pop2(&mut self, ty: ir::Type, op: &Operator) -> TranslateResult<(ir::Value, ir::Value)> {
         let rhs = self.pop(ty, op)?;
         let lhs = self.pop(ty, op)?;
         Ok((lhs, rhs))

@@ -6,8 +6,8 @@
 use cranelift_codegen::ir::{InstBuilder, condcodes::IntCC, types};
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
     /// Translates `op`, a reference operator.

@@ -10,16 +10,18 @@ use weft_core::vm::{
     VMTABLE_ELEMENT_SIZE,
 };
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use super::trap::TrapSink;
 use super::{FuncTranslator, trusted};
 use crate::builtins::Builtin;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 
 impl FuncTranslator<'_, '_> {
     fn table_definition(&mut self, table: u32) -> TranslateResult<ir::Value> {
         if table >= self.env.offsets.num_tables() {
-            return Err(TranslateError::internal(format!("table {table} out of range")));
+            return Err(TranslateError::internal(format!(
+                "table {table} out of range"
+            )));
         }
         let offset = self.env.offsets.table_pointer(table);
         Ok(self.builder.ins().load(

@@ -39,51 +39,27 @@ pub(super) struct TrapExit {
 
 impl TrapExit {
     pub(super) fn raise_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.raise.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.append_block_param(b, types::I32);
-            builder.set_cold_block(b);
-            b
-        })
+        cold_exit(&mut self.raise, builder, true)
     }
 
     pub(super) fn propagate_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.propagate.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.append_block_param(b, types::I32);
-            builder.set_cold_block(b);
-            b
-        })
+        cold_exit(&mut self.propagate, builder, true)
     }
 
     pub(super) fn out_of_bounds_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.out_of_bounds.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.set_cold_block(b);
-            b
-        })
+        cold_exit(&mut self.out_of_bounds, builder, false)
     }
 
     /// Branches to `raise` with `code` (an `i32` value) if it is non-zero.
     pub(super) fn raise_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
         let raise = self.raise_block(builder);
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(code, raise, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
+        exit_if(builder, code, raise, code);
     }
 
     /// Branches to `propagate` with `code` if it is non-zero.
     pub(super) fn propagate_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
         let propagate = self.propagate_block(builder);
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(code, propagate, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
+        exit_if(builder, code, propagate, code);
     }
 
     /// Leaves unconditionally with `code`.
@@ -98,11 +74,30 @@ impl TrapSink for TrapExit {
     fn trap_if(&mut self, builder: &mut FunctionBuilder, cond: ir::Value, code: TrapCode) {
         let raise = self.raise_block(builder);
         let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(cond, raise, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
+        exit_if(builder, cond, raise, code);
     }
+}
+
+/// The exit block in `slot`, created cold on first use, with an `i32`
+/// parameter for the trap code if `takes_code`.
+fn cold_exit(slot: &mut Option<Block>, builder: &mut FunctionBuilder, takes_code: bool) -> Block {
+    *slot.get_or_insert_with(|| {
+        let b = builder.create_block();
+        if takes_code {
+            builder.append_block_param(b, types::I32);
+        }
+        builder.set_cold_block(b);
+        b
+    })
+}
+
+/// Branches to `exit` with `code` if `cond` is non-zero and continues in a
+/// new block otherwise.
+fn exit_if(builder: &mut FunctionBuilder, cond: ir::Value, exit: Block, code: ir::Value) {
+    let cont = builder.create_block();
+    builder
+        .ins()
+        .brif(cond, exit, &[BlockArg::Value(code)], cont, &[]);
+    builder.seal_block(cont);
+    builder.switch_to_block(cont);
 }

@@ -7,8 +7,8 @@
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData};
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use super::{FuncTranslator, trusted};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
     fn local(&self, index: u32) -> TranslateResult<cranelift_frontend::Variable> {
@@ -21,7 +21,9 @@ impl FuncTranslator<'_, '_> {
     /// Address of global `index`'s storage.
     fn global_addr(&mut self, index: u32) -> TranslateResult<ir::Value> {
         if index >= self.env.offsets.num_globals() {
-            return Err(TranslateError::internal(format!("global {index} out of range")));
+            return Err(TranslateError::internal(format!(
+                "global {index} out of range"
+            )));
         }
         let offset = self.env.offsets.global_pointer(index);
         Ok(self.builder.ins().load(

@@ -201,7 +201,10 @@ fn float_const(cx: &mut NumericCx, ty: ir::Type, value: f64) -> ir::Value {
 
 /// `iN.trunc_sat_fM_s/u`: CLIF's saturating conversion is exactly wasm's
 /// (NaN to 0, out-of-range to the nearest bound).
-fn trunc_saturating(to: ir::Type, sign: Sign) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
+fn trunc_saturating(
+    to: ir::Type,
+    sign: Sign,
+) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
     move |cx, x| convert_saturating(cx, to, sign, x)
 }
 

@@ -136,12 +136,7 @@ fn binary(
     Ok(())
 }
 
-fn compare(
-    cx: &mut NumericCx,
-    ty: ir::Type,
-    cond: FloatCC,
-    op: &Operator,
-) -> TranslateResult<()> {
+fn compare(cx: &mut NumericCx, ty: ir::Type, cond: FloatCC, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let flag = cx.builder.ins().fcmp(cond, x, y);
     let result = cx.bool_to_i32(flag);

@@ -143,12 +143,7 @@ fn eqz(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     Ok(())
 }
 
-fn compare(
-    cx: &mut NumericCx,
-    ty: ir::Type,
-    cond: IntCC,
-    op: &Operator,
-) -> TranslateResult<()> {
+fn compare(cx: &mut NumericCx, ty: ir::Type, cond: IntCC, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let flag = cx.builder.ins().icmp(cond, x, y);
     let result = cx.bool_to_i32(flag);

@@ -31,12 +31,7 @@ impl TrapSink for RecordedTraps {
 
 /// What [`translate_alone`] reports: the answer, the stack's types
 /// afterwards, the number of instructions added and the traps asked for.
-type Translated = (
-    TranslateResult<()>,
-    Vec<ir::Type>,
-    usize,
-    Vec<TrapCode>,
-);
+type Translated = (TranslateResult<()>, Vec<ir::Type>, usize, Vec<TrapCode>);
 
 /// Runs `translate_numeric` on a fresh function whose stack holds opaque
 /// values (block parameters) of `operand_tys`.
@@ -107,7 +102,10 @@ fn other_operators_are_translator_bugs_and_emit_nothing() {
         let Err(TranslateError::Internal(message)) = answer else {
             panic!("{op:?}: {answer:?}");
         };
-        assert!(message.contains("routed to the numeric family"), "{message}");
+        assert!(
+            message.contains("routed to the numeric family"),
+            "{message}"
+        );
         assert_eq!(stack, [types::I32, types::I32], "{op:?} leaves the stack");
         assert_eq!(added, 0, "{op:?} emits nothing");
         assert!(traps.is_empty(), "{op:?}");

@@ -19,13 +19,16 @@
 use cranelift_codegen::ir::{InstBuilder, types};
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateResult, misrouted};
 use super::super::FuncTranslator;
 use super::vector_const;
+use crate::translate::error::{TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
     /// Translates `op`, a SIMD conversion.
-    pub(in crate::translate) fn translate_simd_convert(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+    pub(in crate::translate) fn translate_simd_convert(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use types::{F32X4, F64X2, I32X4, I64X2};
         let v = match *op {
             Operator::I32x4TruncSatF32x4S => {

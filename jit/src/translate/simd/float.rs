@@ -17,9 +17,9 @@ use cranelift_codegen::ir::{self, InstBuilder, condcodes::FloatCC, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateResult, misrouted};
 use super::super::FuncTranslator;
 use super::bitcast;
+use crate::translate::error::{TranslateResult, misrouted};
 
 type Binary = fn(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value;
 type Unary = fn(&mut FunctionBuilder<'_>, ir::Value) -> ir::Value;
@@ -79,7 +79,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Translates `op`, a float SIMD operator.
-    pub(in crate::translate) fn translate_simd_float(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+    pub(in crate::translate) fn translate_simd_float(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use FloatCC::*;
         use types::{F32X4, F64X2};
         match *op {

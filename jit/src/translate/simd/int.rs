@@ -24,8 +24,8 @@ use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateResult, misrouted};
 use super::super::FuncTranslator;
+use crate::translate::error::{TranslateResult, misrouted};
 
 /// A lowering of a binary operator on two vectors of one shape.
 type Binary = fn(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value;
@@ -145,7 +145,10 @@ impl FuncTranslator<'_, '_> {
 
     /// Translates `op`, an integer or bitwise SIMD
     /// operator.
-    pub(in crate::translate) fn translate_simd_int(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+    pub(in crate::translate) fn translate_simd_int(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use Half::*;
         use IntCC::*;
         use ir::Opcode::{Ishl, Sshr, Ushr};

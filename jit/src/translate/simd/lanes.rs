@@ -10,9 +10,9 @@
 use cranelift_codegen::ir::{self, ConstantData, InstBuilder, types};
 use wasmparser::Operator;
 
-use crate::translate::error::{TranslateResult, misrouted};
 use super::super::FuncTranslator;
 use super::v128_const;
+use crate::translate::error::{TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
     /// `splat` of the scalar on top, narrowed first for 8- and 16-bit lanes
@@ -50,7 +50,12 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `replace_lane`: the scalar is on top, the vector below it.
-    fn replace_lane(&mut self, scalar: ir::Type, vector: ir::Type, lane: u8) -> TranslateResult<()> {
+    fn replace_lane(
+        &mut self,
+        scalar: ir::Type,
+        vector: ir::Type,
+        lane: u8,
+    ) -> TranslateResult<()> {
         let x = self.pop_scalar(scalar)?;
         let v = self.pop_vec(vector)?;
         let lane_ty = vector.lane_type();
@@ -65,7 +70,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Translates `op`, a lane operator.
-    pub(in crate::translate) fn translate_simd_lanes(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+    pub(in crate::translate) fn translate_simd_lanes(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use types::{F32, F32X4, F64, F64X2, I8X16, I16X8, I32, I32X4, I64, I64X2};
         match *op {
             Operator::V128Const { value } => {

@@ -10,9 +10,9 @@
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use wasmparser::{MemArg, Operator};
 
-use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use super::super::FuncTranslator;
 use super::super::access::{Alignment, heap_flags};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 /// How a load builds its vector from memory.
 #[derive(Clone, Copy)]
@@ -88,7 +88,10 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Translates `op`, a SIMD memory operator.
-    pub(in crate::translate) fn translate_simd_memory(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+    pub(in crate::translate) fn translate_simd_memory(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use VecLoad::*;
         use ir::Opcode as O;
         use types::{I8, I8X16, I16, I16X8, I32, I32X4, I64, I64X2};

@@ -42,8 +42,8 @@ use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{self, ConstantData, Endianness, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::FunctionBuilder;
 
-use crate::translate::error::{TranslateError, TranslateResult};
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult};
 
 /// The canonical `f32` NaN: quiet, positive, empty payload.
 const CANONICAL_NAN_F32: u32 = 0x7fc0_0000;
