@@ -72,3 +72,37 @@ pub(crate) fn underflow() -> TranslateError {
 pub(crate) fn misrouted(what: &str, op: &wasmparser::Operator<'_>) -> TranslateError {
     TranslateError::internal(format!("{op:?} was routed to the {what} family"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{TranslateError, underflow};
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn translator_bugs_and_unsupported_operators_stay_apart() {
+        let bug = underflow().at(7, 0x2a);
+        let ErrorKind::Internal {
+            func_index: 7,
+            offset: 0x2a,
+            message,
+        } = bug.kind()
+        else {
+            panic!("a translator bug is internal: {bug:?}");
+        };
+        assert!(message.contains("underflow"), "{message}");
+        assert!(bug.to_string().contains("weft bug"), "{bug}");
+
+        let unsupported = TranslateError::unsupported("tail calls").at(3, 9);
+        assert!(
+            matches!(
+                unsupported.kind(),
+                ErrorKind::Unsupported {
+                    func_index: 3,
+                    offset: 9,
+                    ..
+                }
+            ),
+            "{unsupported:?}"
+        );
+    }
+}
