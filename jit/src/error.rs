@@ -47,7 +47,9 @@ pub enum ErrorKind {
     /// validator accepted missing from its tables): a weft bug, reported as
     /// an error rather than a panic so that it cannot take down the
     /// embedding process.
-    #[error("internal error (a weft bug) in function {func_index} at offset {offset:#x}: {message}")]
+    #[error(
+        "internal error (a weft bug) in function {func_index} at offset {offset:#x}: {message}"
+    )]
     Internal {
         /// Module-level index of the function.
         func_index: u32,
