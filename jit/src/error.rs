@@ -42,6 +42,22 @@ pub enum ErrorKind {
         /// What is unsupported.
         message: String,
     },
+    /// The translator found itself in a state valid wasm cannot reach (its
+    /// operand stack out of step with the validator's, an index the
+    /// validator accepted missing from its tables): a weft bug, reported as
+    /// an error rather than a panic so that it cannot take down the
+    /// embedding process.
+    #[error(
+        "internal error (a weft bug) in function {func_index} at offset {offset:#x}: {message}"
+    )]
+    Internal {
+        /// Module-level index of the function.
+        func_index: u32,
+        /// Byte offset of the operator being translated.
+        offset: u64,
+        /// What the translator found.
+        message: String,
+    },
     /// Code generation failed (a weft bug or a resource limit).
     #[error("compiling function {func_index}: {message}")]
     Compile {

@@ -3,20 +3,20 @@
 //! `memory.atomic.wait32/64` / `notify`.
 //!
 //! Cranelift's atomics take no offset and check no alignment, so both are
-//! ours: the effective address is checked for natural alignment first
-//! ("unaligned atomic", the same order weft-core's wait and notify use),
-//! then bounds-checked like any access. Narrow widths reduce the operand
+//! ours: every atomic access goes through the shared access path
+//! (`translate/access.rs`) with [`Alignment::Required`], which checks the
+//! effective address for natural alignment first ("unaligned atomic", the
+//! same order weft-core's wait and notify use), then bounds like any access. Narrow widths reduce the operand
 //! and zero-extend the result, as wasm specifies. Wait and notify call
 //! weft-core through the builtins; their checks happen there.
 
-use cranelift_codegen::ir::{self, AtomicRmwOp, InstBuilder, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, AtomicRmwOp, InstBuilder, types};
 use wasmparser::{MemArg, Operator};
 
 use super::FuncTranslator;
-use super::memory::heap_flags;
-use super::numeric::TrapSink;
+use super::access::{Alignment, heap_flags, memory_index};
+use super::error::{TranslateResult, misrouted};
 use crate::builtins::Builtin;
-use crate::trap::TrapCode;
 
 /// An atomic access's width in bytes and the wasm value type it produces.
 #[derive(Clone, Copy)]
@@ -41,34 +41,8 @@ const fn a(size: u32, ty: ir::Type) -> Access {
 }
 
 impl FuncTranslator<'_, '_> {
-    /// The effective address of the index on top of the stack (not popped)
-    /// as an `i64`.
-    fn effective_addr(&mut self, memarg: &MemArg) -> Result<ir::Value, String> {
-        let index = *self.peek_n(1)?.first().expect("peek_n(1) has one value");
-        let index = self.builder.ins().uextend(types::I64, index);
-        let offset = i64::try_from(memarg.offset).map_err(|_| "memory offset out of range")?;
-        Ok(if offset == 0 {
-            index
-        } else {
-            self.builder.ins().iadd_imm_s(index, offset)
-        })
-    }
-
-    /// Pops the index and returns the checked native address of an
-    /// aligned atomic access.
-    fn atomic_addr(&mut self, memarg: &MemArg, size: u32) -> Result<ir::Value, String> {
-        if size > 1 {
-            let ea = self.effective_addr(memarg)?;
-            let low = self.builder.ins().band_imm_u(ea, i64::from(size - 1));
-            let unaligned = self.builder.ins().icmp_imm_u(IntCC::NotEqual, low, 0);
-            self.traps
-                .trap_if(&mut self.builder, unaligned, TrapCode::UnalignedAtomic);
-        }
-        self.checked_addr(memarg, size)
-    }
-
-    fn atomic_load(&mut self, memarg: &MemArg, access: Access) -> Result<(), String> {
-        let addr = self.atomic_addr(memarg, access.size)?;
+    fn atomic_load(&mut self, memarg: &MemArg, access: Access) -> TranslateResult<()> {
+        let addr = self.access_addr(memarg, access.size, Alignment::Required)?;
         let mem_ty = access.mem_type();
         let v = self.builder.ins().atomic_load(mem_ty, heap_flags(), addr);
         let v = if mem_ty == access.ty {
@@ -97,9 +71,9 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    fn atomic_store(&mut self, memarg: &MemArg, access: Access) -> Result<(), String> {
+    fn atomic_store(&mut self, memarg: &MemArg, access: Access) -> TranslateResult<()> {
         let value = self.pop()?;
-        let addr = self.atomic_addr(memarg, access.size)?;
+        let addr = self.access_addr(memarg, access.size, Alignment::Required)?;
         let value = self.narrow(value, access);
         self.builder.ins().atomic_store(heap_flags(), value, addr);
         Ok(())
@@ -110,9 +84,9 @@ impl FuncTranslator<'_, '_> {
         memarg: &MemArg,
         access: Access,
         op: AtomicRmwOp,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let value = self.pop()?;
-        let addr = self.atomic_addr(memarg, access.size)?;
+        let addr = self.access_addr(memarg, access.size, Alignment::Required)?;
         let value = self.narrow(value, access);
         let old = self
             .builder
@@ -123,10 +97,10 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn atomic_cmpxchg(&mut self, memarg: &MemArg, access: Access) -> Result<(), String> {
+    fn atomic_cmpxchg(&mut self, memarg: &MemArg, access: Access) -> TranslateResult<()> {
         let replacement = self.pop()?;
         let expected = self.pop()?;
-        let addr = self.atomic_addr(memarg, access.size)?;
+        let addr = self.access_addr(memarg, access.size, Alignment::Required)?;
         let expected = self.narrow(expected, access);
         let replacement = self.narrow(replacement, access);
         let old = self
@@ -138,15 +112,8 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn memory_index(memarg: &MemArg) -> Result<u32, String> {
-        match memarg.target {
-            wasmparser::MemArgTarget::Memory(m) => Ok(m),
-            wasmparser::MemArgTarget::Array(_) => Err("array memory access".into()),
-        }
-    }
-
-    /// Returns `Ok(false)` if `op` is not an atomic operator.
-    pub(super) fn translate_atomic(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, an atomic operator.
+    pub(super) fn translate_atomic(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         use types::{I32, I64};
         match op {
             Operator::AtomicFence { .. } => {
@@ -154,17 +121,15 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::MemoryAtomicNotify { memarg } => {
                 let count = self.pop()?;
-                let ea = self.effective_addr(memarg)?;
-                self.pop()?;
-                let m = self.i32_const(Self::memory_index(memarg)?);
+                let ea = self.pop_effective_addr(memarg)?;
+                let m = self.i32_const(memory_index(memarg)?);
                 self.push_builtin_value(Builtin::memory_atomic_notify, &[m, ea, count])?;
             }
             Operator::MemoryAtomicWait32 { memarg } | Operator::MemoryAtomicWait64 { memarg } => {
                 let timeout = self.pop()?;
                 let expected = self.pop()?;
-                let ea = self.effective_addr(memarg)?;
-                self.pop()?;
-                let m = self.i32_const(Self::memory_index(memarg)?);
+                let ea = self.pop_effective_addr(memarg)?;
+                let m = self.i32_const(memory_index(memarg)?);
                 let builtin = if matches!(op, Operator::MemoryAtomicWait32 { .. }) {
                     Builtin::memory_atomic_wait32
                 } else {
@@ -201,12 +166,12 @@ impl FuncTranslator<'_, '_> {
             }
             _ => {
                 let Some((memarg, access, rmw)) = rmw_op(op) else {
-                    return Ok(false);
+                    return Err(misrouted("atomic", op));
                 };
                 self.atomic_rmw(memarg, access, rmw)?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@
 
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
 
+use super::error::{TranslateError, TranslateResult};
 use super::{FuncTranslator, trusted};
 use crate::builtins::{Builtin, BuiltinResult};
 
@@ -57,10 +58,10 @@ impl FuncTranslator<'_, '_> {
         &mut self,
         builtin: Builtin,
         args: &[ir::Value],
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let value = self
             .call_builtin(builtin, args)
-            .ok_or_else(|| format!("{builtin:?} yields no value (translator bug)"))?;
+            .ok_or_else(|| TranslateError::internal(format!("{builtin:?} yields no value")))?;
         self.stack.push(value);
         Ok(())
     }

@@ -16,24 +16,25 @@ use wasmparser::Operator;
 
 use weft_core::vm::{VMFUNC_REF_CODE_OFFSET, VMFUNC_REF_TYPE_ID_OFFSET, VMFUNC_REF_VMCTX_OFFSET};
 
-use super::numeric::TrapSink;
+use super::trap::TrapSink;
 use super::{FuncTranslator, slot_offset, trusted};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 use crate::types::FuncType;
 
 impl FuncTranslator<'_, '_> {
-    /// Returns `Ok(false)` if `op` is not a call operator.
-    pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a call operator.
+    pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::Call { function_index } => {
                 if function_index >= self.env.offsets.num_funcs() {
-                    return Err("function index out of range (translator bug)".into());
+                    return Err(TranslateError::internal("function index out of range"));
                 }
                 let ty = self.env.info.func_type(function_index).clone();
                 if let Some(defined) =
                     function_index.checked_sub(self.env.info.counts.imported_funcs)
                 {
-                    return self.call_body(function_index, defined, &ty).map(|()| true);
+                    return self.call_body(function_index, defined, &ty);
                 }
                 let funcref = self.builder.ins().iadd_imm_s(
                     self.vmctx,
@@ -50,7 +51,7 @@ impl FuncTranslator<'_, '_> {
                     .info
                     .types
                     .get(type_index as usize)
-                    .ok_or("type index out of range (translator bug)")?
+                    .ok_or_else(|| TranslateError::internal("type index out of range"))?
                     .clone();
                 let expected = self.env.info.type_ids[type_index as usize];
                 let index = self.pop()?;
@@ -72,9 +73,9 @@ impl FuncTranslator<'_, '_> {
                     .trap_if(&mut self.builder, mismatch, TrapCode::BadSignature);
                 self.call_funcref(&ty, funcref)?;
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("call", op)),
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Calls the body of defined function `defined` (module-level index
@@ -85,7 +86,7 @@ impl FuncTranslator<'_, '_> {
         function_index: u32,
         defined: u32,
         ty: &FuncType,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let callee = self.direct_callee(function_index, defined, ty)?;
         let mut args = vec![self.vmctx];
         args.extend(self.pop_n(ty.params().len())?);
@@ -110,7 +111,7 @@ impl FuncTranslator<'_, '_> {
         function_index: u32,
         defined: u32,
         ty: &FuncType,
-    ) -> Result<ir::FuncRef, String> {
+    ) -> TranslateResult<ir::FuncRef> {
         if let Some(&callee) = self.direct_callees.get(&function_index) {
             return Ok(callee);
         }
@@ -118,7 +119,7 @@ impl FuncTranslator<'_, '_> {
             .env
             .body_ids
             .get(defined as usize)
-            .ok_or("defined function index out of range (translator bug)")?;
+            .ok_or_else(|| TranslateError::internal("defined function index out of range"))?;
         let name = self
             .builder
             .func
@@ -136,7 +137,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Calls through a `*const VMFuncRef` with signature `ty`: arguments
     /// from the operand stack, results back onto it.
-    fn call_funcref(&mut self, ty: &FuncType, funcref: ir::Value) -> Result<(), String> {
+    fn call_funcref(&mut self, ty: &FuncType, funcref: ir::Value) -> TranslateResult<()> {
         let pointer = self.env.pointer;
         let code = self.builder.ins().load(
             pointer,

@@ -10,6 +10,7 @@ use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder};
 use wasmparser::{BlockType, Operator};
 
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted, underflow};
 use crate::trap::TrapCode;
 use crate::types::ValType;
 
@@ -70,12 +71,15 @@ fn block_args(values: &[ir::Value]) -> Vec<BlockArg> {
 }
 
 impl FuncTranslator<'_, '_> {
-    fn block_type(&self, bt: BlockType) -> Result<(Vec<ValType>, Vec<ValType>), String> {
+    fn block_type(&self, bt: BlockType) -> TranslateResult<(Vec<ValType>, Vec<ValType>)> {
         Ok(match bt {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(t) => (
                 vec![],
-                vec![ValType::from_wasm(t).map_err(|e| e.to_string())?],
+                vec![
+                    ValType::from_wasm(t)
+                        .map_err(|e| TranslateError::unsupported(e.to_string()))?,
+                ],
             ),
             BlockType::FuncType(i) => {
                 let ty = self
@@ -83,7 +87,7 @@ impl FuncTranslator<'_, '_> {
                     .info
                     .types
                     .get(i as usize)
-                    .ok_or("block type index out of range")?;
+                    .ok_or_else(|| TranslateError::internal("block type index out of range"))?;
                 (ty.params().to_vec(), ty.results().to_vec())
             }
         })
@@ -99,7 +103,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Operators seen while the current position is unreachable: only
     /// nesting matters until control becomes reachable again.
-    pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> Result<(), String> {
+    pub(super) fn translate_unreachable(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
                 self.unreachable_depth += 1;
@@ -112,8 +116,8 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not a control operator.
-    pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a control operator.
+    pub(super) fn translate_control(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match op {
             Operator::Nop => {}
             Operator::Unreachable => {
@@ -130,7 +134,6 @@ impl FuncTranslator<'_, '_> {
                 let v = self.builder.ins().select(cond, a, b);
                 self.stack.push(v);
             }
-            Operator::TypedSelectMulti { .. } => return Err("multi-value select".into()),
             Operator::Block { blockty } => {
                 let (params, results) = self.block_type(*blockty)?;
                 let dest = self.block_with_params(&results);
@@ -200,13 +203,14 @@ impl FuncTranslator<'_, '_> {
                 self.reachable = false;
             }
             Operator::Return => {
-                let depth = u32::try_from(self.control.len() - 1).map_err(|e| e.to_string())?;
+                let depth = u32::try_from(self.control.len() - 1)
+                    .map_err(|_| TranslateError::internal("control stack deeper than 2^32"))?;
                 self.branch(depth)?;
                 self.reachable = false;
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("control", op)),
         }
-        Ok(true)
+        Ok(())
     }
 
     fn push_frame(
@@ -215,12 +219,12 @@ impl FuncTranslator<'_, '_> {
         dest: Block,
         num_params: usize,
         num_results: usize,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let height = self
             .stack
             .len()
             .checked_sub(num_params)
-            .ok_or("operand stack underflow (translator bug)")?;
+            .ok_or_else(underflow)?;
         self.control.push(Frame {
             kind,
             dest,
@@ -232,15 +236,15 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn frame_mut(&mut self, depth: u32) -> Result<&mut Frame, String> {
+    fn frame_mut(&mut self, depth: u32) -> TranslateResult<&mut Frame> {
         let len = self.control.len();
         let i = len
             .checked_sub(1 + depth as usize)
-            .ok_or("branch depth out of range (translator bug)")?;
+            .ok_or_else(|| TranslateError::internal("branch depth out of range"))?;
         Ok(&mut self.control[i])
     }
 
-    fn mark_dest_reachable(&mut self, depth: u32) -> Result<(), String> {
+    fn mark_dest_reachable(&mut self, depth: u32) -> TranslateResult<()> {
         let frame = self.frame_mut(depth)?;
         if !matches!(frame.kind, FrameKind::Loop { .. }) {
             frame.dest_reachable = true;
@@ -249,7 +253,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Unconditional branch to the frame `depth` levels out.
-    fn branch(&mut self, depth: u32) -> Result<(), String> {
+    fn branch(&mut self, depth: u32) -> TranslateResult<()> {
         let (target, n) = self.frame_mut(depth)?.branch_target();
         self.mark_dest_reachable(depth)?;
         let args = block_args(self.peek_n(n)?);
@@ -257,11 +261,11 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn translate_br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Result<(), String> {
+    fn translate_br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> TranslateResult<()> {
         let index = self.pop()?;
         let mut depths = Vec::with_capacity(targets.len() as usize);
         for t in targets.targets() {
-            depths.push(t.map_err(|e| e.to_string())?);
+            depths.push(t.map_err(|e| TranslateError::internal(e.to_string()))?);
         }
         let default = targets.default();
         let (_, n) = self.frame_mut(default)?.branch_target();
@@ -269,7 +273,7 @@ impl FuncTranslator<'_, '_> {
         // Each distinct target gets one edge block that passes the values,
         // so the jump table itself carries no arguments.
         let mut edges: Vec<(u32, Block)> = Vec::new();
-        let mut edge_for = |this: &mut Self, depth: u32| -> Result<Block, String> {
+        let mut edge_for = |this: &mut Self, depth: u32| -> TranslateResult<Block> {
             if let Some(&(_, b)) = edges.iter().find(|(d, _)| *d == depth) {
                 return Ok(b);
             }
@@ -305,10 +309,10 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn translate_else(&mut self) -> Result<(), String> {
+    fn translate_else(&mut self) -> TranslateResult<()> {
         let frame = *self.frame_mut(0)?;
         let FrameKind::If { else_block, .. } = frame.kind else {
-            return Err("else without if (translator bug)".into());
+            return Err(TranslateError::internal("else without if"));
         };
         if self.reachable {
             let args = block_args(self.peek_n(frame.num_results)?);
@@ -327,11 +331,11 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn translate_end(&mut self) -> Result<(), String> {
+    fn translate_end(&mut self) -> TranslateResult<()> {
         let mut frame = self
             .control
             .pop()
-            .ok_or("end without block (translator bug)")?;
+            .ok_or_else(|| TranslateError::internal("end without block"))?;
         if self.reachable {
             let args = block_args(self.peek_n(frame.num_results)?);
             self.builder.ins().jump(frame.dest, &args);

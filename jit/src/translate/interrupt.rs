@@ -23,7 +23,7 @@ use weft_core::vm::{
     VMSTORE_CONTEXT_FUEL_OFFSET,
 };
 
-use super::numeric::TrapSink;
+use super::trap::TrapSink;
 use super::{FuncTranslator, trusted};
 use crate::builtins::Builtin;
 use crate::error::Result;

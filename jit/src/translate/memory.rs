@@ -20,16 +20,18 @@
 //!   never missed.
 //!
 //! Every trapping compare branches to the function's one `out_of_bounds`
-//! exit.
+//! exit. The access path that calls it, shared by every load and store,
+//! is `translate/access.rs`.
 
-use cranelift_codegen::ir::Endianness;
-use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, condcodes::IntCC, types};
+use cranelift_codegen::ir::{self, InstBuilder, types};
 use wasmparser::{MemArg, Operator};
 
 use weft_core::memory::{
     VMMEMORY_DEFINITION_BASE_OFFSET, VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET,
 };
 
+use super::access::{Alignment, heap_flags};
+use super::error::{TranslateError, TranslateResult, misrouted};
 use super::{FuncTranslator, MemoryCache, trusted};
 use crate::builtins::Builtin;
 
@@ -39,14 +41,6 @@ const PAGE_SIZE: u64 = 1 << 16;
 /// A layout constant as a Cranelift offset.
 pub(super) fn offset32<T: TryInto<i32>>(offset: T) -> i32 {
     offset.try_into().ok().expect("VM layout offsets are small")
-}
-
-/// Flags for a checked wasm memory access: it cannot fault (the check
-/// passed), it may be unaligned, and wasm memory is little-endian.
-pub(super) fn heap_flags() -> MemFlagsData {
-    MemFlagsData::new()
-        .with_notrap()
-        .with_endianness(Endianness::Little)
 }
 
 impl FuncTranslator<'_, '_> {
@@ -100,12 +94,12 @@ impl FuncTranslator<'_, '_> {
 
     /// The cache of memory `memory`, for code that uses it (the only way
     /// to reach a cache, so that [`Self::drop_unused_memory_loads`] knows).
-    fn memory_cache(&mut self, memory: u32) -> Result<MemoryCache, String> {
+    pub(super) fn memory_cache(&mut self, memory: u32) -> TranslateResult<MemoryCache> {
         let cache = self
             .memories
             .get(memory as usize)
             .copied()
-            .ok_or_else(|| format!("memory {memory} out of range (translator bug)"))?;
+            .ok_or_else(|| TranslateError::internal(format!("memory {memory} out of range")))?;
         self.memory_used[memory as usize] = true;
         Ok(cache)
     }
@@ -175,100 +169,8 @@ impl FuncTranslator<'_, '_> {
         }
     }
 
-    /// Pops an `i32` address and returns the native address of the
-    /// `size`-byte access at `memarg.offset` past it, after the bounds
-    /// check described in the module docs.
-    pub(super) fn checked_addr(&mut self, memarg: &MemArg, size: u32) -> Result<ir::Value, String> {
-        let memory = match memarg.target {
-            wasmparser::MemArgTarget::Memory(m) => m,
-            wasmparser::MemArgTarget::Array(_) => return Err("array memory access".into()),
-        };
-        let cache = self.memory_cache(memory)?;
-        let pointer = self.env.pointer;
-        let index = self.pop()?;
-        // A 32-bit index plus a 32-bit offset plus a small size cannot
-        // overflow 64 bits.
-        let end_offset = memarg
-            .offset
-            .checked_add(u64::from(size))
-            .and_then(|e| i64::try_from(e).ok())
-            .ok_or("memory offset out of range")?;
-        let always_in_bounds = self
-            .index_upper_bound(index)
-            .is_some_and(|max| max + end_offset.unsigned_abs() <= cache.minimum);
-        let index = self.builder.ins().uextend(pointer, index);
-        if !always_in_bounds {
-            let end = self.builder.ins().iadd_imm_s(index, end_offset);
-            self.bounds_check(cache, end);
-        }
-        let addr = self.builder.ins().iadd(cache.base, index);
-        Ok(match i64::try_from(memarg.offset) {
-            Ok(0) => addr,
-            Ok(o) => self.builder.ins().iadd_imm_s(addr, o),
-            Err(_) => return Err("memory offset out of range".into()),
-        })
-    }
-
-    /// An upper bound on the `i32` index `value` known while translating:
-    /// the value of a constant, or the mask of an `and` with one (masking
-    /// an index into a power-of-two buffer is common). An access whose end
-    /// stays below the declared minimum with it needs no bounds check.
-    fn index_upper_bound(&self, value: ir::Value) -> Option<u64> {
-        let dfg = &self.builder.func.dfg;
-        let constant = |v: ir::Value| {
-            let inst = dfg.value_def(dfg.resolve_aliases(v)).inst()?;
-            match dfg.insts[inst] {
-                ir::InstructionData::UnaryImm {
-                    opcode: ir::Opcode::Iconst,
-                    imm,
-                } => Some(imm.bits().cast_unsigned() & u64::from(u32::MAX)),
-                _ => None,
-            }
-        };
-        let inst = dfg.value_def(dfg.resolve_aliases(value)).inst()?;
-        match dfg.insts[inst] {
-            // `x & m <= m` as unsigned, whatever `x` is.
-            ir::InstructionData::Binary {
-                opcode: ir::Opcode::Band,
-                args,
-            } => args.into_iter().filter_map(constant).min(),
-            _ => constant(value),
-        }
-    }
-
-    /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
-    /// offset) is within the memory, and continues in a new block.
-    fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
-        let length = self.builder.use_var(cache.length);
-        let oob = self
-            .builder
-            .ins()
-            .icmp(IntCC::UnsignedGreaterThan, end, length);
-        let out_of_bounds = self.traps.out_of_bounds_block(&mut self.builder);
-        let cont = self.builder.create_block();
-        if cache.shared {
-            let recheck = self.builder.create_block();
-            self.builder.set_cold_block(recheck);
-            self.builder.ins().brif(oob, recheck, &[], cont, &[]);
-            self.builder.seal_block(recheck);
-            self.builder.switch_to_block(recheck);
-            let fresh = self.reload_length(cache);
-            let still_oob = self
-                .builder
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThan, end, fresh);
-            self.builder
-                .ins()
-                .brif(still_oob, out_of_bounds, &[], cont, &[]);
-        } else {
-            self.builder.ins().brif(oob, out_of_bounds, &[], cont, &[]);
-        }
-        self.builder.seal_block(cont);
-        self.builder.switch_to_block(cont);
-    }
-
-    fn load(&mut self, memarg: &MemArg, size: u32, build: LoadKind) -> Result<(), String> {
-        let addr = self.checked_addr(memarg, size)?;
+    fn load(&mut self, memarg: &MemArg, size: u32, build: LoadKind) -> TranslateResult<()> {
+        let addr = self.access_addr(memarg, size, Alignment::Hint)?;
         let flags = heap_flags();
         let ins = self.builder.ins();
         let v = match build {
@@ -284,9 +186,9 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn store(&mut self, memarg: &MemArg, size: u32) -> Result<(), String> {
+    fn store(&mut self, memarg: &MemArg, size: u32) -> TranslateResult<()> {
         let value = self.pop()?;
-        let addr = self.checked_addr(memarg, size)?;
+        let addr = self.access_addr(memarg, size, Alignment::Hint)?;
         let flags = heap_flags();
         let ins = self.builder.ins();
         match size {
@@ -300,8 +202,8 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not a memory operator.
-    pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a memory operator.
+    pub(super) fn translate_memory(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         use LoadKind::*;
         use types::{F32, F64, I32, I64};
         match op {
@@ -378,9 +280,9 @@ impl FuncTranslator<'_, '_> {
                 let d = self.i32_const(*data_index);
                 self.call_builtin(Builtin::data_drop, &[d]);
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("memory", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }
 

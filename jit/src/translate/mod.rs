@@ -23,11 +23,14 @@
 //! Either way the trap code is `0` for a normal return; every call site
 //! checks it and propagates it; nothing unwinds.
 
+mod access;
 mod atomic;
 mod builtin_call;
 mod call;
 mod control;
+mod dispatch;
 mod entry;
+mod error;
 #[cfg(test)]
 mod golden;
 pub(crate) mod interrupt;
@@ -39,15 +42,16 @@ mod simd;
 mod table;
 #[cfg(test)]
 mod tests;
+mod trap;
 mod variable;
 
 use cranelift_codegen::ir::{
-    self, AbiParam, Block, BlockArg, InstBuilder, MemFlagsData, Signature, StackSlotData,
-    StackSlotKind, condcodes::IntCC, types,
+    self, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
+    condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, Variable};
-use wasmparser::{FuncValidator, Operator, ValidatorResources};
+use wasmparser::{FuncValidator, ValidatorResources};
 
 use weft_core::vm::{
     TRAP_FRAMES, VMCTX_STORE_OFFSET, VMOffsets, VMSTORE_CONTEXT_STACK_LIMIT_OFFSET,
@@ -59,14 +63,15 @@ use weft_core::vm::{
 use crate::builtins::Builtin;
 use crate::engine::Engine;
 use crate::environ::{ModuleInfo, PendingFunc};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
 pub(crate) use self::entry::translate_array_entry;
 
 use self::control::Frame;
-use self::numeric::TrapSink;
+use self::error::{TranslateResult, underflow};
+use self::trap::{TrapExit, TrapSink};
 
 /// Module-wide facts every function translation needs.
 pub(crate) struct TranslateEnv<'m> {
@@ -154,88 +159,6 @@ impl<'m> TranslateEnv<'m> {
 /// `VMContext`, definitions, the values area.
 fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
-}
-
-/// Where traps leave the function. Two cold blocks, both taking the code as
-/// a block parameter: `raise` records where the trap happened and returns,
-/// `propagate` returns a code a callee already recorded. A third,
-/// `out_of_bounds`, takes nothing and raises "out of bounds memory access":
-/// the many bounds checks of a function branch there without each building
-/// the code as a block argument.
-struct TrapExit {
-    raise: Option<Block>,
-    propagate: Option<Block>,
-    out_of_bounds: Option<Block>,
-}
-
-impl TrapExit {
-    fn raise_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.raise.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.append_block_param(b, types::I32);
-            builder.set_cold_block(b);
-            b
-        })
-    }
-
-    fn propagate_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.propagate.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.append_block_param(b, types::I32);
-            builder.set_cold_block(b);
-            b
-        })
-    }
-
-    fn out_of_bounds_block(&mut self, builder: &mut FunctionBuilder) -> Block {
-        *self.out_of_bounds.get_or_insert_with(|| {
-            let b = builder.create_block();
-            builder.set_cold_block(b);
-            b
-        })
-    }
-
-    /// Branches to `raise` with `code` (an `i32` value) if it is non-zero.
-    fn raise_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
-        let raise = self.raise_block(builder);
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(code, raise, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
-    }
-
-    /// Branches to `propagate` with `code` if it is non-zero.
-    fn propagate_if_nonzero(&mut self, builder: &mut FunctionBuilder, code: ir::Value) {
-        let propagate = self.propagate_block(builder);
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(code, propagate, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
-    }
-
-    /// Leaves unconditionally with `code`.
-    fn raise(&mut self, builder: &mut FunctionBuilder, code: TrapCode) {
-        let raise = self.raise_block(builder);
-        let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
-        builder.ins().jump(raise, &[BlockArg::Value(code)]);
-    }
-}
-
-impl TrapSink for TrapExit {
-    fn trap_if(&mut self, builder: &mut FunctionBuilder, cond: ir::Value, code: TrapCode) {
-        let raise = self.raise_block(builder);
-        let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
-        let cont = builder.create_block();
-        builder
-            .ins()
-            .brif(cond, raise, &[BlockArg::Value(code)], cont, &[]);
-        builder.seal_block(cont);
-        builder.switch_to_block(cont);
-    }
 }
 
 /// The cached view of one linear memory inside a function.
@@ -348,13 +271,7 @@ fn translate_body(
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         t.validator.op(offset, &op)?;
-        t.translate(&op).map_err(|message| {
-            Error::from(ErrorKind::Unsupported {
-                func_index,
-                offset,
-                message,
-            })
-        })?;
+        t.translate(&op).map_err(|e| e.at(func_index, offset))?;
         t.after_operator(&op);
     }
     reader.finish()?;
@@ -395,11 +312,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             control: Vec::new(),
             reachable: true,
             unreachable_depth: 0,
-            traps: TrapExit {
-                raise: None,
-                propagate: None,
-                out_of_bounds: None,
-            },
+            traps: TrapExit::default(),
             memories: Vec::new(),
             memory_used: Vec::new(),
             memory_loads: Vec::new(),
@@ -467,56 +380,18 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
     }
 
-    /// Translates one (already validated) operator.
-    fn translate(&mut self, op: &Operator<'_>) -> Result<(), String> {
-        if !self.reachable {
-            return self.translate_unreachable(op);
-        }
-        if numeric::translate_numeric(
-            op,
-            &mut self.builder,
-            &mut self.stack,
-            &mut self.traps,
-            self.env.canonicalize_nans,
-        )
-        .map_err(|e| e.to_string())?
-        {
-            return Ok(());
-        }
-        if self.translate_call(op)? {
-            return Ok(());
-        }
-        if self.translate_control(op)?
-            || self.translate_variable(op)?
-            || self.translate_memory(op)?
-            || self.translate_simd(op)?
-            || self.translate_table(op)?
-            || self.translate_reference(op)?
-            || self.translate_atomic(op)?
-        {
-            return Ok(());
-        }
-        Err(format!("operator {op:?} is not supported"))
+    fn pop(&mut self) -> TranslateResult<ir::Value> {
+        self.stack.pop().ok_or_else(underflow)
     }
 
-    fn pop(&mut self) -> Result<ir::Value, String> {
-        self.stack
-            .pop()
-            .ok_or_else(|| "operand stack underflow (translator bug)".to_owned())
+    fn pop_n(&mut self, n: usize) -> TranslateResult<Vec<ir::Value>> {
+        let at = self.stack.len().checked_sub(n).ok_or_else(underflow)?;
+        Ok(self.stack.split_off(at))
     }
 
-    fn pop_n(&mut self, n: usize) -> Result<Vec<ir::Value>, String> {
-        if self.stack.len() < n {
-            return Err("operand stack underflow (translator bug)".to_owned());
-        }
-        Ok(self.stack.split_off(self.stack.len() - n))
-    }
-
-    fn peek_n(&self, n: usize) -> Result<&[ir::Value], String> {
-        if self.stack.len() < n {
-            return Err("operand stack underflow (translator bug)".to_owned());
-        }
-        Ok(&self.stack[self.stack.len() - n..])
+    fn peek_n(&self, n: usize) -> TranslateResult<&[ir::Value]> {
+        let at = self.stack.len().checked_sub(n).ok_or_else(underflow)?;
+        Ok(&self.stack[at..])
     }
 
     /// The signature reference for calls to wasm functions.

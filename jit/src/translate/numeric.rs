@@ -1,9 +1,9 @@
 //! Numeric instructions: constants, integer and float arithmetic,
 //! comparisons, conversions and sign extension.
 //!
-//! The function translator hands every operator to [`translate_numeric`]
-//! first; it emits IR for the operators it owns and answers `Ok(false)` for
-//! all others, so control flow, memory and calls stay with the caller.
+//! The dispatch (`translate/dispatch.rs`) hands the integer, float and
+//! conversion operators to [`translate_numeric`], which routes each to its
+//! sub-family: `int`, `float` or `convert`.
 //!
 //! # Traps are branches, never faults
 //!
@@ -40,44 +40,16 @@ mod int;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
-use crate::trap::TrapCode;
-
-/// Where translated code sends a trap.
-///
-/// The function translator owns the trap exit (one cold block per function
-/// that takes the code as a block parameter); numeric code only says when
-/// and why to go there.
-pub(crate) trait TrapSink {
-    /// Emits "if `cond` != 0, leave the function with `code`" at the builder's
-    /// current position and leaves the builder in the block where execution
-    /// continues when `cond` is zero. `cond` may be any integer type.
-    fn trap_if(&mut self, builder: &mut FunctionBuilder, cond: ir::Value, code: TrapCode);
-}
-
-/// An operator this module owns but could not translate.
-///
-/// Valid wasm never causes one: the validator runs in lockstep with the
-/// translator, so an error here means the translator's operand stack went out
-/// of step with the validator's. It is still an error, not a panic, because a
-/// translator bug must not take down an embedding process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NumericError(pub String);
-
-impl fmt::Display for NumericError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NumericError {}
+use super::FuncTranslator;
+use super::dispatch::{self, Family};
+use super::error::{TranslateError, TranslateResult, misrouted};
+use super::trap::TrapSink;
 
 /// Translates one numeric operator.
 ///
@@ -88,29 +60,46 @@ impl std::error::Error for NumericError {}
 /// `stack` and the result pushed to it, in wasm order (the last value pushed
 /// is the top, so a binary operator's right operand is popped first).
 ///
-/// Returns `Ok(false)` and emits nothing when `op` is not a numeric operator.
-/// Returns `Err` when `stack` lacks operands of the types `op` needs; the
-/// function being built is then abandoned, so `stack` and `builder` are left
-/// as they are.
-/// `canonicalize_nans` is described in the module docs.
+/// It takes the function translator's parts rather than the translator
+/// itself so that its unit tests can drive it on a bare `FunctionBuilder`,
+/// without a module. Returns [`TranslateError::Internal`] and emits nothing
+/// when `op` is not a numeric operator (the dispatch routed it wrongly), and
+/// an internal error when `stack` lacks operands of the types `op` needs;
+/// the function being built is then abandoned, so `stack` and `builder` are
+/// left as they are. `canonicalize_nans` is described in the module docs.
 pub(crate) fn translate_numeric(
     op: &Operator,
     builder: &mut FunctionBuilder,
     stack: &mut Vec<ir::Value>,
     traps: &mut dyn TrapSink,
     canonicalize_nans: bool,
-) -> Result<bool, NumericError> {
+) -> TranslateResult<()> {
+    let family = match dispatch::family(op) {
+        Family::Int => int::translate,
+        Family::Float => float::translate,
+        Family::Conversion => convert::translate,
+        _ => return Err(misrouted("numeric", op)),
+    };
     let mut cx = NumericCx {
         builder,
         stack,
         traps,
         canonicalize_nans,
     };
-    // Each family answers `Ok(false)` without emitting anything for an
-    // operator that is not its own.
-    Ok(int::translate(&mut cx, op)?
-        || float::translate(&mut cx, op)?
-        || convert::translate(&mut cx, op)?)
+    family(&mut cx, op)
+}
+
+impl FuncTranslator<'_, '_> {
+    /// The numeric family, on this function's builder, stack and traps.
+    pub(super) fn translate_numeric(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
+        translate_numeric(
+            op,
+            &mut self.builder,
+            &mut self.stack,
+            &mut self.traps,
+            self.env.canonicalize_nans,
+        )
+    }
 }
 
 /// The canonical `f32` NaN: quiet, positive, empty payload.
@@ -129,13 +118,13 @@ struct NumericCx<'a, 'f> {
 
 impl NumericCx<'_, '_> {
     /// Pops the top operand, which must have type `ty`.
-    fn pop(&mut self, ty: ir::Type, op: &Operator) -> Result<ir::Value, NumericError> {
+    fn pop(&mut self, ty: ir::Type, op: &Operator) -> TranslateResult<ir::Value> {
         let value = self.stack.pop().ok_or_else(|| {
-            NumericError(format!("{op:?}: operand stack is empty, expected an {ty}"))
+            TranslateError::internal(format!("{op:?}: operand stack is empty, expected an {ty}"))
         })?;
         let found = self.builder.func.dfg.value_type(value);
         if found != ty {
-            return Err(NumericError(format!(
+            return Err(TranslateError::internal(format!(
                 "{op:?}: operand has type {found}, expected {ty}"
             )));
         }
@@ -144,11 +133,7 @@ impl NumericCx<'_, '_> {
 
     /// Pops the two operands of a binary operator, both of type `ty`, and
     /// returns them left to right.
-    fn pop2(
-        &mut self,
-        ty: ir::Type,
-        op: &Operator,
-    ) -> Result<(ir::Value, ir::Value), NumericError> {
+    fn pop2(&mut self, ty: ir::Type, op: &Operator) -> TranslateResult<(ir::Value, ir::Value)> {
         let rhs = self.pop(ty, op)?;
         let lhs = self.pop(ty, op)?;
         Ok((lhs, rhs))

@@ -7,10 +7,11 @@ use cranelift_codegen::ir::{InstBuilder, condcodes::IntCC, types};
 use wasmparser::Operator;
 
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
-    /// Returns `Ok(false)` if `op` is not a reference operator.
-    pub(super) fn translate_reference(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a reference operator.
+    pub(super) fn translate_reference(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::RefNull { .. } => {
                 let v = self.builder.ins().iconst(self.env.pointer, 0);
@@ -24,14 +25,14 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::RefFunc { function_index } => {
                 if function_index >= self.env.offsets.num_funcs() {
-                    return Err("function index out of range (translator bug)".into());
+                    return Err(TranslateError::internal("function index out of range"));
                 }
                 let offset = self.env.offsets.func_ref(function_index);
                 let v = self.builder.ins().iadd_imm_s(self.vmctx, i64::from(offset));
                 self.stack.push(v);
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("reference", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -10,15 +10,18 @@ use weft_core::vm::{
     VMTABLE_ELEMENT_SIZE,
 };
 
-use super::numeric::TrapSink;
+use super::trap::TrapSink;
 use super::{FuncTranslator, trusted};
 use crate::builtins::Builtin;
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 
 impl FuncTranslator<'_, '_> {
-    fn table_definition(&mut self, table: u32) -> Result<ir::Value, String> {
+    fn table_definition(&mut self, table: u32) -> TranslateResult<ir::Value> {
         if table >= self.env.offsets.num_tables() {
-            return Err(format!("table {table} out of range (translator bug)"));
+            return Err(TranslateError::internal(format!(
+                "table {table} out of range"
+            )));
         }
         let offset = self.env.offsets.table_pointer(table);
         Ok(self.builder.ins().load(
@@ -45,7 +48,7 @@ impl FuncTranslator<'_, '_> {
         table: u32,
         index: ir::Value,
         oob_code: TrapCode,
-    ) -> Result<ir::Value, String> {
+    ) -> TranslateResult<ir::Value> {
         let pointer = self.env.pointer;
         let definition = self.table_definition(table)?;
         let length = self.table_length(definition);
@@ -74,7 +77,7 @@ impl FuncTranslator<'_, '_> {
         table: u32,
         index: ir::Value,
         oob_code: TrapCode,
-    ) -> Result<ir::Value, String> {
+    ) -> TranslateResult<ir::Value> {
         let addr = self.table_element_addr(table, index, oob_code)?;
         Ok(self
             .builder
@@ -86,8 +89,8 @@ impl FuncTranslator<'_, '_> {
         self.builder.ins().iconst(types::I32, i64::from(value))
     }
 
-    /// Returns `Ok(false)` if `op` is not a table operator.
-    pub(super) fn translate_table(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a table operator.
+    pub(super) fn translate_table(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::TableGet { table } => {
                 let index = self.pop()?;
@@ -142,8 +145,8 @@ impl FuncTranslator<'_, '_> {
                 let e = self.i32_const(elem_index);
                 self.call_builtin(Builtin::elem_drop, &[e]);
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("table", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

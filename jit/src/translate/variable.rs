@@ -8,19 +8,22 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData};
 use wasmparser::Operator;
 
 use super::{FuncTranslator, trusted};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
-    fn local(&self, index: u32) -> Result<cranelift_frontend::Variable, String> {
+    fn local(&self, index: u32) -> TranslateResult<cranelift_frontend::Variable> {
         self.locals
             .get(index as usize)
             .map(|&(v, _)| v)
-            .ok_or_else(|| format!("local {index} out of range (translator bug)"))
+            .ok_or_else(|| TranslateError::internal(format!("local {index} out of range")))
     }
 
     /// Address of global `index`'s storage.
-    fn global_addr(&mut self, index: u32) -> Result<ir::Value, String> {
+    fn global_addr(&mut self, index: u32) -> TranslateResult<ir::Value> {
         if index >= self.env.offsets.num_globals() {
-            return Err(format!("global {index} out of range (translator bug)"));
+            return Err(TranslateError::internal(format!(
+                "global {index} out of range"
+            )));
         }
         let offset = self.env.offsets.global_pointer(index);
         Ok(self.builder.ins().load(
@@ -31,8 +34,8 @@ impl FuncTranslator<'_, '_> {
         ))
     }
 
-    /// Returns `Ok(false)` if `op` is not a variable operator.
-    pub(super) fn translate_variable(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a variable operator.
+    pub(super) fn translate_variable(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::LocalGet { local_index } => {
                 let var = self.local(local_index)?;
@@ -55,7 +58,7 @@ impl FuncTranslator<'_, '_> {
                     .info
                     .globals
                     .get(global_index as usize)
-                    .ok_or("global out of range (translator bug)")?
+                    .ok_or_else(|| TranslateError::internal("global out of range"))?
                     .content
                     .clif(self.env.pointer);
                 let addr = self.global_addr(global_index)?;
@@ -67,9 +70,9 @@ impl FuncTranslator<'_, '_> {
                 let addr = self.global_addr(global_index)?;
                 self.builder.ins().store(global_flags(), v, addr, 0);
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("variable", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }
 

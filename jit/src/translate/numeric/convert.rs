@@ -24,7 +24,8 @@ use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData, types};
 use wasmparser::Operator;
 
-use super::{NumericCx, NumericError};
+use super::NumericCx;
+use crate::translate::error::{TranslateResult, misrouted};
 use crate::trap::TrapCode;
 
 /// Signedness of the integer side of a conversion.
@@ -34,116 +35,109 @@ enum Sign {
     Unsigned,
 }
 
-/// Translates `op` if it is a conversion; `Ok(false)` otherwise.
-pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> Result<bool, NumericError> {
+/// Translates `op`, a conversion.
+pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> TranslateResult<()> {
     use Operator as O;
     use Sign::{Signed, Unsigned};
     use types::{F32, F64, I32, I64};
     match op {
         // ---- Integer width ----
-        O::I32WrapI64 => {
-            let x = cx.pop(I64, op)?;
-            let result = cx.builder.ins().ireduce(I32, x);
-            cx.push(result);
-        }
-        O::I64ExtendI32S => {
-            let x = cx.pop(I32, op)?;
-            let result = cx.builder.ins().sextend(I64, x);
-            cx.push(result);
-        }
-        O::I64ExtendI32U => {
-            let x = cx.pop(I32, op)?;
-            let result = cx.builder.ins().uextend(I64, x);
-            cx.push(result);
-        }
+        O::I32WrapI64 => convert(cx, I64, op, |cx, x| cx.builder.ins().ireduce(I32, x)),
+        O::I64ExtendI32S => convert(cx, I32, op, |cx, x| cx.builder.ins().sextend(I64, x)),
+        O::I64ExtendI32U => convert(cx, I32, op, |cx, x| cx.builder.ins().uextend(I64, x)),
 
         // ---- Float to int, trapping ----
-        O::I32TruncF32S => trunc_checked(cx, F32, I32, Signed, op)?,
-        O::I32TruncF32U => trunc_checked(cx, F32, I32, Unsigned, op)?,
-        O::I32TruncF64S => trunc_checked(cx, F64, I32, Signed, op)?,
-        O::I32TruncF64U => trunc_checked(cx, F64, I32, Unsigned, op)?,
-        O::I64TruncF32S => trunc_checked(cx, F32, I64, Signed, op)?,
-        O::I64TruncF32U => trunc_checked(cx, F32, I64, Unsigned, op)?,
-        O::I64TruncF64S => trunc_checked(cx, F64, I64, Signed, op)?,
-        O::I64TruncF64U => trunc_checked(cx, F64, I64, Unsigned, op)?,
+        O::I32TruncF32S => convert(cx, F32, op, trunc_checked(F32, I32, Signed)),
+        O::I32TruncF32U => convert(cx, F32, op, trunc_checked(F32, I32, Unsigned)),
+        O::I32TruncF64S => convert(cx, F64, op, trunc_checked(F64, I32, Signed)),
+        O::I32TruncF64U => convert(cx, F64, op, trunc_checked(F64, I32, Unsigned)),
+        O::I64TruncF32S => convert(cx, F32, op, trunc_checked(F32, I64, Signed)),
+        O::I64TruncF32U => convert(cx, F32, op, trunc_checked(F32, I64, Unsigned)),
+        O::I64TruncF64S => convert(cx, F64, op, trunc_checked(F64, I64, Signed)),
+        O::I64TruncF64U => convert(cx, F64, op, trunc_checked(F64, I64, Unsigned)),
 
         // ---- Float to int, saturating (NaN gives 0) ----
-        O::I32TruncSatF32S => trunc_saturating(cx, F32, I32, Signed, op)?,
-        O::I32TruncSatF32U => trunc_saturating(cx, F32, I32, Unsigned, op)?,
-        O::I32TruncSatF64S => trunc_saturating(cx, F64, I32, Signed, op)?,
-        O::I32TruncSatF64U => trunc_saturating(cx, F64, I32, Unsigned, op)?,
-        O::I64TruncSatF32S => trunc_saturating(cx, F32, I64, Signed, op)?,
-        O::I64TruncSatF32U => trunc_saturating(cx, F32, I64, Unsigned, op)?,
-        O::I64TruncSatF64S => trunc_saturating(cx, F64, I64, Signed, op)?,
-        O::I64TruncSatF64U => trunc_saturating(cx, F64, I64, Unsigned, op)?,
+        O::I32TruncSatF32S => convert(cx, F32, op, trunc_saturating(I32, Signed)),
+        O::I32TruncSatF32U => convert(cx, F32, op, trunc_saturating(I32, Unsigned)),
+        O::I32TruncSatF64S => convert(cx, F64, op, trunc_saturating(I32, Signed)),
+        O::I32TruncSatF64U => convert(cx, F64, op, trunc_saturating(I32, Unsigned)),
+        O::I64TruncSatF32S => convert(cx, F32, op, trunc_saturating(I64, Signed)),
+        O::I64TruncSatF32U => convert(cx, F32, op, trunc_saturating(I64, Unsigned)),
+        O::I64TruncSatF64S => convert(cx, F64, op, trunc_saturating(I64, Signed)),
+        O::I64TruncSatF64U => convert(cx, F64, op, trunc_saturating(I64, Unsigned)),
 
         // ---- Int to float (rounds to nearest, ties to even) ----
-        O::F32ConvertI32S => int_to_float(cx, I32, F32, Signed, op)?,
-        O::F32ConvertI32U => int_to_float(cx, I32, F32, Unsigned, op)?,
-        O::F32ConvertI64S => int_to_float(cx, I64, F32, Signed, op)?,
-        O::F32ConvertI64U => int_to_float(cx, I64, F32, Unsigned, op)?,
-        O::F64ConvertI32S => int_to_float(cx, I32, F64, Signed, op)?,
-        O::F64ConvertI32U => int_to_float(cx, I32, F64, Unsigned, op)?,
-        O::F64ConvertI64S => int_to_float(cx, I64, F64, Signed, op)?,
-        O::F64ConvertI64U => int_to_float(cx, I64, F64, Unsigned, op)?,
+        O::F32ConvertI32S => convert(cx, I32, op, int_to_float(F32, Signed)),
+        O::F32ConvertI32U => convert(cx, I32, op, int_to_float(F32, Unsigned)),
+        O::F32ConvertI64S => convert(cx, I64, op, int_to_float(F32, Signed)),
+        O::F32ConvertI64U => convert(cx, I64, op, int_to_float(F32, Unsigned)),
+        O::F64ConvertI32S => convert(cx, I32, op, int_to_float(F64, Signed)),
+        O::F64ConvertI32U => convert(cx, I32, op, int_to_float(F64, Unsigned)),
+        O::F64ConvertI64S => convert(cx, I64, op, int_to_float(F64, Signed)),
+        O::F64ConvertI64U => convert(cx, I64, op, int_to_float(F64, Unsigned)),
 
         // ---- Float width (arithmetic: NaN policy applies) ----
-        O::F32DemoteF64 => {
-            let x = cx.pop(F64, op)?;
+        O::F32DemoteF64 => convert(cx, F64, op, |cx, x| {
             let result = cx.builder.ins().fdemote(F32, x);
-            let result = cx.canonicalize_nan(result);
-            cx.push(result);
-        }
-        O::F64PromoteF32 => {
-            let x = cx.pop(F32, op)?;
+            cx.canonicalize_nan(result)
+        }),
+        O::F64PromoteF32 => convert(cx, F32, op, |cx, x| {
             let result = cx.builder.ins().fpromote(F64, x);
-            let result = cx.canonicalize_nan(result);
-            cx.push(result);
-        }
+            cx.canonicalize_nan(result)
+        }),
 
         // ---- Same bits, other type ----
-        O::I32ReinterpretF32 => reinterpret(cx, F32, I32, op)?,
-        O::I64ReinterpretF64 => reinterpret(cx, F64, I64, op)?,
-        O::F32ReinterpretI32 => reinterpret(cx, I32, F32, op)?,
-        O::F64ReinterpretI64 => reinterpret(cx, I64, F64, op)?,
+        O::I32ReinterpretF32 => convert(cx, F32, op, reinterpret(I32)),
+        O::I64ReinterpretF64 => convert(cx, F64, op, reinterpret(I64)),
+        O::F32ReinterpretI32 => convert(cx, I32, op, reinterpret(F32)),
+        O::F64ReinterpretI64 => convert(cx, I64, op, reinterpret(F64)),
 
-        _ => return Ok(false),
+        _ => Err(misrouted("conversion", op)),
     }
-    Ok(true)
+}
+
+/// Every conversion's shape: pops one `from` operand, converts it with
+/// `emit`, pushes the result.
+fn convert(
+    cx: &mut NumericCx,
+    from: ir::Type,
+    op: &Operator,
+    emit: impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value,
+) -> TranslateResult<()> {
+    let x = cx.pop(from, op)?;
+    let result = emit(cx, x);
+    cx.push(result);
+    Ok(())
 }
 
 /// `iN.trunc_fM_s/u`: NaN check, range check, then a conversion that cannot
 /// fault (see the module docs for the bounds).
 fn trunc_checked(
-    cx: &mut NumericCx,
     from: ir::Type,
     to: ir::Type,
     sign: Sign,
-    op: &Operator,
-) -> Result<(), NumericError> {
-    let x = cx.pop(from, op)?;
+) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
+    move |cx, x| {
+        let is_nan = cx.builder.ins().fcmp(FloatCC::Unordered, x, x);
+        cx.traps
+            .trap_if(cx.builder, is_nan, TrapCode::BadConversionToInteger);
 
-    let is_nan = cx.builder.ins().fcmp(FloatCC::Unordered, x, x);
-    cx.traps
-        .trap_if(cx.builder, is_nan, TrapCode::BadConversionToInteger);
+        let bounds = TruncBounds::new(from, to, sign);
+        let lower = float_const(cx, from, bounds.lower);
+        let upper = float_const(cx, from, bounds.upper);
+        let below_cc = if bounds.lower_inclusive {
+            FloatCC::LessThan
+        } else {
+            FloatCC::LessThanOrEqual
+        };
+        let too_low = cx.builder.ins().fcmp(below_cc, x, lower);
+        let too_high = cx.builder.ins().fcmp(FloatCC::GreaterThanOrEqual, x, upper);
+        let out_of_range = cx.builder.ins().bor(too_low, too_high);
+        cx.traps
+            .trap_if(cx.builder, out_of_range, TrapCode::IntegerOverflow);
 
-    let bounds = TruncBounds::new(from, to, sign);
-    let lower = float_const(cx, from, bounds.lower);
-    let upper = float_const(cx, from, bounds.upper);
-    let below_cc = if bounds.lower_inclusive {
-        FloatCC::LessThan
-    } else {
-        FloatCC::LessThanOrEqual
-    };
-    let too_low = cx.builder.ins().fcmp(below_cc, x, lower);
-    let too_high = cx.builder.ins().fcmp(FloatCC::GreaterThanOrEqual, x, upper);
-    let out_of_range = cx.builder.ins().bor(too_low, too_high);
-    cx.traps
-        .trap_if(cx.builder, out_of_range, TrapCode::IntegerOverflow);
-
-    let result = convert_saturating(cx, to, sign, x);
-    cx.push(result);
-    Ok(())
+        convert_saturating(cx, to, sign, x)
+    }
 }
 
 /// The range in which a trapping truncation from a `from` float to a `to`
@@ -208,16 +202,10 @@ fn float_const(cx: &mut NumericCx, ty: ir::Type, value: f64) -> ir::Value {
 /// `iN.trunc_sat_fM_s/u`: CLIF's saturating conversion is exactly wasm's
 /// (NaN to 0, out-of-range to the nearest bound).
 fn trunc_saturating(
-    cx: &mut NumericCx,
-    from: ir::Type,
     to: ir::Type,
     sign: Sign,
-    op: &Operator,
-) -> Result<(), NumericError> {
-    let x = cx.pop(from, op)?;
-    let result = convert_saturating(cx, to, sign, x);
-    cx.push(result);
-    Ok(())
+) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
+    move |cx, x| convert_saturating(cx, to, sign, x)
 }
 
 fn convert_saturating(cx: &mut NumericCx, to: ir::Type, sign: Sign, x: ir::Value) -> ir::Value {
@@ -227,30 +215,15 @@ fn convert_saturating(cx: &mut NumericCx, to: ir::Type, sign: Sign, x: ir::Value
     }
 }
 
-fn int_to_float(
-    cx: &mut NumericCx,
-    from: ir::Type,
-    to: ir::Type,
-    sign: Sign,
-    op: &Operator,
-) -> Result<(), NumericError> {
-    let x = cx.pop(from, op)?;
-    let result = match sign {
+/// `fN.convert_iM_s/u`.
+fn int_to_float(to: ir::Type, sign: Sign) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
+    move |cx, x| match sign {
         Sign::Signed => cx.builder.ins().fcvt_from_sint(to, x),
         Sign::Unsigned => cx.builder.ins().fcvt_from_uint(to, x),
-    };
-    cx.push(result);
-    Ok(())
+    }
 }
 
-fn reinterpret(
-    cx: &mut NumericCx,
-    from: ir::Type,
-    to: ir::Type,
-    op: &Operator,
-) -> Result<(), NumericError> {
-    let x = cx.pop(from, op)?;
-    let result = cx.builder.ins().bitcast(to, MemFlagsData::new(), x);
-    cx.push(result);
-    Ok(())
+/// `reinterpret`: the same bits as a `to`.
+fn reinterpret(to: ir::Type) -> impl FnOnce(&mut NumericCx, ir::Value) -> ir::Value {
+    move |cx, x| cx.builder.ins().bitcast(to, MemFlagsData::new(), x)
 }

@@ -18,7 +18,8 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
-use super::{NumericCx, NumericError};
+use super::NumericCx;
+use crate::translate::error::{TranslateResult, misrouted};
 
 /// Whether a float result goes through NaN canonicalization.
 #[derive(Clone, Copy)]
@@ -30,8 +31,8 @@ enum Nan {
     Bitwise,
 }
 
-/// Translates `op` if it is a float operator; `Ok(false)` otherwise.
-pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> Result<bool, NumericError> {
+/// Translates `op` if it is a float operator.
+pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> TranslateResult<()> {
     use Nan::{Arithmetic, Bitwise};
     use Operator as O;
     use types::{F32, F64};
@@ -92,9 +93,9 @@ pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> Result<bool, Numer
         O::F64Max => binary(cx, F64, Arithmetic, op, |b, x, y| b.ins().fmax(x, y))?,
         O::F64Copysign => binary(cx, F64, Bitwise, op, |b, x, y| b.ins().fcopysign(x, y))?,
 
-        _ => return Ok(false),
+        _ => return Err(misrouted("float", op)),
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Applies the NaN policy to a result of the given kind.
@@ -112,7 +113,7 @@ fn unary(
     nan: Nan,
     op: &Operator,
     emit: impl FnOnce(&mut FunctionBuilder<'_>, ir::Value) -> ir::Value,
-) -> Result<(), NumericError> {
+) -> TranslateResult<()> {
     let x = cx.pop(ty, op)?;
     let result = emit(cx.builder, x);
     let result = finish(cx, nan, result);
@@ -127,7 +128,7 @@ fn binary(
     nan: Nan,
     op: &Operator,
     emit: impl FnOnce(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value,
-) -> Result<(), NumericError> {
+) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let result = emit(cx.builder, x, y);
     let result = finish(cx, nan, result);
@@ -135,12 +136,7 @@ fn binary(
     Ok(())
 }
 
-fn compare(
-    cx: &mut NumericCx,
-    ty: ir::Type,
-    cond: FloatCC,
-    op: &Operator,
-) -> Result<(), NumericError> {
+fn compare(cx: &mut NumericCx, ty: ir::Type, cond: FloatCC, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let flag = cx.builder.ins().fcmp(cond, x, y);
     let result = cx.bool_to_i32(flag);

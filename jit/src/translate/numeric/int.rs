@@ -12,11 +12,12 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
-use super::{NumericCx, NumericError};
+use super::NumericCx;
+use crate::translate::error::{TranslateResult, misrouted};
 use crate::trap::TrapCode;
 
-/// Translates `op` if it is an integer operator; `Ok(false)` otherwise.
-pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> Result<bool, NumericError> {
+/// Translates `op` if it is an integer operator.
+pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> TranslateResult<()> {
     use Operator as O;
     use types::{I32, I64};
     match op {
@@ -103,9 +104,9 @@ pub(super) fn translate(cx: &mut NumericCx, op: &Operator) -> Result<bool, Numer
         O::I64Extend16S => sign_extend_low(cx, I64, types::I16, op)?,
         O::I64Extend32S => sign_extend_low(cx, I64, I32, op)?,
 
-        _ => return Ok(false),
+        _ => return Err(misrouted("integer", op)),
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Pops one `ty` operand, applies `emit`, pushes the result.
@@ -114,7 +115,7 @@ fn unary(
     ty: ir::Type,
     op: &Operator,
     emit: impl FnOnce(&mut FunctionBuilder<'_>, ir::Value) -> ir::Value,
-) -> Result<(), NumericError> {
+) -> TranslateResult<()> {
     let x = cx.pop(ty, op)?;
     let result = emit(cx.builder, x);
     cx.push(result);
@@ -127,14 +128,14 @@ fn binary(
     ty: ir::Type,
     op: &Operator,
     emit: impl FnOnce(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value,
-) -> Result<(), NumericError> {
+) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let result = emit(cx.builder, x, y);
     cx.push(result);
     Ok(())
 }
 
-fn eqz(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
+fn eqz(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     let x = cx.pop(ty, op)?;
     let flag = cx.builder.ins().icmp_imm_u(IntCC::Equal, x, 0);
     let result = cx.bool_to_i32(flag);
@@ -142,12 +143,7 @@ fn eqz(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericErr
     Ok(())
 }
 
-fn compare(
-    cx: &mut NumericCx,
-    ty: ir::Type,
-    cond: IntCC,
-    op: &Operator,
-) -> Result<(), NumericError> {
+fn compare(cx: &mut NumericCx, ty: ir::Type, cond: IntCC, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     let flag = cx.builder.ins().icmp(cond, x, y);
     let result = cx.bool_to_i32(flag);
@@ -206,7 +202,7 @@ fn signed_min(ty: ir::Type) -> i64 {
 
 /// `div_s`: zero is checked first, as the spec orders the traps, then
 /// `MIN / -1`, whose quotient does not fit.
-fn div_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
+fn div_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     trap_if_zero(cx, y);
     // A constant divisor other than -1 cannot overflow; a constant -1 still
@@ -231,7 +227,7 @@ fn div_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericE
 /// `rem_s`: only zero traps. `MIN % -1` is `0` in wasm and in CLIF, and
 /// Cranelift's x64 lowering of `srem` special-cases a `-1` divisor so the
 /// faulting `idiv` never runs for it (see the parent module).
-fn rem_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
+fn rem_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     trap_if_zero(cx, y);
     let result = cx.builder.ins().srem(x, y);
@@ -239,7 +235,7 @@ fn rem_s(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericE
     Ok(())
 }
 
-fn div_u(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
+fn div_u(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     trap_if_zero(cx, y);
     let result = cx.builder.ins().udiv(x, y);
@@ -247,7 +243,7 @@ fn div_u(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericE
     Ok(())
 }
 
-fn rem_u(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> Result<(), NumericError> {
+fn rem_u(cx: &mut NumericCx, ty: ir::Type, op: &Operator) -> TranslateResult<()> {
     let (x, y) = cx.pop2(ty, op)?;
     trap_if_zero(cx, y);
     let result = cx.builder.ins().urem(x, y);
@@ -261,7 +257,7 @@ fn sign_extend_low(
     ty: ir::Type,
     narrow: ir::Type,
     op: &Operator,
-) -> Result<(), NumericError> {
+) -> TranslateResult<()> {
     let x = cx.pop(ty, op)?;
     let low = cx.builder.ins().ireduce(narrow, x);
     let result = cx.builder.ins().sextend(ty, low);

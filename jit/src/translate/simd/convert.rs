@@ -21,10 +21,14 @@ use wasmparser::Operator;
 
 use super::super::FuncTranslator;
 use super::vector_const;
+use crate::translate::error::{TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
-    /// Returns `Ok(false)` if `op` is not a SIMD conversion.
-    pub(super) fn translate_simd_convert(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a SIMD conversion.
+    pub(in crate::translate) fn translate_simd_convert(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use types::{F32X4, F64X2, I32X4, I64X2};
         let v = match *op {
             Operator::I32x4TruncSatF32x4S => {
@@ -75,9 +79,9 @@ impl FuncTranslator<'_, '_> {
                 let v = self.builder.ins().fvpromote_low(a);
                 self.canonicalize_vec(v)
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD conversion", op)),
         };
         self.push_vec(v);
-        Ok(true)
+        Ok(())
     }
 }

@@ -19,6 +19,7 @@ use wasmparser::Operator;
 
 use super::super::FuncTranslator;
 use super::bitcast;
+use crate::translate::error::{TranslateResult, misrouted};
 
 type Binary = fn(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value;
 type Unary = fn(&mut FunctionBuilder<'_>, ir::Value) -> ir::Value;
@@ -31,7 +32,7 @@ impl FuncTranslator<'_, '_> {
         ty: ir::Type,
         canonicalize: bool,
         lower: Binary,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(ty)?;
         let mut v = lower(&mut self.builder, a, b);
         if canonicalize {
@@ -46,7 +47,7 @@ impl FuncTranslator<'_, '_> {
         ty: ir::Type,
         canonicalize: bool,
         lower: Unary,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let a = self.pop_vec(ty)?;
         let mut v = lower(&mut self.builder, a);
         if canonicalize {
@@ -56,7 +57,7 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn float_compare(&mut self, ty: ir::Type, cc: FloatCC) -> Result<(), String> {
+    fn float_compare(&mut self, ty: ir::Type, cc: FloatCC) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(ty)?;
         let v = self.builder.ins().fcmp(cc, a, b);
         self.push_vec(v);
@@ -64,7 +65,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `pmin` (`b < a ? b : a`) or `pmax` (`a < b ? b : a`).
-    fn pseudo_min_max(&mut self, ty: ir::Type, max: bool) -> Result<(), String> {
+    fn pseudo_min_max(&mut self, ty: ir::Type, max: bool) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(ty)?;
         let take_b = if max {
             self.builder.ins().fcmp(FloatCC::LessThan, a, b)
@@ -77,8 +78,11 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not a float SIMD operator.
-    pub(super) fn translate_simd_float(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a float SIMD operator.
+    pub(in crate::translate) fn translate_simd_float(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use FloatCC::*;
         use types::{F32X4, F64X2};
         match *op {
@@ -126,8 +130,8 @@ impl FuncTranslator<'_, '_> {
             Operator::F64x2Nearest => self.float_unary(F64X2, true, |b, x| b.ins().nearest(x))?,
             Operator::F64x2Abs => self.float_unary(F64X2, false, |b, x| b.ins().fabs(x))?,
             Operator::F64x2Neg => self.float_unary(F64X2, false, |b, x| b.ins().fneg(x))?,
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD float", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -25,6 +25,7 @@ use cranelift_frontend::FunctionBuilder;
 use wasmparser::Operator;
 
 use super::super::FuncTranslator;
+use crate::translate::error::{TranslateResult, misrouted};
 
 /// A lowering of a binary operator on two vectors of one shape.
 type Binary = fn(&mut FunctionBuilder<'_>, ir::Value, ir::Value) -> ir::Value;
@@ -51,14 +52,14 @@ fn widen(builder: &mut FunctionBuilder<'_>, half: Half, v: ir::Value) -> ir::Val
 }
 
 impl FuncTranslator<'_, '_> {
-    fn int_binary(&mut self, ty: ir::Type, lower: Binary) -> Result<(), String> {
+    fn int_binary(&mut self, ty: ir::Type, lower: Binary) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(ty)?;
         let v = lower(&mut self.builder, a, b);
         self.push_vec(v);
         Ok(())
     }
 
-    fn int_unary(&mut self, ty: ir::Type, lower: Unary) -> Result<(), String> {
+    fn int_unary(&mut self, ty: ir::Type, lower: Unary) -> TranslateResult<()> {
         let a = self.pop_vec(ty)?;
         let v = lower(&mut self.builder, a);
         self.push_vec(v);
@@ -67,7 +68,7 @@ impl FuncTranslator<'_, '_> {
 
     /// A lane-wise comparison; CLIF's vector `icmp` already yields wasm's
     /// all-ones/all-zeros lanes.
-    fn int_compare(&mut self, ty: ir::Type, cc: IntCC) -> Result<(), String> {
+    fn int_compare(&mut self, ty: ir::Type, cc: IntCC) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(ty)?;
         let v = self.builder.ins().icmp(cc, a, b);
         self.push_vec(v);
@@ -76,7 +77,7 @@ impl FuncTranslator<'_, '_> {
 
     /// A shift of every lane by the `i32` count on top, taken modulo the
     /// lane width (see the module docs).
-    fn shift(&mut self, ty: ir::Type, kind: ir::Opcode) -> Result<(), String> {
+    fn shift(&mut self, ty: ir::Type, kind: ir::Opcode) -> TranslateResult<()> {
         let count = self.pop_scalar(types::I32)?;
         let v = self.pop_vec(ty)?;
         let mask = i64::from(ty.lane_bits() - 1);
@@ -91,7 +92,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `extmul_{low,high}`: widen both operands' halves, then multiply.
-    fn extmul(&mut self, narrow: ir::Type, half: Half) -> Result<(), String> {
+    fn extmul(&mut self, narrow: ir::Type, half: Half) -> TranslateResult<()> {
         let (a, b) = self.pop2_vec(narrow)?;
         let a = widen(&mut self.builder, half, a);
         let b = widen(&mut self.builder, half, b);
@@ -101,7 +102,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `extadd_pairwise`: widen both halves, add neighbours.
-    fn extadd_pairwise(&mut self, narrow: ir::Type, signed: bool) -> Result<(), String> {
+    fn extadd_pairwise(&mut self, narrow: ir::Type, signed: bool) -> TranslateResult<()> {
         let a = self.pop_vec(narrow)?;
         let (low, high) = if signed {
             (Half::LowSigned, Half::HighSigned)
@@ -116,7 +117,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `extend_{low,high}`.
-    fn extend(&mut self, narrow: ir::Type, half: Half) -> Result<(), String> {
+    fn extend(&mut self, narrow: ir::Type, half: Half) -> TranslateResult<()> {
         let a = self.pop_vec(narrow)?;
         let v = widen(&mut self.builder, half, a);
         self.push_vec(v);
@@ -124,7 +125,7 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// A reduction to a boolean (`any_true`, `all_true`).
-    fn reduce(&mut self, ty: ir::Type, all: bool) -> Result<(), String> {
+    fn reduce(&mut self, ty: ir::Type, all: bool) -> TranslateResult<()> {
         let a = self.pop_vec(ty)?;
         let flag = if all {
             self.builder.ins().vall_true(a)
@@ -135,16 +136,19 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    fn bitmask(&mut self, ty: ir::Type) -> Result<(), String> {
+    fn bitmask(&mut self, ty: ir::Type) -> TranslateResult<()> {
         let a = self.pop_vec(ty)?;
         let v = self.builder.ins().vhigh_bits(types::I32, a);
         self.stack.push(v);
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not an integer or bitwise SIMD
+    /// Translates `op`, an integer or bitwise SIMD
     /// operator.
-    pub(super) fn translate_simd_int(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    pub(in crate::translate) fn translate_simd_int(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use Half::*;
         use IntCC::*;
         use ir::Opcode::{Ishl, Sshr, Ushr};
@@ -329,8 +333,8 @@ impl FuncTranslator<'_, '_> {
                 let v = self.builder.ins().iadd_pairwise(lo, hi);
                 self.push_vec(v);
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD integer", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

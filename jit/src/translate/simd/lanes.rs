@@ -12,11 +12,12 @@ use wasmparser::Operator;
 
 use super::super::FuncTranslator;
 use super::v128_const;
+use crate::translate::error::{TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
     /// `splat` of the scalar on top, narrowed first for 8- and 16-bit lanes
     /// (which wasm passes as an `i32`).
-    fn splat(&mut self, scalar: ir::Type, vector: ir::Type) -> Result<(), String> {
+    fn splat(&mut self, scalar: ir::Type, vector: ir::Type) -> TranslateResult<()> {
         let lane = vector.lane_type();
         let x = self.pop_scalar(scalar)?;
         let x = if lane.bits() < scalar.bits() {
@@ -36,7 +37,7 @@ impl FuncTranslator<'_, '_> {
         vector: ir::Type,
         lane: u8,
         sign: Option<bool>,
-    ) -> Result<(), String> {
+    ) -> TranslateResult<()> {
         let v = self.pop_vec(vector)?;
         let x = self.builder.ins().extractlane(v, lane);
         let x = match sign {
@@ -49,7 +50,12 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `replace_lane`: the scalar is on top, the vector below it.
-    fn replace_lane(&mut self, scalar: ir::Type, vector: ir::Type, lane: u8) -> Result<(), String> {
+    fn replace_lane(
+        &mut self,
+        scalar: ir::Type,
+        vector: ir::Type,
+        lane: u8,
+    ) -> TranslateResult<()> {
         let x = self.pop_scalar(scalar)?;
         let v = self.pop_vec(vector)?;
         let lane_ty = vector.lane_type();
@@ -63,8 +69,11 @@ impl FuncTranslator<'_, '_> {
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not a lane operator.
-    pub(super) fn translate_simd_lanes(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a lane operator.
+    pub(in crate::translate) fn translate_simd_lanes(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use types::{F32, F32X4, F64, F64X2, I8X16, I16X8, I32, I32X4, I64, I64X2};
         match *op {
             Operator::V128Const { value } => {
@@ -107,8 +116,8 @@ impl FuncTranslator<'_, '_> {
             Operator::I64x2ReplaceLane { lane } => self.replace_lane(I64, I64X2, lane)?,
             Operator::F32x4ReplaceLane { lane } => self.replace_lane(F32, F32X4, lane)?,
             Operator::F64x2ReplaceLane { lane } => self.replace_lane(F64, F64X2, lane)?,
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD lane", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

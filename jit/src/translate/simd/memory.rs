@@ -1,7 +1,7 @@
 //! `v128` loads and stores: whole vectors, the extending loads, the
 //! `load*_splat`/`load*_zero` loads and the single-lane loads and stores.
 //!
-//! Every access goes through [`FuncTranslator::checked_addr`], the same
+//! Every access goes through [`FuncTranslator::access_addr`], the same
 //! bounds check as scalar accesses, with the access's own width (8 bytes
 //! for `load8x8_s`, one lane's for the lane forms), so an access that
 //! crosses the end of memory traps and nothing faults. wasm's alignment
@@ -11,7 +11,8 @@ use cranelift_codegen::ir::{self, InstBuilder, types};
 use wasmparser::{MemArg, Operator};
 
 use super::super::FuncTranslator;
-use super::super::memory::heap_flags;
+use super::super::access::{Alignment, heap_flags};
+use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 /// How a load builds its vector from memory.
 #[derive(Clone, Copy)]
@@ -27,13 +28,13 @@ enum VecLoad {
 }
 
 impl FuncTranslator<'_, '_> {
-    fn vec_load(&mut self, memarg: &MemArg, kind: VecLoad) -> Result<(), String> {
+    fn vec_load(&mut self, memarg: &MemArg, kind: VecLoad) -> TranslateResult<()> {
         let size = match kind {
             VecLoad::Whole => 16,
             VecLoad::Extend(_) => 8,
             VecLoad::Splat(t, _) | VecLoad::Zero(t, _) => t.bytes(),
         };
-        let addr = self.checked_addr(memarg, size)?;
+        let addr = self.access_addr(memarg, size, Alignment::Hint)?;
         let flags = heap_flags();
         let ins = self.builder.ins();
         let v = match kind {
@@ -45,7 +46,11 @@ impl FuncTranslator<'_, '_> {
                 ir::Opcode::Uload16x4 => ins.uload16x4(flags, addr, 0),
                 ir::Opcode::Sload32x2 => ins.sload32x2(flags, addr, 0),
                 ir::Opcode::Uload32x2 => ins.uload32x2(flags, addr, 0),
-                other => return Err(format!("{other} is not an extending load")),
+                other => {
+                    return Err(TranslateError::internal(format!(
+                        "{other} is not an extending load"
+                    )));
+                }
             },
             VecLoad::Splat(scalar, vector) => {
                 let x = ins.load(scalar, flags, addr, 0);
@@ -61,9 +66,9 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `v128.loadN_lane`: the vector is on top, the address below it.
-    fn load_lane(&mut self, memarg: &MemArg, vector: ir::Type, lane: u8) -> Result<(), String> {
+    fn load_lane(&mut self, memarg: &MemArg, vector: ir::Type, lane: u8) -> TranslateResult<()> {
         let v = self.pop_vec(vector)?;
-        let addr = self.checked_addr(memarg, vector.lane_type().bytes())?;
+        let addr = self.access_addr(memarg, vector.lane_type().bytes(), Alignment::Hint)?;
         let x = self
             .builder
             .ins()
@@ -74,16 +79,19 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// `v128.storeN_lane`: the vector is on top, the address below it.
-    fn store_lane(&mut self, memarg: &MemArg, vector: ir::Type, lane: u8) -> Result<(), String> {
+    fn store_lane(&mut self, memarg: &MemArg, vector: ir::Type, lane: u8) -> TranslateResult<()> {
         let v = self.pop_vec(vector)?;
-        let addr = self.checked_addr(memarg, vector.lane_type().bytes())?;
+        let addr = self.access_addr(memarg, vector.lane_type().bytes(), Alignment::Hint)?;
         let x = self.builder.ins().extractlane(v, lane);
         self.builder.ins().store(heap_flags(), x, addr, 0);
         Ok(())
     }
 
-    /// Returns `Ok(false)` if `op` is not a SIMD memory operator.
-    pub(super) fn translate_simd_memory(&mut self, op: &Operator<'_>) -> Result<bool, String> {
+    /// Translates `op`, a SIMD memory operator.
+    pub(in crate::translate) fn translate_simd_memory(
+        &mut self,
+        op: &Operator<'_>,
+    ) -> TranslateResult<()> {
         use VecLoad::*;
         use ir::Opcode as O;
         use types::{I8, I8X16, I16, I16X8, I32, I32X4, I64, I64X2};
@@ -111,7 +119,7 @@ impl FuncTranslator<'_, '_> {
             Operator::V128Load64Zero { ref memarg } => self.vec_load(memarg, Zero(I64, I64X2))?,
             Operator::V128Store { ref memarg } => {
                 let v = self.pop_vec(I8X16)?;
-                let addr = self.checked_addr(memarg, 16)?;
+                let addr = self.access_addr(memarg, 16, Alignment::Hint)?;
                 self.builder.ins().store(heap_flags(), v, addr, 0);
             }
             Operator::V128Load8Lane { ref memarg, lane } => self.load_lane(memarg, I8X16, lane)?,
@@ -130,8 +138,8 @@ impl FuncTranslator<'_, '_> {
             Operator::V128Store64Lane { ref memarg, lane } => {
                 self.store_lane(memarg, I64X2, lane)?
             }
-            _ => return Ok(false),
+            _ => return Err(misrouted("SIMD memory", op)),
         }
-        Ok(true)
+        Ok(())
     }
 }

@@ -41,9 +41,9 @@ mod tests;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{self, ConstantData, Endianness, InstBuilder, MemFlagsData, types};
 use cranelift_frontend::FunctionBuilder;
-use wasmparser::Operator;
 
 use super::FuncTranslator;
+use crate::translate::error::{TranslateError, TranslateResult};
 
 /// The canonical `f32` NaN: quiet, positive, empty payload.
 const CANONICAL_NAN_F32: u32 = 0x7fc0_0000;
@@ -81,42 +81,33 @@ fn bitcast(builder: &mut FunctionBuilder<'_>, value: ir::Value, ty: ir::Type) ->
 }
 
 impl FuncTranslator<'_, '_> {
-    /// Returns `Ok(false)` if `op` is not a SIMD operator.
-    pub(super) fn translate_simd(&mut self, op: &Operator<'_>) -> Result<bool, String> {
-        Ok(self.translate_simd_memory(op)?
-            || self.translate_simd_lanes(op)?
-            || self.translate_simd_int(op)?
-            || self.translate_simd_float(op)?
-            || self.translate_simd_convert(op)?)
-    }
-
     /// Pops a `v128` and returns it as vector type `ty`.
-    fn pop_vec(&mut self, ty: ir::Type) -> Result<ir::Value, String> {
+    fn pop_vec(&mut self, ty: ir::Type) -> TranslateResult<ir::Value> {
         let v = self.pop()?;
         let found = self.builder.func.dfg.value_type(v);
         if found != types::I8X16 {
-            return Err(format!(
-                "operand has type {found}, expected a v128 (translator bug)"
-            ));
+            return Err(TranslateError::internal(format!(
+                "operand has type {found}, expected a v128"
+            )));
         }
         Ok(bitcast(&mut self.builder, v, ty))
     }
 
     /// Pops two `v128`s as `ty` and returns them left to right.
-    fn pop2_vec(&mut self, ty: ir::Type) -> Result<(ir::Value, ir::Value), String> {
+    fn pop2_vec(&mut self, ty: ir::Type) -> TranslateResult<(ir::Value, ir::Value)> {
         let b = self.pop_vec(ty)?;
         let a = self.pop_vec(ty)?;
         Ok((a, b))
     }
 
     /// Pops a scalar of type `ty`.
-    fn pop_scalar(&mut self, ty: ir::Type) -> Result<ir::Value, String> {
+    fn pop_scalar(&mut self, ty: ir::Type) -> TranslateResult<ir::Value> {
         let v = self.pop()?;
         let found = self.builder.func.dfg.value_type(v);
         if found != ty {
-            return Err(format!(
-                "operand has type {found}, expected {ty} (translator bug)"
-            ));
+            return Err(TranslateError::internal(format!(
+                "operand has type {found}, expected {ty}"
+            )));
         }
         Ok(v)
     }

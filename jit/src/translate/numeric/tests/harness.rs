@@ -205,9 +205,8 @@ fn compile(op: &Operator, args: &[Val], operands: Operands, canonicalize_nans: b
         }
 
         let mut traps = BlockTraps { trap_block };
-        let handled = translate_numeric(op, &mut b, &mut stack, &mut traps, canonicalize_nans)
-            .expect("operands match the operator");
-        assert!(handled, "{op:?} is numeric");
+        translate_numeric(op, &mut b, &mut stack, &mut traps, canonicalize_nans)
+            .unwrap_or_else(|e| panic!("{op:?} is numeric and its operands match: {e}"));
         assert_eq!(stack.len(), 1, "{op:?} leaves one result");
         let result = stack[0];
         result_ty = b.func.dfg.value_type(result);
