@@ -18,31 +18,15 @@ use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmparser::Operator as O;
 
-use super::super::{TrapSink, translate_numeric};
+use super::super::translate_numeric;
+use super::harness::BlockTraps;
 use crate::translate::golden::check_golden;
-use crate::trap::TrapCode;
 
 /// An operand of a golden case: an opaque parameter or a constant.
 #[derive(Clone, Copy)]
 enum Operand {
     Param(ir::Type),
     ConstI32(i32),
-}
-
-/// The trap exit of a golden function: one cold block taking the code.
-struct GoldenTraps {
-    trap_block: ir::Block,
-}
-
-impl TrapSink for GoldenTraps {
-    fn trap_if(&mut self, builder: &mut FunctionBuilder, cond: ir::Value, code: TrapCode) {
-        let code = builder.ins().iconst(types::I32, i64::from(code.as_u32()));
-        let next = builder.create_block();
-        builder
-            .ins()
-            .brif(cond, self.trap_block, &[code.into()], next, &[]);
-        builder.switch_to_block(next);
-    }
 }
 
 /// The CLIF of `op` on `operands`, checked by Cranelift's verifier.
@@ -68,7 +52,7 @@ fn golden_clif(op: &O, operands: &[Operand], canonicalize_nans: bool) -> String 
         stack.push(value);
     }
     let code = b.append_block_param(trap_block, types::I32);
-    let mut traps = GoldenTraps { trap_block };
+    let mut traps = BlockTraps { trap_block };
     translate_numeric(op, &mut b, &mut stack, &mut traps, canonicalize_nans)
         .unwrap_or_else(|e| panic!("{op:?} is numeric and its operands match: {e}"));
     let result = stack.pop().expect("one result");

@@ -149,8 +149,9 @@ pub(super) fn isa() -> OwnedTargetIsa {
 
 /// Sends a trap to the function's trap block, as the real translator does:
 /// one cold block taking the code as a parameter.
-struct BlockTraps {
-    trap_block: ir::Block,
+/// Shared by the execution tests and the goldens.
+pub(super) struct BlockTraps {
+    pub(super) trap_block: ir::Block,
 }
 
 impl TrapSink for BlockTraps {
