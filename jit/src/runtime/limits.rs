@@ -379,7 +379,7 @@ pub(crate) fn check_counts(
     let (max_instances, max_memories, max_tables) =
         unsafe { hook.ask(|l| Ok((l.instances(), l.memories(), l.tables()))) }?;
     let checks = [
-        ("instance", store.instances.len(), instances, max_instances),
+        ("instance", store.instance_count(), instances, max_instances),
         ("memory", store.created_memories, memories, max_memories),
         ("table", store.created_tables, tables, max_tables),
     ];
