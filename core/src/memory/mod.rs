@@ -19,6 +19,8 @@
 mod access;
 mod limits;
 mod linear;
+#[cfg(test)]
+mod linear_tests;
 mod reservation;
 mod shared;
 #[cfg(test)]

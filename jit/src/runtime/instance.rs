@@ -31,75 +31,38 @@ pub enum Extern {
     SharedMemory(SharedMemory),
 }
 
-impl From<Func> for Extern {
-    fn from(f: Func) -> Extern {
-        Extern::Func(f)
-    }
-}
-impl From<Global> for Extern {
-    fn from(g: Global) -> Extern {
-        Extern::Global(g)
-    }
-}
-impl From<Table> for Extern {
-    fn from(t: Table) -> Extern {
-        Extern::Table(t)
-    }
-}
-impl From<Memory> for Extern {
-    fn from(m: Memory) -> Extern {
-        Extern::Memory(m)
-    }
-}
-impl From<SharedMemory> for Extern {
-    fn from(m: SharedMemory) -> Extern {
-        Extern::SharedMemory(m)
-    }
+/// Generates, per kind of extern, its `From` conversion into [`Extern`]
+/// and the `into_*` method that takes it back out.
+macro_rules! extern_kinds {
+    ($($variant:ident($ty:ty) => $into:ident, $doc:literal;)*) => {
+        $(
+            impl From<$ty> for Extern {
+                fn from(item: $ty) -> Extern {
+                    Extern::$variant(item)
+                }
+            }
+        )*
+        impl Extern {
+            $(
+                #[doc = $doc]
+                pub fn $into(self) -> Option<$ty> {
+                    match self {
+                        Extern::$variant(item) => Some(item),
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
 }
 
-impl Extern {
-    /// The function, if it is one.
-    pub fn into_func(self) -> Option<Func> {
-        if let Extern::Func(f) = self {
-            Some(f)
-        } else {
-            None
-        }
-    }
-    /// The memory, if it is one.
-    pub fn into_memory(self) -> Option<Memory> {
-        if let Extern::Memory(m) = self {
-            Some(m)
-        } else {
-            None
-        }
-    }
-    /// The global, if it is one.
-    pub fn into_global(self) -> Option<Global> {
-        if let Extern::Global(g) = self {
-            Some(g)
-        } else {
-            None
-        }
-    }
-    /// The table, if it is one.
-    pub fn into_table(self) -> Option<Table> {
-        if let Extern::Table(t) = self {
-            Some(t)
-        } else {
-            None
-        }
-    }
-    /// The shared memory, if it is one. Instances export their shared
-    /// memories (defined or imported) this way, so that other stores can
-    /// import them.
-    pub fn into_shared_memory(self) -> Option<SharedMemory> {
-        if let Extern::SharedMemory(m) = self {
-            Some(m)
-        } else {
-            None
-        }
-    }
+extern_kinds! {
+    Func(Func) => into_func, "The function, if it is one.";
+    Global(Global) => into_global, "The global, if it is one.";
+    Table(Table) => into_table, "The table, if it is one.";
+    Memory(Memory) => into_memory, "The memory, if it is one.";
+    SharedMemory(SharedMemory) => into_shared_memory,
+        "The shared memory, if it is one. Instances export their shared memories (defined or imported) this way, so that other stores can import them.";
 }
 
 /// What a `VMContext` header points at so that builtins find their
@@ -340,8 +303,7 @@ unsafe fn instantiate(
         store_id: store.id,
         index: instance_index as u32,
     };
-    init_elements(store, module.info(), instance_index, refs, &entities)?;
-    init_data(store, module.info(), instance_index, refs, &entities)?;
+    init_segments(store, module.info(), instance_index, refs, &entities)?;
     // SAFETY: caller's contract; `store` is not used after this.
     unsafe { run_start(opaque, module.info(), &entities) }?;
     Ok(instance)
@@ -628,23 +590,27 @@ fn register_instance(
     Ok(index)
 }
 
-/// Copies the active element segments into their tables, in order, and
-/// drops them and the declared ones; a failure traps with the earlier
-/// segments' effects kept, as wasm 2.0 specifies.
-fn init_elements(
+/// Initializes the segments, in order: the active element segments are
+/// copied into their tables and dropped (the declared ones dropped too),
+/// then the active data segments are written into their memories and
+/// dropped. A failure traps with the earlier segments' effects kept, as
+/// wasm 2.0 specifies.
+fn init_segments(
     store: &mut StoreOpaque,
     info: &ModuleInfo,
     instance: usize,
     refs: FuncRefs<'_>,
     entities: &Entities,
 ) -> Result<()> {
+    let offset = |store: &StoreOpaque, expr: &ConstExpr| {
+        eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
+    };
     for (i, seg) in info.elements.iter().enumerate() {
         match &seg.mode {
-            ElementMode::Active { table, offset } => {
-                let offset = eval_const(store, &entities.globals, refs, *offset)? as u32;
+            ElementMode::Active { table, offset: at } => {
+                let start = offset(store, at)? as usize;
                 let items = std::mem::take(&mut store.instance_mut(instance).elements[i]);
                 let table = store.instance_table(instance, *table);
-                let start = offset as usize;
                 let end = start.checked_add(items.len());
                 match end {
                     Some(end) if end <= table.elements.len() => {
@@ -659,25 +625,13 @@ fn init_elements(
             ElementMode::Passive => {}
         }
     }
-    Ok(())
-}
-
-/// Writes the active data segments into their memories, in order, and
-/// drops them; a failure traps with the earlier segments' effects kept.
-fn init_data(
-    store: &mut StoreOpaque,
-    info: &ModuleInfo,
-    instance: usize,
-    refs: FuncRefs<'_>,
-    entities: &Entities,
-) -> Result<()> {
     for (i, seg) in info.data.iter().enumerate() {
-        if let DataMode::Active { memory, offset } = &seg.mode {
-            let offset = eval_const(store, &entities.globals, refs, *offset)? as u32;
+        if let DataMode::Active { memory, offset: at } = &seg.mode {
+            let start = offset(store, at)?;
             store.instance_mut(instance).data[i] = Arc::from(&[][..]);
             store
                 .instance_memory(instance, *memory)
-                .write(u64::from(offset), &seg.bytes)
+                .write(u64::from(start), &seg.bytes)
                 .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
         }
     }
