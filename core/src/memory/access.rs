@@ -87,7 +87,9 @@ impl Access {
             },
             Self::Atomic => {
                 for (i, out) in buf.iter_mut().enumerate() {
-                    // SAFETY: as in `byte`.
+                    // SAFETY: byte `i` lies in the range our contract makes
+                    // committed, and (`Atomic`) every concurrent access to it
+                    // is atomic: `byte`'s contract.
                     *out = unsafe { byte(src.add(i).cast_mut()) }.load(Ordering::Relaxed);
                 }
             }
@@ -107,7 +109,9 @@ impl Access {
             },
             Self::Atomic => {
                 for (i, &value) in data.iter().enumerate() {
-                    // SAFETY: as in `byte`.
+                    // SAFETY: byte `i` lies in the range our contract makes
+                    // committed, and (`Atomic`) every concurrent access to it
+                    // is atomic: `byte`'s contract.
                     unsafe { byte(dst.add(i)) }.store(value, Ordering::Relaxed);
                 }
             }
@@ -125,7 +129,9 @@ impl Access {
             Self::Exclusive => unsafe { dst.write_bytes(value, len) },
             Self::Atomic => {
                 for i in 0..len {
-                    // SAFETY: as in `byte`.
+                    // SAFETY: byte `i` lies in the range our contract makes
+                    // committed, and (`Atomic`) every concurrent access to it
+                    // is atomic: `byte`'s contract.
                     unsafe { byte(dst.add(i)) }.store(value, Ordering::Relaxed);
                 }
             }
@@ -148,7 +154,8 @@ impl Access {
                 let backwards = dst.cast_const() > src;
                 for step in 0..len {
                     let i = if backwards { len - 1 - step } else { step };
-                    // SAFETY: as in `byte`, for both addresses.
+                    // SAFETY: byte `i` of either range is committed (our
+                    // contract) and only accessed atomically by others.
                     let value = unsafe { byte(src.add(i).cast_mut()) }.load(Ordering::Relaxed);
                     // SAFETY: as above.
                     unsafe { byte(dst.add(i)) }.store(value, Ordering::Relaxed);

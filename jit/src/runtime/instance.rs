@@ -300,7 +300,7 @@ unsafe fn instantiate(
     write_pointers(store, vmctx, &offsets, &entities);
     let instance_index = register_instance(store, module, vmctx, link, refs, &entities)?;
     let instance = Instance {
-        store_id: store.id,
+        store_id: store.id(),
         index: instance_index as u32,
     };
     init_segments(store, module.info(), instance_index, refs, &entities)?;
@@ -323,7 +323,7 @@ fn resolve_imports(
     }
     let info = module.info();
     // Before any code of the module can run (its start function).
-    store.max_frame_bytes = store.max_frame_bytes.max(module.max_frame_bytes());
+    store.raise_max_frame_bytes(module.max_frame_bytes());
     if imports.len() != info.imports.len() {
         return Err(Error::link(format!(
             "expected {} imports, got {}",
@@ -421,13 +421,11 @@ fn define_memories_and_tables(
     }
     for ty in defined_memories {
         let m = MemoryStorage::new(&store.engine, *ty)?;
-        store.created_memories += 1;
-        entities.memories.push(store.push_memory(m));
+        entities.memories.push(store.push_created_memory(m));
     }
     for ty in defined_tables {
         let t = TableData::new(*ty, 0)?;
-        store.created_tables += 1;
-        entities.tables.push(store.push_table(t));
+        entities.tables.push(store.push_created_table(t));
     }
     Ok(())
 }

@@ -282,8 +282,7 @@ impl Memory {
         limits::check_counts(store, limiter, 0, 1, 0)?;
         limits::check_memory_minimum(limiter, &ty)?;
         let storage = MemoryStorage::new(&store.engine, ty)?;
-        store.created_memories += 1;
-        Ok(store.push_memory(storage))
+        Ok(store.push_created_memory(storage))
     }
 
     /// Wraps a shared memory as a memory of `store`, to import it into

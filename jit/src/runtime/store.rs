@@ -152,10 +152,10 @@ pub(crate) struct GlobalData {
 
 /// The part of a store that does not depend on `T`.
 pub(crate) struct StoreOpaque {
-    pub(crate) id: u64,
+    id: u64,
     pub(crate) engine: Engine,
     /// Boxed: every `VMContext` header points at it.
-    pub(crate) vmstore: Box<UnsafeCell<VMStoreContext>>,
+    vmstore: Box<UnsafeCell<VMStoreContext>>,
     // The store's objects, by store index: private, reached through the
     // accessors below (`memory`, `instance_memory`, `push_table`, ...),
     // so that how an instance's index resolves to the store's is written
@@ -176,7 +176,7 @@ pub(crate) struct StoreOpaque {
     entry_depth: u32,
     /// The largest stack frame of any module instantiated in this store;
     /// the stack limit keeps this much room above the reserve.
-    pub(crate) max_frame_bytes: usize,
+    max_frame_bytes: usize,
     /// `max_frame_bytes` when the outermost call set the stack limit.
     limit_frame_bytes: usize,
     /// The epoch deadline generated code compares with (through
@@ -195,8 +195,8 @@ pub(crate) struct StoreOpaque {
     pub(crate) limiter: Option<LimiterHook>,
     /// Memories and tables the store created (not imported), as the
     /// limiter's `memories()`/`tables()` count them.
-    pub(crate) created_memories: usize,
-    pub(crate) created_tables: usize,
+    created_memories: usize,
+    created_tables: usize,
     /// Whether any memory of the store is shared, i.e. registered in the
     /// shared-handle registry that `Memory::into_shared_memory` reads.
     holds_shared_memories: bool,
@@ -530,8 +530,39 @@ impl StoreOpaque {
         self.host_state.push(state);
     }
 
+    /// The store's id, which its handles carry.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Makes room on the stack for frames of up to `bytes` (a module's
+    /// largest), before any code of that module runs.
+    pub(crate) fn raise_max_frame_bytes(&mut self, bytes: usize) {
+        self.max_frame_bytes = self.max_frame_bytes.max(bytes);
+    }
+
+    /// How many memories and tables the store created (not imported), as
+    /// the limiter's `memories()`/`tables()` count them.
+    pub(crate) fn created_counts(&self) -> (usize, usize) {
+        (self.created_memories, self.created_tables)
+    }
+
+    /// Registers a memory the store created (counted against the
+    /// limiter's `memories()`).
+    pub(crate) fn push_created_memory(&mut self, storage: MemoryStorage) -> Memory {
+        self.created_memories += 1;
+        self.push_memory(storage)
+    }
+
+    /// Registers a table the store created (counted against the limiter's
+    /// `tables()`).
+    pub(crate) fn push_created_table(&mut self, data: TableData) -> Table {
+        self.created_tables += 1;
+        self.push_table(data)
+    }
+
     /// Registers a table.
-    pub(crate) fn push_table(&mut self, data: TableData) -> Table {
+    fn push_table(&mut self, data: TableData) -> Table {
         let index = u32::try_from(self.tables.len()).expect("fewer than 2^32 tables per store");
         self.tables.push(data);
         Table::from_parts(self.id, index)

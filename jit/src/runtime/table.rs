@@ -43,8 +43,7 @@ impl Table {
         limits::check_counts(store, limiter, 0, 0, 1)?;
         limits::check_table_minimum(limiter, &ty)?;
         let data = TableData::new(ty, init)?;
-        store.created_tables += 1;
-        Ok(store.push_table(data))
+        Ok(store.push_created_table(data))
     }
 
     fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s TableData> {
