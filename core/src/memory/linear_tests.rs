@@ -150,7 +150,7 @@ fn copies_between_memories_of_either_kind() {
             assert_eq!(dst.read(0, 32), vec![0; 32]);
             assert_eq!(copy(dst.target(), 7, src.source(), 100, 32), Ok(()));
             assert_eq!(dst.read(7, 32), pattern(32));
-            dst.fill(0, 0, PAGE).expect("in bounds");
+            dst.fill(0, 0, 64).expect("in bounds");
         }
     }
 }
