@@ -1122,3 +1122,37 @@ fn a_shared_memory_of_another_engine_is_refused_everywhere() -> weft::Result<()>
     Instance::new(&mut store, &module, &[memory.into()])?;
     Ok(())
 }
+
+/// One shared memory imported twice (multi-memory): `memory.copy` from
+/// the second index to the first is a copy within one memory, so
+/// overlapping ranges move as if through a buffer, however long (longer
+/// than any chunk a copy might go in).
+#[test]
+fn memory_copy_between_two_imports_of_one_shared_memory_overlaps_right() -> weft::Result<()> {
+    let mut config = Config::new();
+    config.wasm_threads(true).wasm_multi_memory(true);
+    let engine = Engine::new(&config)?;
+    let memory = SharedMemory::new(&engine, MemoryType::shared(3, 3))?;
+    let module = Module::new(
+        &engine,
+        r#"(module
+          (import "env" "a" (memory 3 3 shared))
+          (import "env" "b" (memory 3 3 shared))
+          (func (export "copy") (param i32 i32 i32)
+            (memory.copy 0 1 (local.get 0) (local.get 1) (local.get 2))))"#,
+    )?;
+    let mut store = Store::new(&engine, ());
+    let imports = [memory.clone().into(), memory.clone().into()];
+    let instance = Instance::new(&mut store, &module, &imports)?;
+    let copy = instance.get_typed_func::<(i32, i32, i32), ()>(&mut store, "copy")?;
+    let len = 150_000usize;
+    let original: Vec<u8> = (0..len + 1).map(|i| (i % 253) as u8).collect();
+    memory.write(0, &original)?;
+    copy.call(&mut store, (1, 0, len as i32))?;
+    let mut expected = original.clone();
+    expected.copy_within(0..len, 1);
+    let mut back = vec![0u8; len + 1];
+    memory.read(0, &mut back)?;
+    assert!(back == expected, "the overlapping copy smeared its source");
+    Ok(())
+}

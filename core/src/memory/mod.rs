@@ -8,23 +8,32 @@
 //!
 //! [`Memory`] is owned by one instance; [`SharedMemory`] is the wasm
 //! `shared` memory, reference-counted, whose single [`VMMemoryDefinition`]
-//! every importing instance points at.
+//! every importing instance points at. Both are a thin skin over one
+//! implementation of the rules (`linear`): bounds against the current
+//! length, alignment then bounds for atomics, `memory.fill`/`memory.copy`
+//! (all or nothing), growth. They differ only in how the host touches the
+//! bytes (plain copies under `&mut` for an owned memory, relaxed atomics
+//! for a shared one) and in how grows serialize. [`copy`] copies between
+//! two memories of either kind.
 
 mod access;
 mod limits;
+mod linear;
+#[cfg(test)]
+mod linear_tests;
 mod reservation;
 mod shared;
 #[cfg(test)]
 mod tests;
 
 use std::mem::offset_of;
-use std::ptr::NonNull;
 
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::atomic::AtomicUsize;
 
+use access::Access;
 pub use access::AccessError;
 pub use limits::{MemoryError, MemoryLimits, ReservationPolicy};
-use reservation::{Backing, Reservation};
+use linear::Linear;
 pub use shared::SharedMemory;
 
 /// The size of a wasm page in bytes.
@@ -65,18 +74,8 @@ pub const VMMEMORY_DEFINITION_SIZE: u32 = size_of::<VMMemoryDefinition>() as u32
 /// owner touches it, so it needs no locks and its bytes are plain slices.
 #[derive(Debug)]
 pub struct Memory {
-    /// Heap-allocated so that [`Memory::definition`] stays valid when the
-    /// `Memory` moves.
-    definition: DefinitionBox,
-    limits: MemoryLimits,
-    /// Dropped last (field order): nothing may point into the mapping then.
-    reservation: Backing,
+    linear: Linear,
 }
-
-// SAFETY: a `Memory` exclusively owns its mapping and its definition; the
-// raw pointers in them make it `!Send` only by default, not by any
-// thread-affinity of the memory itself.
-unsafe impl Send for Memory {}
 
 impl Memory {
     /// Creates a non-shared memory of `limits.minimum` zeroed pages,
@@ -85,18 +84,8 @@ impl Memory {
     /// Fails if the limits are invalid, are `shared`, if the minimum needs
     /// more than the policy's cap, or if the OS refuses the mapping.
     pub fn new(limits: MemoryLimits, policy: ReservationPolicy) -> Result<Memory, MemoryError> {
-        let plan = limits::plan(limits, policy, false)?;
-        let reservation = Backing::reserve(plan.reserved_bytes)?;
-        // SAFETY: `[0, initial)` lies in the fresh reservation (checked by
-        // `plan`), nothing is committed yet and no one else has seen it.
-        unsafe { reservation.commit(0, plan.initial_bytes)? };
         Ok(Memory {
-            definition: DefinitionBox::new(VMMemoryDefinition {
-                base: reservation.base(),
-                current_length: AtomicUsize::new(plan.initial_bytes),
-            }),
-            limits,
-            reservation,
+            linear: Linear::new(limits, policy, false)?,
         })
     }
 
@@ -119,30 +108,10 @@ impl Memory {
         approve: impl FnOnce(u64, u64) -> bool,
     ) -> Option<u64> {
         let old_len = self.byte_len();
-        let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
-        if delta_pages > 0 && !approve(old_pages, old_pages.saturating_add(delta_pages)) {
-            return None;
-        }
-        let target = limits::grow_target(
-            old_pages,
-            delta_pages,
-            self.limits.maximum,
-            self.reservation.len(),
-        )?;
-        // `target` is within the reservation, a usize: no overflow.
-        let new_len = target as usize * WASM_PAGE_SIZE;
-        // SAFETY: `grow_target` bounds `new_len` by the reservation;
-        // `old_len` is the committed length; `&mut self` excludes any
-        // concurrent commit or access.
-        unsafe { self.reservation.commit(old_len, new_len) }.ok()?;
-        // Release: pairs with the acquiring loads in `byte_len` and in JIT
-        // code, so a reader of the new length finds the pages committed.
-        // Only the owner's thread reads an owned memory, so this is cheap
-        // insurance, not a protocol.
-        self.definition
-            .current_length
-            .store(new_len, Ordering::Release);
-        Some(old_pages)
+        // SAFETY: `old_len` is the committed length (only grows change it)
+        // and `&mut self` excludes any other grow.
+        let growth = unsafe { self.linear.grow(old_len, delta_pages, approve) }?;
+        Some(growth.old_pages)
     }
 
     /// The current size in wasm pages.
@@ -152,18 +121,17 @@ impl Memory {
 
     /// The current size in bytes.
     pub fn byte_len(&self) -> usize {
-        // Acquire: pairs with the Release store in `grow`.
-        self.definition.current_length.load(Ordering::Acquire)
+        self.linear.byte_len()
     }
 
     /// The first byte of the memory; the same for the memory's whole life.
     pub fn base(&self) -> *mut u8 {
-        self.definition.base
+        self.linear.base()
     }
 
     /// The limits the memory was created with.
     pub fn limits(&self) -> MemoryLimits {
-        self.limits
+        self.linear.limits()
     }
 
     /// The definition JIT code reads `base` and `current_length` through.
@@ -172,62 +140,102 @@ impl Memory {
     /// `grow` keeps it up to date. Callers may read through it (and the
     /// length only atomically) but must not write `base`.
     pub fn definition(&self) -> *mut VMMemoryDefinition {
-        self.definition.as_ptr()
+        self.linear.definition()
     }
 
     /// The memory's bytes.
     pub fn data(&self) -> &[u8] {
-        let len = self.byte_len();
-        self.reservation.check_touch(0, len);
-        // SAFETY: `[base, base + len)` is committed and, the memory being
-        // unshared and borrowed, not written during the borrow.
-        unsafe { std::slice::from_raw_parts(self.base(), len) }
+        // SAFETY: the bytes are committed and, the memory being unshared
+        // and borrowed, not written during the borrow.
+        unsafe { &*self.linear.bytes() }
     }
 
     /// The memory's bytes, mutably.
     pub fn data_mut(&mut self) -> &mut [u8] {
-        let len = self.byte_len();
-        self.reservation.check_touch(0, len);
-        // SAFETY: `[base, base + len)` is committed, and `&mut self` makes
-        // this the only access for the borrow.
-        unsafe { std::slice::from_raw_parts_mut(self.base(), len) }
+        // SAFETY: the bytes are committed, and `&mut self` makes this the
+        // only access for the borrow.
+        unsafe { &mut *self.linear.bytes() }
+    }
+
+    /// Copies `buf.len()` bytes starting at `offset` out of the memory.
+    pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), AccessError> {
+        // SAFETY: unshared and borrowed: no one writes it during the call.
+        unsafe { self.linear.read(Access::Exclusive, offset, buf) }
+    }
+
+    /// Copies `data` into the memory starting at `offset`; all of it or,
+    /// out of bounds, nothing.
+    pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), AccessError> {
+        // SAFETY: `&mut self`: the only access during the call.
+        unsafe { self.linear.write(Access::Exclusive, offset, data) }
+    }
+
+    /// Sets `len` bytes at `offset` to `value` (wasm's `memory.fill`); all
+    /// of them or, out of bounds, none.
+    pub fn fill(&mut self, offset: u64, value: u8, len: u64) -> Result<(), AccessError> {
+        // SAFETY: as in `write`.
+        unsafe { self.linear.fill(Access::Exclusive, offset, value, len) }
+    }
+
+    /// Copies `len` bytes from `src` to `dst` within the memory (wasm's
+    /// `memory.copy`), overlapping or not; all or, out of bounds, none.
+    pub fn copy_within(&mut self, dst: u64, src: u64, len: u64) -> Result<(), AccessError> {
+        // SAFETY: as in `write`.
+        unsafe {
+            self.linear
+                .copy(Access::Exclusive, dst, &self.linear, src, len)
+        }
+    }
+
+    /// Wasm's `memory.atomic.notify` on an unshared memory: no one can
+    /// wait on it, so it wakes no one (0), but checks alignment (4) and
+    /// then bounds as on a shared memory.
+    pub fn notify(&self, addr: u64, count: u32) -> Result<u32, AccessError> {
+        let _ = count;
+        self.linear.check_atomic(addr, 4).map(|_| 0)
     }
 }
 
-/// A heap-allocated [`VMMemoryDefinition`] held by raw pointer.
-///
-/// Not a `Box`: moving a `Box` asserts unique ownership of its contents,
-/// which (under Stacked Borrows, as Miri showed) invalidates the pointer that
-/// JIT code and the `VMContext` keep to the definition. A raw pointer moves
-/// without claiming anything, so that pointer stays valid for the owner's
-/// whole life.
+/// The destination of a [`copy`] between two memories.
 #[derive(Debug)]
-struct DefinitionBox(NonNull<VMMemoryDefinition>);
-
-impl DefinitionBox {
-    fn new(definition: VMMemoryDefinition) -> Self {
-        Self(NonNull::from(Box::leak(Box::new(definition))))
-    }
-
-    fn as_ptr(&self) -> *mut VMMemoryDefinition {
-        self.0.as_ptr()
-    }
+pub enum CopyTarget<'a> {
+    /// An owned memory, borrowed exclusively for the copy.
+    Owned(&'a mut Memory),
+    /// A shared memory (which may be the source too).
+    Shared(&'a SharedMemory),
 }
 
-impl std::ops::Deref for DefinitionBox {
-    type Target = VMMemoryDefinition;
-
-    fn deref(&self) -> &VMMemoryDefinition {
-        // SAFETY: allocated in `new` and freed only in `drop`; no one writes
-        // `base`, and `current_length` is atomic, so shared access is sound.
-        unsafe { self.0.as_ref() }
-    }
+/// The source of a [`copy`] between two memories.
+#[derive(Debug)]
+pub enum CopySource<'a> {
+    /// An owned memory (necessarily another than the target).
+    Owned(&'a Memory),
+    /// A shared memory.
+    Shared(&'a SharedMemory),
 }
 
-impl Drop for DefinitionBox {
-    fn drop(&mut self) {
-        // SAFETY: allocated by `Box` in `new`, freed exactly once, here; the
-        // owning `Memory` is going away, so no one uses the pointer after.
-        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
-    }
+/// Copies `len` bytes of `src` at `src_offset` into `dst` at `dst_offset`
+/// (wasm's `memory.copy` across memories): both ranges are checked before
+/// a byte moves, and a shared memory copied into itself copies as if
+/// through a buffer. Within one owned memory, use
+/// [`Memory::copy_within`].
+pub fn copy(
+    dst: CopyTarget<'_>,
+    dst_offset: u64,
+    src: CopySource<'_>,
+    src_offset: u64,
+    len: u64,
+) -> Result<(), AccessError> {
+    let (dst, access) = match dst {
+        CopyTarget::Owned(m) => (&m.linear, Access::Exclusive),
+        CopyTarget::Shared(s) => (s.linear(), Access::Atomic),
+    };
+    let (src, access) = match src {
+        CopySource::Owned(m) => (&m.linear, access),
+        CopySource::Shared(s) => (s.linear(), Access::Atomic),
+    };
+    // SAFETY: `Exclusive` only when both are owned memories, one borrowed
+    // `&mut` and the other `&`, so distinct and untouched by anyone else
+    // during the call; otherwise every access is atomic.
+    unsafe { dst.copy(access, dst_offset, src, src_offset, len) }
 }

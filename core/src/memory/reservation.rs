@@ -18,12 +18,19 @@ pub(crate) trait Reservation: Sized {
     /// address space.
     fn reserve(bytes: usize) -> Result<Self, MemoryError>;
 
+    /// Where the range lies; never changes.
+    fn span(&self) -> Span;
+
     /// The first byte of the range; never changes. Aligned to at least 8
     /// bytes (page-aligned when `len() > 0`).
-    fn base(&self) -> *mut u8;
+    fn base(&self) -> *mut u8 {
+        self.span().base
+    }
 
     /// The reserved length in bytes; the most a memory can commit.
-    fn len(&self) -> usize;
+    fn len(&self) -> usize {
+        self.span().len
+    }
 
     /// Makes `[from, to)` accessible and zeroed, given that `[0, from)`
     /// already is.
@@ -34,7 +41,25 @@ pub(crate) trait Reservation: Sized {
     /// size, `from` is exactly the committed length, no other commit runs
     /// concurrently (callers hold the grow lock or `&mut`), and no thread
     /// accesses `[from, to)` until the caller publishes it.
-    unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError>;
+    unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError> {
+        debug_assert!(
+            from <= to && to <= self.len(),
+            "commit range inside the reservation"
+        );
+        if from == to {
+            return Ok(());
+        }
+        // SAFETY: the caller's contract, and the range is not empty.
+        unsafe { self.commit_pages(from, to) }
+    }
+
+    /// The backing's part of [`commit`](Self::commit), for a non-empty
+    /// range.
+    ///
+    /// # Safety
+    ///
+    /// As for [`commit`](Self::commit), with `from < to`.
+    unsafe fn commit_pages(&self, from: usize, to: usize) -> Result<(), MemoryError>;
 
     /// Checks, where the backing can, that `[start, end)` lies in committed
     /// pages that the calling thread has seen committed. The real backing
@@ -52,11 +77,24 @@ pub(crate) type Backing = MmapReservation;
 #[cfg(any(loom, miri))]
 pub(crate) type Backing = HeapReservation;
 
-/// A base for zero-length reservations: never dereferenced (no access to a
-/// zero-length memory passes its bounds check) but non-null and aligned, so
-/// that building slices and atomics from it would be sound.
-fn empty_base() -> *mut u8 {
-    std::ptr::dangling_mut::<u64>().cast()
+/// Where a reservation lies: its first byte and its length.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span {
+    base: *mut u8,
+    len: usize,
+}
+
+impl Span {
+    /// The span of a zero-length reservation: its base is never
+    /// dereferenced (no access to a zero-length memory passes its bounds
+    /// check) but non-null and aligned, so that building slices and atomics
+    /// from it would be sound.
+    fn empty() -> Span {
+        Span {
+            base: std::ptr::dangling_mut::<u64>().cast(),
+            len: 0,
+        }
+    }
 }
 
 #[cfg(not(any(loom, miri)))]
@@ -64,15 +102,14 @@ pub(crate) use mmap::MmapReservation;
 
 #[cfg(not(any(loom, miri)))]
 mod mmap {
-    use super::{MemoryError, Reservation, empty_base};
+    use super::{MemoryError, Reservation, Span};
     use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
 
     /// An anonymous `PROT_NONE` mapping, made readable and writable page by
     /// page.
     #[derive(Debug)]
     pub(crate) struct MmapReservation {
-        base: *mut u8,
-        len: usize,
+        span: Span,
     }
 
     // SAFETY: the mapping is plain memory owned by this value; which thread
@@ -87,8 +124,7 @@ mod mmap {
         fn reserve(bytes: usize) -> Result<Self, MemoryError> {
             if bytes == 0 {
                 return Ok(Self {
-                    base: empty_base(),
-                    len: 0,
+                    span: Span::empty(),
                 });
             }
             // SAFETY: a fresh anonymous mapping at an address of the
@@ -107,34 +143,25 @@ mod mmap {
                 source: errno.into(),
             })?;
             Ok(Self {
-                base: base.cast(),
-                len: bytes,
+                span: Span {
+                    base: base.cast(),
+                    len: bytes,
+                },
             })
         }
 
-        fn base(&self) -> *mut u8 {
-            self.base
+        fn span(&self) -> Span {
+            self.span
         }
 
-        fn len(&self) -> usize {
-            self.len
-        }
-
-        unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError> {
-            debug_assert!(
-                from <= to && to <= self.len,
-                "commit range inside the reservation"
-            );
-            if from == to {
-                return Ok(());
-            }
+        unsafe fn commit_pages(&self, from: usize, to: usize) -> Result<(), MemoryError> {
             // SAFETY: the caller guarantees `[from, to)` is inside our
             // mapping and that nobody uses it yet; `from` is a multiple of
             // 64 KiB, so `base + from` is page-aligned for any host page
             // size up to 64 KiB. Fresh anonymous pages read as zero.
             unsafe {
                 rustix::mm::mprotect(
-                    self.base.add(from).cast(),
+                    self.span.base.add(from).cast(),
                     to - from,
                     MprotectFlags::READ | MprotectFlags::WRITE,
                 )
@@ -148,12 +175,13 @@ mod mmap {
 
     impl Drop for MmapReservation {
         fn drop(&mut self) {
-            if self.len == 0 {
+            let Span { base, len } = self.span;
+            if len == 0 {
                 return;
             }
             // SAFETY: we own exactly this mapping and nothing refers to it
             // any more (every memory drops its reservation last).
-            let result = unsafe { rustix::mm::munmap(self.base.cast(), self.len) };
+            let result = unsafe { rustix::mm::munmap(base.cast(), len) };
             // munmap of a range we mapped cannot fail; if it did, leaking
             // address space is the only safe outcome.
             debug_assert!(result.is_ok(), "munmap of our own mapping: {result:?}");
@@ -166,7 +194,7 @@ pub(crate) use heap::HeapReservation;
 
 #[cfg(any(loom, miri, test))]
 mod heap {
-    use super::{MemoryError, Reservation, empty_base};
+    use super::{MemoryError, Reservation, Span};
     use crate::memory::WASM_PAGE_SIZE;
     use crate::sync::cell::UnsafeCell;
     use std::alloc::Layout;
@@ -177,8 +205,7 @@ mod heap {
     /// detector see the commit-then-publish protocol.
     #[derive(Debug)]
     pub(crate) struct HeapReservation {
-        base: *mut u8,
-        len: usize,
+        span: Span,
         committed: Box<[UnsafeCell<bool>]>,
     }
 
@@ -201,8 +228,7 @@ mod heap {
             let committed = (0..pages).map(|_| UnsafeCell::new(false)).collect();
             if bytes == 0 {
                 return Ok(Self {
-                    base: empty_base(),
-                    len: 0,
+                    span: Span::empty(),
                     committed,
                 });
             }
@@ -217,30 +243,21 @@ mod heap {
                 return Err(failed("heap allocation failed"));
             }
             Ok(Self {
-                base,
-                len: bytes,
+                span: Span { base, len: bytes },
                 committed,
             })
         }
 
-        fn base(&self) -> *mut u8 {
-            self.base
+        fn span(&self) -> Span {
+            self.span
         }
 
-        fn len(&self) -> usize {
-            self.len
-        }
-
-        unsafe fn commit(&self, from: usize, to: usize) -> Result<(), MemoryError> {
-            debug_assert!(
-                from <= to && to <= self.len,
-                "commit range inside the reservation"
-            );
+        unsafe fn commit_pages(&self, from: usize, to: usize) -> Result<(), MemoryError> {
             // SAFETY: `[from, to)` is inside our allocation and, by the
             // caller's contract, unused by any other thread. The bytes are
             // already zero; writing them anyway is what lets Miri report a
             // reader that is not ordered after this commit.
-            unsafe { self.base.add(from).write_bytes(0, to - from) };
+            unsafe { self.span.base.add(from).write_bytes(0, to - from) };
             for flag in &self.committed[from / WASM_PAGE_SIZE..to / WASM_PAGE_SIZE] {
                 // SAFETY: only `commit` writes a flag, once, exclusively by
                 // its contract; readers come after the publication.
@@ -266,12 +283,13 @@ mod heap {
 
     impl Drop for HeapReservation {
         fn drop(&mut self) {
-            if self.len == 0 {
+            let Span { base, len } = self.span;
+            if len == 0 {
                 return;
             }
-            let layout = Self::layout(self.len).expect("the same layout was valid in reserve");
+            let layout = Self::layout(len).expect("the same layout was valid in reserve");
             // SAFETY: allocated in `reserve` with this layout, freed once.
-            unsafe { std::alloc::dealloc(self.base, layout) };
+            unsafe { std::alloc::dealloc(base, layout) };
         }
     }
 }

@@ -1,10 +1,9 @@
 //! `SharedMemory`: one linear memory used by many instances on many threads.
 
-use super::access::{self, AccessError};
-use super::limits::{self, MemoryError, MemoryLimits, ReservationPolicy};
-use super::reservation::{Backing, Reservation};
+use super::access::{Access, AccessError};
+use super::limits::{MemoryError, MemoryLimits, ReservationPolicy};
+use super::linear::Linear;
 use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
-use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{self, raw};
 use crate::sync::{Arc, Mutex};
 use crate::wait::{Interrupt, Parker, WaitQueues, WaitResult, deadline_after};
@@ -27,8 +26,9 @@ pub struct SharedMemory {
 
 #[derive(Debug)]
 struct SharedInner {
-    definition: VMMemoryDefinition,
-    limits: MemoryLimits,
+    /// The memory and its rules; its definition is heap-allocated, so it
+    /// never moves either.
+    linear: Linear,
     /// The grow lock, holding the committed length in bytes. Held while
     /// committing and publishing: concurrent grows serialize, and
     /// `Reservation::commit`'s exclusivity contract holds. `grow` reads the
@@ -39,15 +39,12 @@ struct SharedInner {
     /// hide a reader's earlier load from the model checker).
     grow_lock: Mutex<usize>,
     queues: WaitQueues,
-    /// Dropped last (field order): nothing may point into the mapping then.
-    reservation: Backing,
 }
 
 // SAFETY: `base` is written once, before sharing; `current_length` is
-// atomic; the reservation is `Send + Sync`; the bytes are only accessed
-// atomically by the host (see the module docs of `access`).
-unsafe impl Send for SharedInner {}
-// SAFETY: as for `Send`.
+// atomic; the reservation is `Send + Sync`; the host accesses the bytes of
+// a shared memory only with `Access::Atomic` (see the module docs of
+// `access`), and grows only under the grow lock.
 unsafe impl Sync for SharedInner {}
 
 impl SharedMemory {
@@ -60,21 +57,14 @@ impl SharedMemory {
         limits: MemoryLimits,
         policy: ReservationPolicy,
     ) -> Result<SharedMemory, MemoryError> {
-        let plan = limits::plan(limits, policy, true)?;
-        let reservation = Backing::reserve(plan.reserved_bytes)?;
-        // SAFETY: `[0, initial)` lies in the fresh reservation (checked by
-        // `plan`); nothing is committed and no one else has seen it.
-        unsafe { reservation.commit(0, plan.initial_bytes)? };
+        let linear = Linear::new(limits, policy, true)?;
+        // Read before the memory is shared: no grow can race it.
+        let initial = linear.byte_len();
         Ok(SharedMemory {
             inner: Arc::new(SharedInner {
-                definition: VMMemoryDefinition {
-                    base: reservation.base(),
-                    current_length: AtomicUsize::new(plan.initial_bytes),
-                },
-                limits,
-                grow_lock: Mutex::new(plan.initial_bytes),
+                linear,
+                grow_lock: Mutex::new(initial),
                 queues: WaitQueues::new(),
-                reservation,
             }),
         })
     }
@@ -119,37 +109,16 @@ impl SharedMemory {
                 return None;
             }
         }
+        #[cfg(feature = "loom-broken-limiter-outside-lock")]
+        let approve = |_: u64, _: u64| true;
         let mut committed = sync::lock(&inner.grow_lock);
-        let old_len = *committed;
-        let old_pages = (old_len / WASM_PAGE_SIZE) as u64;
-        #[cfg(not(feature = "loom-broken-limiter-outside-lock"))]
-        if delta_pages > 0 && !approve(old_pages, old_pages.saturating_add(delta_pages)) {
-            return None;
-        }
-        let target = limits::grow_target(
-            old_pages,
-            delta_pages,
-            inner.limits.maximum,
-            inner.reservation.len(),
-        )?;
-        let new_len = target as usize * WASM_PAGE_SIZE;
-        // SAFETY: `grow_target` bounds `new_len` by the reservation;
-        // `old_len` is the committed length; the grow lock excludes other
-        // commits, and no one touches `[old_len, new_len)` before the store
-        // below publishes it.
-        unsafe { inner.reservation.commit(old_len, new_len) }.ok()?;
-        // SeqCst (a Release at least): pairs with the acquiring loads of the
-        // length in `byte_len`, the accessors and JIT code, so whoever sees
-        // the new length also sees the pages committed. SeqCst so that the
-        // grow takes its place in the total order of wasm's SeqCst atomics.
-        #[cfg(not(feature = "loom-broken-relaxed-publish"))]
-        let publish = Ordering::SeqCst;
-        // Deliberately broken, for the loom models to catch.
-        #[cfg(feature = "loom-broken-relaxed-publish")]
-        let publish = Ordering::Relaxed;
-        inner.definition.current_length.store(new_len, publish);
-        *committed = new_len;
-        Some(old_pages)
+        // SAFETY: `*committed` is the committed length (every grow updates
+        // it under this lock), and the lock excludes other grows. The grow
+        // publishes the new length (SeqCst, after the commit); the lock
+        // only keeps the number.
+        let growth = unsafe { inner.linear.grow(*committed, delta_pages, approve) }?;
+        *committed = growth.new_len;
+        Some(growth.old_pages)
     }
 
     /// The current size in wasm pages.
@@ -159,21 +128,19 @@ impl SharedMemory {
 
     /// The current size in bytes; may grow the moment after it is read.
     pub fn byte_len(&self) -> usize {
-        // SeqCst (an Acquire at least): pairs with the store in `grow`, so
-        // every byte below the returned length is committed for us.
-        self.inner.definition.current_length.load(Ordering::SeqCst)
+        self.inner.linear.byte_len()
     }
 
     /// The limits the memory was created with.
     pub fn limits(&self) -> MemoryLimits {
-        self.inner.limits
+        self.inner.linear.limits()
     }
 
     /// The one definition every importing instance points at; valid while
     /// any clone of this memory lives. Read `current_length` atomically and
     /// never write `base`.
     pub fn definition(&self) -> *mut VMMemoryDefinition {
-        std::ptr::from_ref::<VMMemoryDefinition>(&self.inner.definition).cast_mut()
+        self.inner.linear.definition()
     }
 
     /// Whether `self` and `other` are the same memory.
@@ -183,7 +150,12 @@ impl SharedMemory {
 
     /// The first byte of the memory; the same for its whole life.
     pub fn base(&self) -> *mut u8 {
-        self.inner.definition.base
+        self.inner.linear.base()
+    }
+
+    /// The memory and its rules, for [`copy`](super::copy).
+    pub(super) fn linear(&self) -> &Linear {
+        &self.inner.linear
     }
 
     /// The memory's wait queues, for tests that watch them.
@@ -197,14 +169,8 @@ impl SharedMemory {
     /// Other threads may be writing the same bytes: each byte read is one
     /// of the values written to it, but the copy is not a snapshot.
     pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), AccessError> {
-        let start = access::check_bounds(offset, buf.len() as u64, self.byte_len())?;
-        self.inner.reservation.check_touch(start, start + buf.len());
-        // SAFETY: `[start, start + len)` is below the length we loaded, so
-        // committed (the length was published after the commit, and pages
-        // are never decommitted while `self` keeps the memory alive); all
-        // host accesses are atomic.
-        unsafe { access::copy_out(self.base().add(start), buf) };
-        Ok(())
+        // SAFETY: atomic access needs nothing more than a live memory.
+        unsafe { self.inner.linear.read(Access::Atomic, offset, buf) }
     }
 
     /// Copies `data` into the memory starting at `offset`.
@@ -212,13 +178,24 @@ impl SharedMemory {
     /// Concurrent readers may see part of the copy; each byte is written
     /// once, atomically.
     pub fn write(&self, offset: u64, data: &[u8]) -> Result<(), AccessError> {
-        let start = access::check_bounds(offset, data.len() as u64, self.byte_len())?;
-        self.inner
-            .reservation
-            .check_touch(start, start + data.len());
         // SAFETY: as in `read`.
-        unsafe { access::copy_in(self.base().add(start), data) };
-        Ok(())
+        unsafe { self.inner.linear.write(Access::Atomic, offset, data) }
+    }
+
+    /// Sets `len` bytes at `offset` to `value` (wasm's `memory.fill`),
+    /// each byte atomically; none of them if the range is out of bounds.
+    pub fn fill(&self, offset: u64, value: u8, len: u64) -> Result<(), AccessError> {
+        // SAFETY: as in `read`.
+        unsafe { self.inner.linear.fill(Access::Atomic, offset, value, len) }
+    }
+
+    /// Copies `len` bytes from `src` to `dst` within the memory (wasm's
+    /// `memory.copy`), each byte atomically, overlapping ranges as if
+    /// through a buffer; nothing if either range is out of bounds.
+    pub fn copy_within(&self, dst: u64, src: u64, len: u64) -> Result<(), AccessError> {
+        let linear = &self.inner.linear;
+        // SAFETY: as in `read`.
+        unsafe { linear.copy(Access::Atomic, dst, linear, src, len) }
     }
 
     /// Waits on the 32-bit word at `addr` while it equals `expected`
@@ -302,7 +279,7 @@ impl SharedMemory {
     /// many it woke (wasm's `memory.atomic.notify`). Checks alignment (4)
     /// and then bounds, even when nobody waits.
     pub fn notify(&self, addr: u64, count: u32) -> Result<u32, AccessError> {
-        access::check_atomic(addr, 4, self.byte_len())?;
+        self.inner.linear.check_atomic(addr, 4)?;
         Ok(self.inner.queues.notify(addr, count))
     }
 }
@@ -320,15 +297,12 @@ macro_rules! atomic_accessors {
                 /// The atomic word at `offset`, after the alignment and then
                 /// the bounds check.
                 fn $lookup(&self, offset: u64) -> Result<&raw::$atomic, AccessError> {
-                    let width = size_of::<$ty>();
-                    let start = access::check_atomic(offset, width as u64, self.byte_len())?;
-                    self.inner.reservation.check_touch(start, start + width);
-                    // SAFETY: `start` is aligned to the width and (the base
-                    // being page-aligned) so is the address; the word is
-                    // committed (below the published length) and stays so
-                    // while `&self` keeps the memory alive; the host only
-                    // accesses memory atomically.
-                    Ok(unsafe { raw::$atomic::from_ptr(self.base().add(start).cast()) })
+                    let word = self.inner.linear.atomic_ptr(offset, size_of::<$ty>())?;
+                    // SAFETY: `atomic_ptr` checked that the word is aligned
+                    // to its width and committed (below the published
+                    // length); it stays so while `&self` keeps the memory
+                    // alive; the host only accesses memory atomically.
+                    Ok(unsafe { raw::$atomic::from_ptr(word.cast()) })
                 }
 
                 #[doc = concat!("Atomically loads the `", stringify!($ty), "` at `offset` (SeqCst).")]

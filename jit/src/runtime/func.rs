@@ -103,7 +103,7 @@ impl Func {
             drop(unsafe { Box::from_raw(p.cast::<HostFuncState<T>>()) });
         }
         let opaque = &mut ctx.0.opaque;
-        opaque.host_state.push(ErasedBox {
+        opaque.push_host_state(ErasedBox {
             ptr: raw.cast(),
             drop: drop_state::<T>,
         });
@@ -303,9 +303,7 @@ impl<T> Caller<'_, T> {
         }
         let store = &self.store.0.opaque;
         store
-            .instances
-            .iter()
-            .find(|i| i.vmctx_ptr() == self.caller_vmctx)
+            .instance_by_vmctx(self.caller_vmctx)
             .and_then(|i: &InstanceData| i.export(name))
     }
 }

@@ -1,9 +1,5 @@
 //! Globals in the API.
 
-use std::cell::UnsafeCell;
-
-use weft_core::vm::VMGlobalDefinition;
-
 use crate::error::{Error, Result};
 use crate::runtime::store::{AsContext, AsContextMut, GlobalData, StoreOpaque};
 use crate::runtime::values::Val;
@@ -51,8 +47,7 @@ impl Global {
     fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s GlobalData> {
         store.check_store(self.store_id, "global")?;
         store
-            .globals
-            .get(self.index as usize)
+            .global(self.index)
             .ok_or_else(|| Error::usage("global handle out of range"))
     }
 
@@ -94,16 +89,5 @@ impl Global {
         // SAFETY: exclusive store borrow: no wasm code runs, no other access.
         unsafe { (*g.definition.get()).bits = bits };
         Ok(())
-    }
-}
-
-impl StoreOpaque {
-    pub(crate) fn push_global(&mut self, ty: GlobalType, bits: u128) -> Global {
-        let index = u32::try_from(self.globals.len()).expect("fewer than 2^32 globals per store");
-        self.globals.push(GlobalData {
-            ty,
-            definition: Box::new(UnsafeCell::new(VMGlobalDefinition { bits })),
-        });
-        Global::from_parts(self.id, index)
     }
 }

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use weft_core::vm::{VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET, VMFuncRef};
+use weft_core::vm::{VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET, VMFuncRef, VMOffsets};
 
-use crate::environ::{ConstExpr, DataMode, ElementMode, EntityIndex};
+use crate::environ::{ConstExpr, DataMode, ElementMode, EntityIndex, ModuleInfo};
 use crate::error::{Error, Result};
 use crate::module::Module;
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
@@ -31,75 +31,38 @@ pub enum Extern {
     SharedMemory(SharedMemory),
 }
 
-impl From<Func> for Extern {
-    fn from(f: Func) -> Extern {
-        Extern::Func(f)
-    }
-}
-impl From<Global> for Extern {
-    fn from(g: Global) -> Extern {
-        Extern::Global(g)
-    }
-}
-impl From<Table> for Extern {
-    fn from(t: Table) -> Extern {
-        Extern::Table(t)
-    }
-}
-impl From<Memory> for Extern {
-    fn from(m: Memory) -> Extern {
-        Extern::Memory(m)
-    }
-}
-impl From<SharedMemory> for Extern {
-    fn from(m: SharedMemory) -> Extern {
-        Extern::SharedMemory(m)
-    }
+/// Generates, per kind of extern, its `From` conversion into [`Extern`]
+/// and the `into_*` method that takes it back out.
+macro_rules! extern_kinds {
+    ($($variant:ident($ty:ty) => $into:ident, $doc:literal;)*) => {
+        $(
+            impl From<$ty> for Extern {
+                fn from(item: $ty) -> Extern {
+                    Extern::$variant(item)
+                }
+            }
+        )*
+        impl Extern {
+            $(
+                #[doc = $doc]
+                pub fn $into(self) -> Option<$ty> {
+                    match self {
+                        Extern::$variant(item) => Some(item),
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
 }
 
-impl Extern {
-    /// The function, if it is one.
-    pub fn into_func(self) -> Option<Func> {
-        if let Extern::Func(f) = self {
-            Some(f)
-        } else {
-            None
-        }
-    }
-    /// The memory, if it is one.
-    pub fn into_memory(self) -> Option<Memory> {
-        if let Extern::Memory(m) = self {
-            Some(m)
-        } else {
-            None
-        }
-    }
-    /// The global, if it is one.
-    pub fn into_global(self) -> Option<Global> {
-        if let Extern::Global(g) = self {
-            Some(g)
-        } else {
-            None
-        }
-    }
-    /// The table, if it is one.
-    pub fn into_table(self) -> Option<Table> {
-        if let Extern::Table(t) = self {
-            Some(t)
-        } else {
-            None
-        }
-    }
-    /// The shared memory, if it is one. Instances export their shared
-    /// memories (defined or imported) this way, so that other stores can
-    /// import them.
-    pub fn into_shared_memory(self) -> Option<SharedMemory> {
-        if let Extern::SharedMemory(m) = self {
-            Some(m)
-        } else {
-            None
-        }
-    }
+extern_kinds! {
+    Func(Func) => into_func, "The function, if it is one.";
+    Global(Global) => into_global, "The global, if it is one.";
+    Table(Table) => into_table, "The table, if it is one.";
+    Memory(Memory) => into_memory, "The memory, if it is one.";
+    SharedMemory(SharedMemory) => into_shared_memory,
+        "The shared memory, if it is one. Instances export their shared memories (defined or imported) this way, so that other stores can import them.";
 }
 
 /// What a `VMContext` header points at so that builtins find their
@@ -194,8 +157,7 @@ impl Instance {
     fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s InstanceData> {
         store.check_store(self.store_id, "instance")?;
         store
-            .instances
-            .get(self.index as usize)
+            .instance(self.index as usize)
             .ok_or_else(|| Error::usage("instance handle out of range"))
     }
 
@@ -283,6 +245,38 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
         }
 }
 
+/// What an instance's index spaces resolve to in its store, filled in
+/// import order and then with the module's own definitions.
+#[derive(Default)]
+struct Entities {
+    funcs: Vec<Func>,
+    tables: Vec<Table>,
+    memories: Vec<Memory>,
+    globals: Vec<Global>,
+}
+
+/// Where an instance's `VMFuncRef`s lie inside its `VMContext`: what
+/// `ref.func` evaluates to.
+#[derive(Clone, Copy)]
+struct FuncRefs<'a> {
+    vmctx: *mut [u64],
+    offsets: &'a VMOffsets,
+}
+
+impl FuncRefs<'_> {
+    fn addr(self, func: u32) -> *const VMFuncRef {
+        self.vmctx
+            .cast::<u8>()
+            .wrapping_add(self.offsets.func_ref(func) as usize)
+            .cast()
+    }
+}
+
+/// Instantiates `module` in steps, each below with its own doc: resolve
+/// the imports, create what the module defines, set up the `VMContext`,
+/// register the instance, initialize the segments, run the start
+/// function. Errors come in that order.
+///
 /// # Safety
 /// `opaque` is a live store used only through this pointer for the call.
 unsafe fn instantiate(
@@ -293,12 +287,43 @@ unsafe fn instantiate(
 ) -> Result<Instance> {
     // SAFETY: caller's contract.
     let store = unsafe { &mut *opaque };
+    let mut entities = resolve_imports(store, module, imports)?;
+    define_memories_and_tables(store, module.info(), limiter, &mut entities)?;
+    let offsets = module.info().offsets();
+    let (vmctx, link) = new_vmctx(store, opaque, &offsets);
+    let refs = FuncRefs {
+        vmctx,
+        offsets: &offsets,
+    };
+    define_funcs(store, module, refs, &mut entities)?;
+    define_globals(store, module.info(), refs, &mut entities)?;
+    write_pointers(store, vmctx, &offsets, &entities);
+    let instance_index = register_instance(store, module, vmctx, link, refs, &entities)?;
+    let instance = Instance {
+        store_id: store.id(),
+        index: instance_index as u32,
+    };
+    init_segments(store, module.info(), instance_index, refs, &entities)?;
+    // SAFETY: caller's contract; `store` is not used after this.
+    unsafe { run_start(opaque, module.info(), &entities) }?;
+    Ok(instance)
+}
+
+/// Checks that `module` may be instantiated in `store` and resolves
+/// `imports` (in the module's import order) against its imports' types:
+/// functions, tables, memories and globals of the store, and shared
+/// memories, which join the store here.
+fn resolve_imports(
+    store: &mut StoreOpaque,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Entities> {
     if !crate::Engine::same(module.engine(), &store.engine) {
         return Err(Error::usage("module and store belong to different engines"));
     }
     let info = module.info();
-    // Before any code of the module can run (its start function below).
-    store.max_frame_bytes = store.max_frame_bytes.max(module.max_frame_bytes());
+    // Before any code of the module can run (its start function).
+    store.raise_max_frame_bytes(module.max_frame_bytes());
     if imports.len() != info.imports.len() {
         return Err(Error::link(format!(
             "expected {} imports, got {}",
@@ -306,10 +331,12 @@ unsafe fn instantiate(
             imports.len()
         )));
     }
-    let mut funcs = Vec::with_capacity(info.funcs.len());
-    let mut tables = Vec::with_capacity(info.tables.len());
-    let mut memories = Vec::with_capacity(info.memories.len());
-    let mut globals = Vec::with_capacity(info.globals.len());
+    let mut entities = Entities {
+        funcs: Vec::with_capacity(info.funcs.len()),
+        tables: Vec::with_capacity(info.tables.len()),
+        memories: Vec::with_capacity(info.memories.len()),
+        globals: Vec::with_capacity(info.globals.len()),
+    };
     for (i, (import, ext)) in info.imports.iter().zip(imports).enumerate() {
         let bad = |why: &str| incompatible(i, &import.module, &import.name, why);
         match (&import.ty, ext) {
@@ -318,7 +345,7 @@ unsafe fn instantiate(
                 if data.ty != *ty {
                     return Err(bad(&format!("expected {ty}, found {}", data.ty)));
                 }
-                funcs.push(*f);
+                entities.funcs.push(*f);
             }
             (ExternType::Table(ty), Extern::Table(t)) => {
                 let actual: TableType = t.ty_opaque(store)?;
@@ -332,7 +359,7 @@ unsafe fn instantiate(
                 {
                     return Err(bad("table type or limits"));
                 }
-                tables.push(*t);
+                entities.tables.push(*t);
             }
             (ExternType::Memory(ty), Extern::Memory(m)) => {
                 let storage = m.storage(store)?;
@@ -342,7 +369,7 @@ unsafe fn instantiate(
                 {
                     return Err(bad("memory type or limits"));
                 }
-                memories.push(*m);
+                entities.memories.push(*m);
             }
             (ExternType::Memory(ty), Extern::SharedMemory(s)) => {
                 s.check_engine(
@@ -353,21 +380,32 @@ unsafe fn instantiate(
                 if !ty.shared || !limits_match(s.size(), actual.maximum, ty.minimum, ty.maximum) {
                     return Err(bad("shared memory type or limits"));
                 }
-                memories.push(store.push_memory(MemoryStorage::Shared(s.clone())));
+                let handle = store.push_memory(MemoryStorage::Shared(s.clone()));
+                entities.memories.push(handle);
             }
             (ExternType::Global(ty), Extern::Global(g)) => {
                 if g.ty_opaque(store)? != *ty {
                     return Err(bad("global type"));
                 }
-                globals.push(*g);
+                entities.globals.push(*g);
             }
             _ => return Err(bad("wrong kind of import")),
         }
     }
-    let defined_memories = &info.memories[memories.len()..];
-    let defined_tables = &info.tables[tables.len()..];
-    // The limiter decides before anything is created: a refused
-    // instantiation leaves the store as it was.
+    Ok(entities)
+}
+
+/// Creates the memories and tables the module defines, once the limiter
+/// has approved all of them: a refused instantiation leaves the store as
+/// it was.
+fn define_memories_and_tables(
+    store: &mut StoreOpaque,
+    info: &ModuleInfo,
+    limiter: Option<LimiterHook>,
+    entities: &mut Entities,
+) -> Result<()> {
+    let defined_memories = &info.memories[entities.memories.len()..];
+    let defined_tables = &info.tables[entities.tables.len()..];
     limits::check_counts(
         store,
         limiter,
@@ -383,22 +421,29 @@ unsafe fn instantiate(
     }
     for ty in defined_memories {
         let m = MemoryStorage::new(&store.engine, *ty)?;
-        store.created_memories += 1;
-        memories.push(store.push_memory(m));
+        entities.memories.push(store.push_created_memory(m));
     }
     for ty in defined_tables {
         let t = TableData::new(*ty, 0)?;
-        store.created_tables += 1;
-        tables.push(store.push_table(t));
+        entities.tables.push(store.push_created_table(t));
     }
+    Ok(())
+}
 
-    let offsets = info.offsets();
+/// Allocates the zeroed `VMContext` of the next instance of `store` and
+/// writes its header: the store context, the link through which builtins
+/// find the store and the instance, and the builtin table generated code
+/// calls them through.
+fn new_vmctx(
+    store: &StoreOpaque,
+    opaque: *mut StoreOpaque,
+    offsets: &VMOffsets,
+) -> (*mut [u64], Box<VMInstanceLink>) {
     let words = (offsets.size() as usize).div_ceil(8);
     let vmctx: *mut [u64] = Box::into_raw(vec![0u64; words].into_boxed_slice());
-    let instance_index = store.instances.len();
     let link = Box::new(VMInstanceLink {
         store: opaque,
-        instance: instance_index,
+        instance: store.instance_count(),
     });
     write_word(vmctx, VMCTX_STORE_OFFSET, store.vmstore_ptr());
     write_word(vmctx, VMCTX_INSTANCE_OFFSET, &raw const *link);
@@ -407,103 +452,169 @@ unsafe fn instantiate(
         offsets.builtin_functions(),
         crate::runtime::builtins::table(),
     );
-    for (i, m) in memories.iter().enumerate() {
-        let def = store.memories[m.index() as usize].definition();
-        write_word(vmctx, offsets.memory_pointer(i as u32), def);
-    }
-    for (i, t) in tables.iter().enumerate() {
-        let def = store.tables[t.index() as usize].definition_ptr();
-        write_word(vmctx, offsets.table_pointer(i as u32), def);
-    }
-    let vmctx_u8 = vmctx.cast::<u8>();
+    (vmctx, link)
+}
+
+/// Writes every function's `VMFuncRef` into the `VMContext`: an import's
+/// is copied from its own, a defined function's points at the module's
+/// code with this context; the defined ones join the store.
+fn define_funcs(
+    store: &mut StoreOpaque,
+    module: &Module,
+    refs: FuncRefs<'_>,
+    entities: &mut Entities,
+) -> Result<()> {
+    let info = module.info();
     for index in 0..info.funcs.len() as u32 {
-        let offset = offsets.func_ref(index);
-        let funcref_addr = vmctx_u8.wrapping_add(offset as usize) as *const VMFuncRef;
-        if let Some(&f) = funcs.get(index as usize) {
+        let offset = refs.offsets.func_ref(index);
+        let funcref_addr = refs.addr(index);
+        if let Some(&f) = entities.funcs.get(index as usize) {
             let data = store.func_data(f)?;
             // SAFETY: `data.funcref` is a live funcref of this store.
             let imported = unsafe { *data.funcref };
-            write_word(vmctx, offset, imported);
-            store.funcref_index.insert(funcref_addr as usize, f.index());
+            write_word(refs.vmctx, offset, imported);
+            store.register_funcref(funcref_addr, f);
         } else {
             let defined = index as usize - info.counts.imported_funcs as usize;
             let type_index = info.funcs[index as usize] as usize;
             write_word(
-                vmctx,
+                refs.vmctx,
                 offset,
                 VMFuncRef {
                     code: module.entry(defined) as *const u8,
-                    vmctx: vmctx_u8,
+                    vmctx: refs.vmctx.cast(),
                     type_id: info.type_ids[type_index],
                 },
             );
-            funcs.push(store.push_func(funcref_addr, module.func_type(index).clone()));
+            let func = store.push_func(funcref_addr, module.func_type(index).clone());
+            entities.funcs.push(func);
         }
     }
-    let func_ref_addr =
-        |f: u32| vmctx_u8.wrapping_add(offsets.func_ref(f) as usize) as usize as u64;
+    Ok(())
+}
+
+/// Evaluates the defined globals' initializers, in order (each may read
+/// the ones before it), and adds the globals to the store.
+fn define_globals(
+    store: &mut StoreOpaque,
+    info: &ModuleInfo,
+    refs: FuncRefs<'_>,
+    entities: &mut Entities,
+) -> Result<()> {
     for init in &info.global_inits {
-        let ty = info.globals[globals.len()];
-        let bits = eval_const(store, &globals, &func_ref_addr, *init)?;
-        globals.push(store.push_global(ty, bits));
+        let ty = info.globals[entities.globals.len()];
+        let bits = eval_const(store, &entities.globals, refs, *init)?;
+        entities.globals.push(store.push_global(ty, bits));
     }
-    for (i, g) in globals.iter().enumerate() {
-        let def = store.globals[g.index() as usize].definition.get();
+    Ok(())
+}
+
+/// Writes the `VMContext`'s pointers to every memory, table and global
+/// definition the instance uses.
+fn write_pointers(
+    store: &StoreOpaque,
+    vmctx: *mut [u64],
+    offsets: &VMOffsets,
+    entities: &Entities,
+) {
+    for (i, m) in entities.memories.iter().enumerate() {
+        let def = store
+            .memory(m.index())
+            .expect("a memory of this store")
+            .definition();
+        write_word(vmctx, offsets.memory_pointer(i as u32), def);
+    }
+    for (i, t) in entities.tables.iter().enumerate() {
+        let def = store
+            .table(t.index())
+            .expect("a table of this store")
+            .definition_ptr();
+        write_word(vmctx, offsets.table_pointer(i as u32), def);
+    }
+    for (i, g) in entities.globals.iter().enumerate() {
+        let def = store
+            .global(g.index())
+            .expect("a global of this store")
+            .definition
+            .get();
         write_word(vmctx, offsets.global_pointer(i as u32), def);
     }
+}
 
+/// Adds the instance to the store with its element items evaluated, its
+/// data segments and its exports; its index in the store.
+fn register_instance(
+    store: &mut StoreOpaque,
+    module: &Module,
+    vmctx: *mut [u64],
+    link: Box<VMInstanceLink>,
+    refs: FuncRefs<'_>,
+    entities: &Entities,
+) -> Result<usize> {
+    let info = module.info();
     let mut elements = Vec::with_capacity(info.elements.len());
     for seg in &info.elements {
         let mut items = Vec::with_capacity(seg.items.len());
         for item in &seg.items {
-            items.push(eval_const(store, &globals, &func_ref_addr, *item)? as usize);
+            items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
         }
         elements.push(items);
     }
     let data: Vec<Arc<[u8]>> = info.data.iter().map(|d| Arc::clone(&d.bytes)).collect();
-
     let mut exports = Vec::with_capacity(info.exports.len());
     for (name, index) in &info.exports {
         let e = match *index {
-            EntityIndex::Func(f) => Extern::Func(funcs[f as usize]),
-            EntityIndex::Table(t) => Extern::Table(tables[t as usize]),
+            EntityIndex::Func(f) => Extern::Func(entities.funcs[f as usize]),
+            EntityIndex::Table(t) => Extern::Table(entities.tables[t as usize]),
             // A shared memory is exported as itself, not as a handle into
             // this store, so that instances on other threads can import it.
             EntityIndex::Memory(m) => {
-                match &store.memories[memories[m as usize].index() as usize] {
-                    MemoryStorage::Shared(s) => Extern::SharedMemory(s.clone()),
-                    MemoryStorage::Owned(..) => Extern::Memory(memories[m as usize]),
+                let handle = entities.memories[m as usize];
+                match store.memory(handle.index()) {
+                    Some(MemoryStorage::Shared(s)) => Extern::SharedMemory(s.clone()),
+                    _ => Extern::Memory(handle),
                 }
             }
-            EntityIndex::Global(g) => Extern::Global(globals[g as usize]),
+            EntityIndex::Global(g) => Extern::Global(entities.globals[g as usize]),
         };
         exports.push((name.clone(), e));
     }
-    store.instances.push(InstanceData {
+    let expected = link.instance;
+    let index = store.push_instance(InstanceData {
         module: module.clone(),
         vmctx,
         _link: link,
-        tables: tables.clone(),
-        memories: memories.clone(),
+        tables: entities.tables.clone(),
+        memories: entities.memories.clone(),
         elements,
         data,
         exports,
     });
-    let instance = Instance {
-        store_id: store.id,
-        index: instance_index as u32,
-    };
+    debug_assert_eq!(index, expected, "the link names the instance's index");
+    Ok(index)
+}
 
-    // Segment initialization, in order; a failure traps with the earlier
-    // segments' effects kept, as wasm 2.0 specifies.
+/// Initializes the segments, in order: the active element segments are
+/// copied into their tables and dropped (the declared ones dropped too),
+/// then the active data segments are written into their memories and
+/// dropped. A failure traps with the earlier segments' effects kept, as
+/// wasm 2.0 specifies.
+fn init_segments(
+    store: &mut StoreOpaque,
+    info: &ModuleInfo,
+    instance: usize,
+    refs: FuncRefs<'_>,
+    entities: &Entities,
+) -> Result<()> {
+    let offset = |store: &StoreOpaque, expr: &ConstExpr| {
+        eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
+    };
     for (i, seg) in info.elements.iter().enumerate() {
         match &seg.mode {
-            ElementMode::Active { table, offset } => {
-                let offset = eval_const(store, &globals, &func_ref_addr, *offset)? as u32;
-                let t = tables[*table as usize].index() as usize;
-                let items = std::mem::take(&mut store.instances[instance_index].elements[i]);
-                let table = &mut store.tables[t];
-                let start = offset as usize;
+            ElementMode::Active { table, offset: at } => {
+                let start = offset(store, at)? as usize;
+                let items = std::mem::take(&mut store.instance_mut(instance).elements[i]);
+                let table = store.instance_table(instance, *table);
                 let end = start.checked_add(items.len());
                 match end {
                     Some(end) if end <= table.elements.len() => {
@@ -513,37 +624,50 @@ unsafe fn instantiate(
                 }
             }
             ElementMode::Declared => {
-                store.instances[instance_index].elements[i].clear();
+                store.instance_mut(instance).elements[i].clear();
             }
             ElementMode::Passive => {}
         }
     }
     for (i, seg) in info.data.iter().enumerate() {
-        if let DataMode::Active { memory, offset } = &seg.mode {
-            let offset = eval_const(store, &globals, &func_ref_addr, *offset)? as u32;
-            let m = memories[*memory as usize].index() as usize;
-            store.instances[instance_index].data[i] = Arc::from(&[][..]);
-            store.memories[m]
-                .write(u64::from(offset), &seg.bytes)
+        if let DataMode::Active { memory, offset: at } = &seg.mode {
+            let start = offset(store, at)?;
+            store.instance_mut(instance).data[i] = Arc::from(&[][..]);
+            store
+                .instance_memory(instance, *memory)
+                .write(u64::from(start), &seg.bytes)
                 .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
         }
     }
-    if let Some(start) = info.start {
-        let f = funcs[start as usize];
-        let funcref = store.func_data(f)?.funcref;
-        let mut values = vec![0u128; 1];
-        // SAFETY: `start` takes no parameters and returns none (validated);
-        // `funcref` is this store's.
-        unsafe { StoreOpaque::invoke(opaque, funcref, &mut values)? };
-    }
-    Ok(instance)
+    Ok(())
+}
+
+/// Runs the module's start function, if it has one.
+///
+/// # Safety
+/// As for [`instantiate`].
+unsafe fn run_start(
+    opaque: *mut StoreOpaque,
+    info: &ModuleInfo,
+    entities: &Entities,
+) -> Result<()> {
+    let Some(start) = info.start else {
+        return Ok(());
+    };
+    let f = entities.funcs[start as usize];
+    // SAFETY: caller's contract; the reference ends before the call.
+    let funcref = unsafe { &*opaque }.func_data(f)?.funcref;
+    let mut values = vec![0u128; 1];
+    // SAFETY: `start` takes no parameters and returns none (validated);
+    // `funcref` is this store's.
+    unsafe { StoreOpaque::invoke(opaque, funcref, &mut values) }
 }
 
 /// Evaluates a constant expression to its slot bits.
 fn eval_const(
     store: &StoreOpaque,
     globals: &[Global],
-    func_ref_addr: &dyn Fn(u32) -> u64,
+    refs: FuncRefs<'_>,
     expr: ConstExpr,
 ) -> Result<u128> {
     Ok(match expr {
@@ -553,12 +677,16 @@ fn eval_const(
         ConstExpr::F64(b) => u128::from(b),
         ConstExpr::V128(b) => b,
         ConstExpr::RefNull => 0,
-        ConstExpr::RefFunc(f) => u128::from(func_ref_addr(f)),
+        ConstExpr::RefFunc(f) => refs.addr(f) as usize as u128,
         ConstExpr::GlobalGet(g) => {
             let g = globals
                 .get(g as usize)
                 .ok_or_else(|| Error::link("constant expression reads an undefined global"))?;
-            let def = store.globals[g.index() as usize].definition.get();
+            let def = store
+                .global(g.index())
+                .ok_or_else(|| Error::link("constant expression reads an undefined global"))?
+                .definition
+                .get();
             // SAFETY: the store is exclusively ours; no code runs.
             unsafe { (*def).bits }
         }

@@ -15,8 +15,8 @@ use weft_core::wait::WaitResult;
 use crate::runtime::instance::VMInstanceLink;
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits;
-use crate::runtime::memory::{MemoryStorage, access_trap, bounds};
-use crate::runtime::store::{DeadlineBehavior, StoreOpaque};
+use crate::runtime::memory::{MemoryStorage, access_trap};
+use crate::runtime::store::{DeadlineBehavior, MemoryPair, StoreOpaque, range_within};
 use crate::trap::TrapCode;
 
 const OK: u32 = 0;
@@ -44,12 +44,15 @@ unsafe fn instance<'a>(vmctx: *mut u8) -> (&'a mut StoreOpaque, usize) {
 }
 
 fn memory(store: &mut StoreOpaque, instance: usize, index: u32) -> &mut MemoryStorage {
-    let m = store.instances[instance].memories[index as usize].index();
-    &mut store.memories[m as usize]
+    store.instance_memory(instance, index)
 }
 
-fn table_index(store: &StoreOpaque, instance: usize, index: u32) -> usize {
-    store.instances[instance].tables[index as usize].index() as usize
+/// A memory access's outcome as generated code reads it.
+fn access_code(result: Result<(), weft_core::memory::AccessError>) -> u32 {
+    match result {
+        Ok(()) => OK,
+        Err(e) => code(access_trap(e)),
+    }
 }
 
 /// # Safety
@@ -84,10 +87,7 @@ pub(crate) unsafe extern "C" fn memory_fill(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index).fill(dst, value as u8, len) {
-        Ok(()) => OK,
-        Err(e) => code(access_trap(e)),
-    }
+    access_code(memory(store, inst, index).fill(dst, value as u8, len))
 }
 
 /// # Safety
@@ -102,43 +102,12 @@ pub(crate) unsafe extern "C" fn memory_copy(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let oob = code(TrapCode::MemoryOutOfBounds);
-    let Ok(len) = usize::try_from(len) else {
-        return oob;
-    };
-    let dst_len = memory(store, inst, dst_index).byte_len();
-    let src_len = memory(store, inst, src_index).byte_len();
-    let (Ok(d), Ok(s)) = (bounds(dst, len, dst_len), bounds(src, len, src_len)) else {
-        return oob;
-    };
-    let d_mem = store.instances[inst].memories[dst_index as usize].index();
-    let s_mem = store.instances[inst].memories[src_index as usize].index();
-    if d_mem == s_mem
-        && let MemoryStorage::Owned(m, _) = &mut store.memories[d_mem as usize]
-    {
-        m.data_mut().copy_within(s, d.start);
-        return OK;
-    }
-    // Shared or distinct memories: copy in chunks, backwards when the
-    // ranges overlap with the destination above the source.
-    const CHUNK: usize = 64 * 1024;
-    let mut buf = vec![0u8; len.min(CHUNK)];
-    let backwards = d_mem == s_mem && d.start > s.start;
-    let mut done = 0;
-    while done < len {
-        let n = CHUNK.min(len - done);
-        let at = if backwards { len - done - n } else { done };
-        let src_mem = &mut store.memories[s_mem as usize];
-        if let Err(e) = src_mem.read((s.start + at) as u64, &mut buf[..n]) {
-            return code(access_trap(e));
-        }
-        let dst_mem = &mut store.memories[d_mem as usize];
-        if let Err(e) = dst_mem.write((d.start + at) as u64, &buf[..n]) {
-            return code(access_trap(e));
-        }
-        done += n;
-    }
-    OK
+    access_code(
+        match store.instance_memory_pair(inst, dst_index, src_index) {
+            MemoryPair::Same(m) => m.copy_within(dst, src, len),
+            MemoryPair::Distinct(d, s) => d.copy_from(dst, s, src, len),
+        },
+    )
 }
 
 /// # Safety
@@ -153,14 +122,11 @@ pub(crate) unsafe extern "C" fn memory_init(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let segment = std::sync::Arc::clone(&store.instances[inst].data[data as usize]);
-    let Ok(range) = bounds(u64::from(src), len as usize, segment.len()) else {
+    let segment = std::sync::Arc::clone(&store.instance_mut(inst).data[data as usize]);
+    let Some(range) = range_within(src, len, segment.len()) else {
         return code(TrapCode::MemoryOutOfBounds);
     };
-    match memory(store, inst, index).write(dst, &segment[range]) {
-        Ok(()) => OK,
-        Err(e) => code(access_trap(e)),
-    }
+    access_code(memory(store, inst, index).write(dst, &segment[range]))
 }
 
 /// # Safety
@@ -168,7 +134,7 @@ pub(crate) unsafe extern "C" fn memory_init(
 pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    store.instances[inst].data[data as usize] = std::sync::Arc::from(&[][..]);
+    store.instance_mut(inst).data[data as usize] = std::sync::Arc::from(&[][..]);
 }
 
 /// # Safety
@@ -181,9 +147,8 @@ pub(crate) unsafe extern "C" fn table_grow(
 ) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let t = table_index(store, inst, index);
     let limiter = store.limiter;
-    match limits::grow_table(&mut store.tables[t], delta, init, limiter) {
+    match limits::grow_table(store.instance_table(inst, index), delta, init, limiter) {
         Ok(Some(old)) => i64::from(old),
         Ok(None) => i64::from(u32::MAX),
         Err(e) => limiter_trap(store, e),
@@ -201,14 +166,13 @@ pub(crate) unsafe extern "C" fn table_fill(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let t = table_index(store, inst, index);
-    let t = &mut store.tables[t];
-    match bounds(u64::from(dst), len as usize, t.elements.len()) {
-        Ok(r) => {
+    let t = store.instance_table(inst, index);
+    match range_within(dst, len, t.elements.len()) {
+        Some(r) => {
             t.elements[r].fill(value);
             OK
         }
-        Err(_) => code(TrapCode::TableOutOfBounds),
+        None => code(TrapCode::TableOutOfBounds),
     }
 }
 
@@ -224,21 +188,17 @@ pub(crate) unsafe extern "C" fn table_copy(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let d = table_index(store, inst, dst_index);
-    let s = table_index(store, inst, src_index);
-    let oob = code(TrapCode::TableOutOfBounds);
-    let (Ok(dr), Ok(sr)) = (
-        bounds(u64::from(dst), len as usize, store.tables[d].elements.len()),
-        bounds(u64::from(src), len as usize, store.tables[s].elements.len()),
+    let dst_len = store.instance_table(inst, dst_index).elements.len();
+    let source = store.instance_table(inst, src_index);
+    let (Some(dr), Some(sr)) = (
+        range_within(dst, len, dst_len),
+        range_within(src, len, source.elements.len()),
     ) else {
-        return oob;
+        return code(TrapCode::TableOutOfBounds);
     };
-    if d == s {
-        store.tables[d].elements.copy_within(sr, dr.start);
-    } else {
-        let items = store.tables[s].elements[sr].to_vec();
-        store.tables[d].elements[dr].copy_from_slice(&items);
-    }
+    // Through a copy of the source: the two may be one table.
+    let items = source.elements[sr].to_vec();
+    store.instance_table(inst, dst_index).elements[dr].copy_from_slice(&items);
     OK
 }
 
@@ -254,19 +214,18 @@ pub(crate) unsafe extern "C" fn table_init(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    let t = table_index(store, inst, index);
-    let segment = &store.instances[inst].elements[elem as usize];
-    let Ok(sr) = bounds(u64::from(src), len as usize, segment.len()) else {
+    let segment = &store.instance_mut(inst).elements[elem as usize];
+    let Some(sr) = range_within(src, len, segment.len()) else {
         return code(TrapCode::TableOutOfBounds);
     };
     let items = segment[sr].to_vec();
-    let table = &mut store.tables[t];
-    match bounds(u64::from(dst), len as usize, table.elements.len()) {
-        Ok(dr) => {
+    let table = store.instance_table(inst, index);
+    match range_within(dst, len, table.elements.len()) {
+        Some(dr) => {
             table.elements[dr].copy_from_slice(&items);
             OK
         }
-        Err(_) => code(TrapCode::TableOutOfBounds),
+        None => code(TrapCode::TableOutOfBounds),
     }
 }
 
@@ -275,7 +234,7 @@ pub(crate) unsafe extern "C" fn table_init(
 pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    store.instances[inst].elements[elem as usize] = Vec::new();
+    store.instance_mut(inst).elements[elem as usize] = Vec::new();
 }
 
 /// A trap as a "value or trap" result.
@@ -293,21 +252,9 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
 ) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => match s.inner.notify(addr, count) {
-            Ok(n) => i64::from(n),
-            Err(e) => negated(access_trap(e)),
-        },
-        // An unshared memory has no waiters; the checks still apply.
-        m @ MemoryStorage::Owned(..) => {
-            if !addr.is_multiple_of(4) {
-                negated(TrapCode::UnalignedAtomic)
-            } else if bounds(addr, 4, m.byte_len()).is_err() {
-                negated(TrapCode::MemoryOutOfBounds)
-            } else {
-                0
-            }
-        }
+    match memory(store, inst, index).notify(addr, count) {
+        Ok(n) => i64::from(n),
+        Err(e) => negated(access_trap(e)),
     }
 }
 

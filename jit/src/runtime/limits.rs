@@ -378,10 +378,11 @@ pub(crate) fn check_counts(
     // `opaque` part.
     let (max_instances, max_memories, max_tables) =
         unsafe { hook.ask(|l| Ok((l.instances(), l.memories(), l.tables()))) }?;
+    let (created_memories, created_tables) = store.created_counts();
     let checks = [
-        ("instance", store.instances.len(), instances, max_instances),
-        ("memory", store.created_memories, memories, max_memories),
-        ("table", store.created_tables, tables, max_tables),
+        ("instance", store.instance_count(), instances, max_instances),
+        ("memory", created_memories, memories, max_memories),
+        ("table", created_tables, tables, max_tables),
     ];
     for (what, have, more, max) in checks {
         if more > 0 && have.saturating_add(more) > max {

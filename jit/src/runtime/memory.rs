@@ -124,11 +124,7 @@ impl MemoryStorage {
     /// Copies out `buf.len()` bytes at `offset`.
     pub(crate) fn read(&self, offset: u64, buf: &mut [u8]) -> Result<(), AccessError> {
         match self {
-            MemoryStorage::Owned(m, _) => {
-                let range = bounds(offset, buf.len(), m.byte_len())?;
-                buf.copy_from_slice(&m.data()[range]);
-                Ok(())
-            }
+            MemoryStorage::Owned(m, _) => m.read(offset, buf),
             MemoryStorage::Shared(s) => s.inner.read(offset, buf),
         }
     }
@@ -136,11 +132,7 @@ impl MemoryStorage {
     /// Copies `data` in at `offset`.
     pub(crate) fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), AccessError> {
         match self {
-            MemoryStorage::Owned(m, _) => {
-                let range = bounds(offset, data.len(), m.byte_len())?;
-                m.data_mut()[range].copy_from_slice(data);
-                Ok(())
-            }
+            MemoryStorage::Owned(m, _) => m.write(offset, data),
             MemoryStorage::Shared(s) => s.inner.write(offset, data),
         }
     }
@@ -148,25 +140,46 @@ impl MemoryStorage {
     /// Fills `len` bytes at `offset` with `value`.
     pub(crate) fn fill(&mut self, offset: u64, value: u8, len: u64) -> Result<(), AccessError> {
         match self {
-            MemoryStorage::Owned(m, _) => {
-                let len = usize::try_from(len).map_err(|_| AccessError::OutOfBounds)?;
-                let range = bounds(offset, len, m.byte_len())?;
-                m.data_mut()[range].fill(value);
-                Ok(())
-            }
-            MemoryStorage::Shared(s) => {
-                let len = usize::try_from(len).map_err(|_| AccessError::OutOfBounds)?;
-                bounds(offset, len, s.inner.byte_len())?;
-                // Chunked so a large fill does not allocate its whole size.
-                let chunk = vec![value; len.min(64 * 1024)];
-                let mut done = 0usize;
-                while done < len {
-                    let n = chunk.len().min(len - done);
-                    s.inner.write(offset + done as u64, &chunk[..n])?;
-                    done += n;
-                }
-                Ok(())
-            }
+            MemoryStorage::Owned(m, _) => m.fill(offset, value, len),
+            MemoryStorage::Shared(s) => s.inner.fill(offset, value, len),
+        }
+    }
+
+    /// Copies `len` bytes from `src` to `dst` within this memory.
+    pub(crate) fn copy_within(&mut self, dst: u64, src: u64, len: u64) -> Result<(), AccessError> {
+        match self {
+            MemoryStorage::Owned(m, _) => m.copy_within(dst, src, len),
+            MemoryStorage::Shared(s) => s.inner.copy_within(dst, src, len),
+        }
+    }
+
+    /// Copies `len` bytes of `src` at `src_offset` to `dst_offset` in
+    /// `self`, another memory of the store (which may still be the same
+    /// shared memory, imported twice).
+    pub(crate) fn copy_from(
+        &mut self,
+        dst_offset: u64,
+        src: &MemoryStorage,
+        src_offset: u64,
+        len: u64,
+    ) -> Result<(), AccessError> {
+        let dst = match self {
+            MemoryStorage::Owned(m, _) => core_memory::CopyTarget::Owned(m),
+            MemoryStorage::Shared(s) => core_memory::CopyTarget::Shared(&s.inner),
+        };
+        let src = match src {
+            MemoryStorage::Owned(m, _) => core_memory::CopySource::Owned(m),
+            MemoryStorage::Shared(s) => core_memory::CopySource::Shared(&s.inner),
+        };
+        core_memory::copy(dst, dst_offset, src, src_offset, len)
+    }
+
+    /// Wasm's `memory.atomic.notify`: alignment, then bounds, then the
+    /// waiters woken (none on an unshared memory).
+    pub(crate) fn notify(&self, addr: u64, count: u32) -> Result<u32, AccessError> {
+        match self {
+            MemoryStorage::Owned(m, _) => m.notify(addr, count),
+            MemoryStorage::Shared(s) => s.inner.notify(addr, count),
         }
     }
 }
@@ -180,20 +193,6 @@ fn creation_error(what: &str, e: &core_memory::MemoryError) -> Error {
         )),
         _ => Error::link(format!("creating {what}: {e}")),
     }
-}
-
-/// The byte range `[offset, offset + len)` if it lies within `length`.
-pub(crate) fn bounds(
-    offset: u64,
-    len: usize,
-    length: usize,
-) -> Result<std::ops::Range<usize>, AccessError> {
-    let start = usize::try_from(offset).map_err(|_| AccessError::OutOfBounds)?;
-    let end = start.checked_add(len).ok_or(AccessError::OutOfBounds)?;
-    if end > length {
-        return Err(AccessError::OutOfBounds);
-    }
-    Ok(start..end)
 }
 
 pub(crate) fn access_trap(e: AccessError) -> TrapCode {
@@ -283,8 +282,7 @@ impl Memory {
         limits::check_counts(store, limiter, 0, 1, 0)?;
         limits::check_memory_minimum(limiter, &ty)?;
         let storage = MemoryStorage::new(&store.engine, ty)?;
-        store.created_memories += 1;
-        Ok(store.push_memory(storage))
+        Ok(store.push_created_memory(storage))
     }
 
     /// Wraps a shared memory as a memory of `store`, to import it into
@@ -304,16 +302,14 @@ impl Memory {
     pub(crate) fn storage<'s>(&self, store: &'s StoreOpaque) -> Result<&'s MemoryStorage> {
         store.check_store(self.store_id, "memory")?;
         store
-            .memories
-            .get(self.index as usize)
+            .memory(self.index)
             .ok_or_else(|| Error::usage("memory handle out of range"))
     }
 
     fn storage_mut<'s>(&self, store: &'s mut StoreOpaque) -> Result<&'s mut MemoryStorage> {
         store.check_store(self.store_id, "memory")?;
         store
-            .memories
-            .get_mut(self.index as usize)
+            .memory_mut(self.index)
             .ok_or_else(|| Error::usage("memory handle out of range"))
     }
 

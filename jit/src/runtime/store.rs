@@ -24,11 +24,13 @@ use weft_core::vm::{
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::runtime::func::Func;
+use crate::runtime::global::Global;
 use crate::runtime::instance::InstanceData;
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits::{LimiterFn, LimiterHook, ResourceLimiter};
-use crate::runtime::memory::MemoryStorage;
+use crate::runtime::memory::{Memory, MemoryStorage};
 use crate::runtime::stack;
+use crate::runtime::table::Table;
 use crate::trap::{Trap, TrapCode, TrapFrame};
 use crate::types::{FuncType, GlobalType, TableType};
 
@@ -130,6 +132,14 @@ impl TableData {
     }
 }
 
+/// The indices `[start, start + len)` if they lie below `length` (a
+/// table's or a segment's); never overflows.
+pub(crate) fn range_within(start: u32, len: u32, length: usize) -> Option<std::ops::Range<usize>> {
+    let end = u64::from(start) + u64::from(len);
+    let end = usize::try_from(end).ok().filter(|&end| end <= length)?;
+    Some(start as usize..end)
+}
+
 /// weft's cap on table size, so that `table.grow` by a huge delta fails
 /// (returns -1) instead of exhausting host memory.
 const MAX_TABLE_ELEMENTS: u32 = 10_000_000;
@@ -142,19 +152,23 @@ pub(crate) struct GlobalData {
 
 /// The part of a store that does not depend on `T`.
 pub(crate) struct StoreOpaque {
-    pub(crate) id: u64,
+    id: u64,
     pub(crate) engine: Engine,
     /// Boxed: every `VMContext` header points at it.
-    pub(crate) vmstore: Box<UnsafeCell<VMStoreContext>>,
-    pub(crate) instances: Vec<InstanceData>,
-    pub(crate) funcs: Vec<FuncData>,
+    vmstore: Box<UnsafeCell<VMStoreContext>>,
+    // The store's objects, by store index: private, reached through the
+    // accessors below (`memory`, `instance_memory`, `push_table`, ...),
+    // so that how an instance's index resolves to the store's is written
+    // once.
+    instances: Vec<InstanceData>,
+    funcs: Vec<FuncData>,
     /// `*const VMFuncRef` -> index in `funcs`, to turn references read
     /// from tables or returned by wasm back into handles.
-    pub(crate) funcref_index: HashMap<usize, u32>,
-    pub(crate) memories: Vec<MemoryStorage>,
-    pub(crate) tables: Vec<TableData>,
-    pub(crate) globals: Vec<GlobalData>,
-    pub(crate) host_state: Vec<ErasedBox>,
+    funcref_index: HashMap<usize, u32>,
+    memories: Vec<MemoryStorage>,
+    tables: Vec<TableData>,
+    globals: Vec<GlobalData>,
+    host_state: Vec<ErasedBox>,
     /// The error a host function returned, until the call that reached it
     /// returns.
     pub(crate) pending_error: Option<Error>,
@@ -162,7 +176,7 @@ pub(crate) struct StoreOpaque {
     entry_depth: u32,
     /// The largest stack frame of any module instantiated in this store;
     /// the stack limit keeps this much room above the reserve.
-    pub(crate) max_frame_bytes: usize,
+    max_frame_bytes: usize,
     /// `max_frame_bytes` when the outermost call set the stack limit.
     limit_frame_bytes: usize,
     /// The epoch deadline generated code compares with (through
@@ -181,11 +195,11 @@ pub(crate) struct StoreOpaque {
     pub(crate) limiter: Option<LimiterHook>,
     /// Memories and tables the store created (not imported), as the
     /// limiter's `memories()`/`tables()` count them.
-    pub(crate) created_memories: usize,
-    pub(crate) created_tables: usize,
+    created_memories: usize,
+    created_tables: usize,
     /// Whether any memory of the store is shared, i.e. registered in the
     /// shared-handle registry that `Memory::into_shared_memory` reads.
-    pub(crate) holds_shared_memories: bool,
+    holds_shared_memories: bool,
 }
 
 impl Drop for StoreOpaque {
@@ -292,6 +306,12 @@ impl StoreOpaque {
         Func::from_parts(self.id, index)
     }
 
+    /// Makes `funcref` (an imported function's `VMFuncRef` copied into
+    /// an instance) another reference to the function `f`.
+    pub(crate) fn register_funcref(&mut self, funcref: *const VMFuncRef, f: Func) {
+        self.funcref_index.insert(funcref as usize, f.index());
+    }
+
     /// The handle for a `*const VMFuncRef` produced by wasm (0 is null).
     pub(crate) fn func_from_ref(&self, funcref: usize) -> Result<Option<Func>> {
         if funcref == 0 {
@@ -392,9 +412,7 @@ impl StoreOpaque {
         let omitted = vmstore.trap_frames_len.saturating_sub(TRAP_FRAMES);
         let module_name = |vmctx: *mut u8| {
             store
-                .instances
-                .iter()
-                .find(|i| i.vmctx_ptr() == vmctx)
+                .instance_by_vmctx(vmctx)
                 .and_then(|i| i.module.name().map(str::to_owned))
         };
         let backtrace = frames
@@ -404,6 +422,176 @@ impl StoreOpaque {
         Err(Trap::at(trap, func, module_name(vmctx))
             .with_backtrace(backtrace, omitted)
             .into())
+    }
+}
+
+/// Two memories of one instance, as `memory.copy` needs them.
+pub(crate) enum MemoryPair<'a> {
+    /// Both indices name the same memory of the store.
+    Same(&'a mut MemoryStorage),
+    /// Two memories of the store (possibly one shared memory imported
+    /// twice): the destination and the source.
+    Distinct(&'a mut MemoryStorage, &'a MemoryStorage),
+}
+
+/// The store's objects: registering them, and finding them by store index
+/// (handles) or by an instance's own index (generated code, whose indices
+/// were validated at compile time, so a bad one is a weft bug and panics).
+impl StoreOpaque {
+    /// The memory at store index `index`.
+    pub(crate) fn memory(&self, index: u32) -> Option<&MemoryStorage> {
+        self.memories.get(index as usize)
+    }
+
+    /// The memory at store index `index`, mutably.
+    pub(crate) fn memory_mut(&mut self, index: u32) -> Option<&mut MemoryStorage> {
+        self.memories.get_mut(index as usize)
+    }
+
+    /// The table at store index `index`.
+    pub(crate) fn table(&self, index: u32) -> Option<&TableData> {
+        self.tables.get(index as usize)
+    }
+
+    /// The table at store index `index`, mutably.
+    pub(crate) fn table_mut(&mut self, index: u32) -> Option<&mut TableData> {
+        self.tables.get_mut(index as usize)
+    }
+
+    /// The global at store index `index`.
+    pub(crate) fn global(&self, index: u32) -> Option<&GlobalData> {
+        self.globals.get(index as usize)
+    }
+
+    /// The instance at store index `index`.
+    pub(crate) fn instance(&self, index: usize) -> Option<&InstanceData> {
+        self.instances.get(index)
+    }
+
+    /// The instance at `index`, which generated code or instantiation
+    /// holds (so it exists).
+    pub(crate) fn instance_mut(&mut self, index: usize) -> &mut InstanceData {
+        &mut self.instances[index]
+    }
+
+    /// How many instances the store holds.
+    pub(crate) fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// The instance whose `VMContext` is `vmctx`.
+    pub(crate) fn instance_by_vmctx(&self, vmctx: *mut u8) -> Option<&InstanceData> {
+        self.instances.iter().find(|i| i.vmctx_ptr() == vmctx)
+    }
+
+    /// Memory `index` of instance `instance`, resolved to the store's.
+    pub(crate) fn instance_memory(&mut self, instance: usize, index: u32) -> &mut MemoryStorage {
+        let m = self.instances[instance].memories[index as usize].index();
+        &mut self.memories[m as usize]
+    }
+
+    /// Memories `dst` and `src` of instance `instance`, resolved to the
+    /// store's.
+    pub(crate) fn instance_memory_pair(
+        &mut self,
+        instance: usize,
+        dst: u32,
+        src: u32,
+    ) -> MemoryPair<'_> {
+        let memories = &self.instances[instance].memories;
+        let (d, s) = (
+            memories[dst as usize].index() as usize,
+            memories[src as usize].index() as usize,
+        );
+        if d == s {
+            return MemoryPair::Same(&mut self.memories[d]);
+        }
+        let [d, s] = self
+            .memories
+            .get_disjoint_mut([d, s])
+            .expect("an instance's memories are distinct store entries in range");
+        MemoryPair::Distinct(d, s)
+    }
+
+    /// Table `index` of instance `instance`, resolved to the store's.
+    pub(crate) fn instance_table(&mut self, instance: usize, index: u32) -> &mut TableData {
+        let t = self.instances[instance].tables[index as usize].index();
+        &mut self.tables[t as usize]
+    }
+
+    /// Registers an instance; its index in the store.
+    pub(crate) fn push_instance(&mut self, data: InstanceData) -> usize {
+        self.instances.push(data);
+        self.instances.len() - 1
+    }
+
+    /// Keeps a host function's state until the store drops.
+    pub(crate) fn push_host_state(&mut self, state: ErasedBox) {
+        self.host_state.push(state);
+    }
+
+    /// The store's id, which its handles carry.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Makes room on the stack for frames of up to `bytes` (a module's
+    /// largest), before any code of that module runs.
+    pub(crate) fn raise_max_frame_bytes(&mut self, bytes: usize) {
+        self.max_frame_bytes = self.max_frame_bytes.max(bytes);
+    }
+
+    /// How many memories and tables the store created (not imported), as
+    /// the limiter's `memories()`/`tables()` count them.
+    pub(crate) fn created_counts(&self) -> (usize, usize) {
+        (self.created_memories, self.created_tables)
+    }
+
+    /// Registers a memory the store created (counted against the
+    /// limiter's `memories()`).
+    pub(crate) fn push_created_memory(&mut self, storage: MemoryStorage) -> Memory {
+        self.created_memories += 1;
+        self.push_memory(storage)
+    }
+
+    /// Registers a table the store created (counted against the limiter's
+    /// `tables()`).
+    pub(crate) fn push_created_table(&mut self, data: TableData) -> Table {
+        self.created_tables += 1;
+        self.push_table(data)
+    }
+
+    /// Registers a table.
+    fn push_table(&mut self, data: TableData) -> Table {
+        let index = u32::try_from(self.tables.len()).expect("fewer than 2^32 tables per store");
+        self.tables.push(data);
+        Table::from_parts(self.id, index)
+    }
+
+    /// Registers a memory; a shared one also in the registry that
+    /// `Memory::into_shared_memory` reads.
+    pub(crate) fn push_memory(&mut self, storage: MemoryStorage) -> Memory {
+        let index = u32::try_from(self.memories.len()).expect("fewer than 2^32 memories per store");
+        let shared = match &storage {
+            MemoryStorage::Shared(s) => {
+                crate::runtime::memory::register_shared_handle(self.id, index, s);
+                self.holds_shared_memories = true;
+                true
+            }
+            MemoryStorage::Owned(..) => false,
+        };
+        self.memories.push(storage);
+        Memory::from_parts(self.id, index, shared)
+    }
+
+    /// Registers a global of type `ty` holding `bits`.
+    pub(crate) fn push_global(&mut self, ty: GlobalType, bits: u128) -> Global {
+        let index = u32::try_from(self.globals.len()).expect("fewer than 2^32 globals per store");
+        self.globals.push(GlobalData {
+            ty,
+            definition: Box::new(UnsafeCell::new(VMGlobalDefinition { bits })),
+        });
+        Global::from_parts(self.id, index)
     }
 }
 

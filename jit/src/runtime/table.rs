@@ -43,16 +43,17 @@ impl Table {
         limits::check_counts(store, limiter, 0, 0, 1)?;
         limits::check_table_minimum(limiter, &ty)?;
         let data = TableData::new(ty, init)?;
-        store.created_tables += 1;
-        Ok(store.push_table(data))
+        Ok(store.push_created_table(data))
     }
 
     fn data<'s>(&self, store: &'s StoreOpaque) -> Result<&'s TableData> {
         store.check_store(self.store_id, "table")?;
-        store
-            .tables
-            .get(self.index as usize)
-            .ok_or_else(|| Error::usage("table handle out of range"))
+        store.table(self.index).ok_or_else(out_of_range)
+    }
+
+    fn data_mut<'s>(&self, store: &'s mut StoreOpaque) -> Result<&'s mut TableData> {
+        store.check_store(self.store_id, "table")?;
+        store.table_mut(self.index).ok_or_else(out_of_range)
     }
 
     /// The table's type (its minimum is the current size).
@@ -90,8 +91,8 @@ impl Table {
             return Err(Error::usage("table element of the wrong type"));
         }
         let bits = value.to_slot(store)? as usize;
-        let t = &mut store.tables[self.index as usize];
-        let slot = t
+        let slot = self
+            .data_mut(store)?
             .elements
             .get_mut(index as usize)
             .ok_or_else(|| Error::usage("table index out of bounds"))?;
@@ -109,32 +110,11 @@ impl Table {
             return Err(Error::usage("table initializer of the wrong type"));
         }
         let bits = init.to_slot(store)? as usize;
-        limits::grow_table(&mut store.tables[self.index as usize], delta, bits, limiter)?
+        limits::grow_table(self.data_mut(store)?, delta, bits, limiter)?
             .ok_or_else(|| Error::usage(format!("failed to grow table by {delta}")))
     }
 }
 
-impl StoreOpaque {
-    pub(crate) fn push_table(&mut self, data: TableData) -> Table {
-        let index = u32::try_from(self.tables.len()).expect("fewer than 2^32 tables per store");
-        self.tables.push(data);
-        Table::from_parts(self.id, index)
-    }
-
-    pub(crate) fn push_memory(
-        &mut self,
-        storage: crate::runtime::memory::MemoryStorage,
-    ) -> crate::Memory {
-        let index = u32::try_from(self.memories.len()).expect("fewer than 2^32 memories per store");
-        let shared = match &storage {
-            crate::runtime::memory::MemoryStorage::Shared(s) => {
-                crate::runtime::memory::register_shared_handle(self.id, index, s);
-                self.holds_shared_memories = true;
-                true
-            }
-            crate::runtime::memory::MemoryStorage::Owned(..) => false,
-        };
-        self.memories.push(storage);
-        crate::Memory::from_parts(self.id, index, shared)
-    }
+fn out_of_range() -> Error {
+    Error::usage("table handle out of range")
 }
