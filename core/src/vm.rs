@@ -100,33 +100,33 @@ impl VMTrapFrame {
     };
 }
 
-/// Offset of [`VMTrapFrame::vmctx`].
-pub const VMTRAP_FRAME_VMCTX_OFFSET: u32 = offset_of!(VMTrapFrame, vmctx) as u32;
-/// Offset of [`VMTrapFrame::func_index`].
-pub const VMTRAP_FRAME_FUNC_INDEX_OFFSET: u32 = offset_of!(VMTrapFrame, func_index) as u32;
+/// `pub const NAME: u32` = the offset of a field, documented by its path.
+macro_rules! field_offsets {
+    ($ty:ident { $($name:ident => $field:ident,)* }) => {
+        $(
+            #[doc = concat!("Offset of [`", stringify!($ty), "::", stringify!($field), "`].")]
+            pub const $name: u32 = offset_of!($ty, $field) as u32;
+        )*
+    };
+}
+
+field_offsets!(VMTrapFrame {
+    VMTRAP_FRAME_VMCTX_OFFSET => vmctx,
+    VMTRAP_FRAME_FUNC_INDEX_OFFSET => func_index,
+});
 /// Size of one [`VMTrapFrame`].
 pub const VMTRAP_FRAME_SIZE: u32 = size_of::<VMTrapFrame>() as u32;
 
-/// Offset of [`VMStoreContext::stack_limit`].
-pub const VMSTORE_CONTEXT_STACK_LIMIT_OFFSET: u32 = offset_of!(VMStoreContext, stack_limit) as u32;
-/// Offset of [`VMStoreContext::trap_vmctx`].
-pub const VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET: u32 = offset_of!(VMStoreContext, trap_vmctx) as u32;
-/// Offset of [`VMStoreContext::trap_func_index`].
-pub const VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET: u32 =
-    offset_of!(VMStoreContext, trap_func_index) as u32;
-/// Offset of [`VMStoreContext::trap_frames_len`].
-pub const VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET: u32 =
-    offset_of!(VMStoreContext, trap_frames_len) as u32;
-/// Offset of [`VMStoreContext::trap_frames`].
-pub const VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET: u32 = offset_of!(VMStoreContext, trap_frames) as u32;
-/// Offset of [`VMStoreContext::fuel`].
-pub const VMSTORE_CONTEXT_FUEL_OFFSET: u32 = offset_of!(VMStoreContext, fuel) as u32;
-/// Offset of [`VMStoreContext::epoch_counter`].
-pub const VMSTORE_CONTEXT_EPOCH_COUNTER_OFFSET: u32 =
-    offset_of!(VMStoreContext, epoch_counter) as u32;
-/// Offset of [`VMStoreContext::epoch_deadline`].
-pub const VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET: u32 =
-    offset_of!(VMStoreContext, epoch_deadline) as u32;
+field_offsets!(VMStoreContext {
+    VMSTORE_CONTEXT_STACK_LIMIT_OFFSET => stack_limit,
+    VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET => trap_vmctx,
+    VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET => trap_func_index,
+    VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET => trap_frames_len,
+    VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET => trap_frames,
+    VMSTORE_CONTEXT_FUEL_OFFSET => fuel,
+    VMSTORE_CONTEXT_EPOCH_COUNTER_OFFSET => epoch_counter,
+    VMSTORE_CONTEXT_EPOCH_DEADLINE_OFFSET => epoch_deadline,
+});
 
 /// A function as generated code sees it: what to call and with which context.
 ///
@@ -311,8 +311,13 @@ impl VMOffsets {
     /// # Panics
     /// If `index` is out of range: callers index with validated module indices.
     pub fn memory_pointer(&self, index: u32) -> u32 {
-        assert!(index < self.num_memories(), "memory index out of range");
-        self.memories + index * POINTER_SIZE
+        slot(
+            self.memories,
+            POINTER_SIZE,
+            index,
+            self.num_memories(),
+            "memory",
+        )
     }
 
     /// Offset of the `*mut VMGlobalDefinition` of global `index`.
@@ -320,8 +325,13 @@ impl VMOffsets {
     /// # Panics
     /// If `index` is out of range: callers index with validated module indices.
     pub fn global_pointer(&self, index: u32) -> u32 {
-        assert!(index < self.num_globals(), "global index out of range");
-        self.globals + index * POINTER_SIZE
+        slot(
+            self.globals,
+            POINTER_SIZE,
+            index,
+            self.num_globals(),
+            "global",
+        )
     }
 
     /// Offset of the `*mut VMTableDefinition` of table `index`.
@@ -329,8 +339,7 @@ impl VMOffsets {
     /// # Panics
     /// If `index` is out of range: callers index with validated module indices.
     pub fn table_pointer(&self, index: u32) -> u32 {
-        assert!(index < self.num_tables(), "table index out of range");
-        self.tables + index * POINTER_SIZE
+        slot(self.tables, POINTER_SIZE, index, self.num_tables(), "table")
     }
 
     /// Offset of the inline [`VMFuncRef`] of function `index`.
@@ -338,9 +347,24 @@ impl VMOffsets {
     /// # Panics
     /// If `index` is out of range: callers index with validated module indices.
     pub fn func_ref(&self, index: u32) -> u32 {
-        assert!(index < self.num_funcs(), "function index out of range");
-        self.funcs + index * VMFUNC_REF_SIZE
+        slot(
+            self.funcs,
+            VMFUNC_REF_SIZE,
+            index,
+            self.num_funcs(),
+            "function",
+        )
     }
+}
+
+/// Offset of slot `index` of an array of `count` slots of `size` bytes at
+/// `start`: the accessors above, which index with validated module indices.
+///
+/// # Panics
+/// If `index` is out of range.
+fn slot(start: u32, size: u32, index: u32, count: u32, what: &str) -> u32 {
+    assert!(index < count, "{what} index out of range");
+    start + index * size
 }
 
 #[cfg(test)]
