@@ -102,13 +102,23 @@ fn an_infinite_wait_on_another_thread_returns_the_interrupt_trap() {
     };
     // Interrupt at whatever point the waiter has reached: before, while or
     // after it queues, it must end with the trap and not a wake-up.
+    stops_with_the_interrupt_trap(waiter, &memory, || handle.interrupt());
+}
+
+/// Runs `stop` a little later than now, wherever the waiter on word 0 of
+/// `memory` has got to; asserts that the waiter then ends with the trap
+/// `interrupt`, having left the queue (nothing left to wake).
+fn stops_with_the_interrupt_trap(
+    waiter: thread::JoinHandle<Result<i32, Option<TrapCode>>>,
+    memory: &SharedMemory,
+    stop: impl FnOnce(),
+) {
     thread::sleep(Duration::from_millis(5));
-    handle.interrupt();
+    stop();
     assert_eq!(
         waiter.join().expect("waiter"),
         Err(Some(TrapCode::Interrupt))
     );
-    // It left the queue: nothing to wake.
     assert_eq!(memory.atomic_notify(0, u32::MAX).expect("notify"), 0);
 }
 
@@ -323,17 +333,18 @@ fn an_epoch_ticking_thread_stops_an_infinite_loop() {
     ticker.join().expect("ticker");
 }
 
-/// The wait export of [`WAITER`] instantiated on `memory` in `store`.
-fn waiter_instance<T>(
+/// The export `name` of [`WAITER`] instantiated on `memory` in `store`.
+fn waiter_func<T, P: weft::WasmParams, R: weft::WasmResults>(
     engine: &Engine,
     store: &mut Store<T>,
     memory: &SharedMemory,
-) -> weft::TypedFunc<i32, i32> {
+    name: &str,
+) -> weft::TypedFunc<P, R> {
     let module = Module::new(engine, WAITER).expect("compiles");
     let instance =
         Instance::new(&mut *store, &module, &[memory.clone().into()]).expect("instantiates");
     instance
-        .get_typed_func::<i32, i32>(&*store, "wait")
+        .get_typed_func::<P, R>(&*store, name)
         .expect("typed")
 }
 
@@ -357,7 +368,7 @@ fn an_epoch_deadline_passing_during_an_infinite_wait_ends_it_with_the_interrupt_
         thread::spawn(move || {
             let mut store = Store::new(&engine, ());
             store.set_epoch_deadline(1);
-            let wait = waiter_instance(&engine, &mut store, &memory);
+            let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
             ready.send(()).expect("send");
             wait.call(&mut store, 0).map_err(|e| trap(&e))
         })
@@ -366,13 +377,7 @@ fn an_epoch_deadline_passing_during_an_infinite_wait_ends_it_with_the_interrupt_
     // set (before its call, in it, queued): it must end with the trap, not
     // sleep on.
     deadline_set.recv().expect("ready");
-    thread::sleep(Duration::from_millis(5));
-    engine.increment_epoch();
-    assert_eq!(
-        waiter.join().expect("waiter"),
-        Err(Some(TrapCode::Interrupt))
-    );
-    assert_eq!(memory.atomic_notify(0, u32::MAX).expect("notify"), 0);
+    stops_with_the_interrupt_trap(waiter, &memory, || engine.increment_epoch());
 }
 
 #[test]
@@ -390,7 +395,7 @@ fn a_deadline_callback_continuing_a_wait_keeps_it_queued_for_a_notify() {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Ok(UpdateDeadline::Continue(u64::MAX))
             });
-            let wait = waiter_instance(&engine, &mut store, &memory);
+            let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
             ready.send(()).expect("send");
             wait.call(&mut store, 0).map_err(|e| trap(&e))
         })
@@ -427,7 +432,7 @@ fn a_deadline_already_reached_when_a_wait_starts_does_not_sleep() {
             _ => Err(weft::ErrorKind::Host("stopped in the wait".into()).into()),
         }
     });
-    let wait = waiter_instance(&engine, &mut store, &memory);
+    let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
     let error = wait
         .call(&mut store, 0)
         .expect_err("the deadline ends the wait");
@@ -442,12 +447,8 @@ fn without_epoch_interruption_a_reached_deadline_leaves_waits_alone() {
     // wait with a timeout times out (2) as it would without epochs.
     let engine = engine(false, false);
     let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
-    let module = Module::new(&engine, WAITER).expect("compiles");
     let mut store = Store::new(&engine, ());
-    let instance = Instance::new(&mut store, &module, &[memory.into()]).expect("instantiates");
-    let wait_for = instance
-        .get_typed_func::<(i32, i64), i32>(&store, "wait_for")
-        .expect("typed");
+    let wait_for = waiter_func::<_, (i32, i64), i32>(&engine, &mut store, &memory, "wait_for");
     engine.increment_epoch();
     assert_eq!(wait_for.call(&mut store, (0, 1_000_000)).expect("waits"), 2);
 }

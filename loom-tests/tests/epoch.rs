@@ -1,6 +1,7 @@
 //! loom models of waits with an epoch deadline: an increment racing the
-//! wait's watch, an epoch stop racing a notify, and a poke that the waiter
-//! answers with `Continue` before a notify.
+//! wait's watch, an epoch stop racing a notify, a poke that the waiter
+//! answers with `Continue` before a notify, and a deadline moved by the
+//! callback while the epoch keeps ticking.
 //!
 //! A waiter that sleeps through a reached deadline shows up as a loom
 //! deadlock (nothing else would wake it), a waiter counted twice or not at
@@ -16,7 +17,7 @@ use weft_core::sync::atomic::Ordering::SeqCst;
 use weft_core::wait::{
     DeadlineReached, Epoch, EpochWatch, Parker, WaitEnds, WaitQueues, WaitResult,
 };
-use weft_loom_tests::{assert_outcomes, check};
+use weft_loom_tests::{assert_outcomes, check, counted_once};
 
 const KEY: u64 = 8;
 
@@ -37,25 +38,19 @@ fn shared() -> StdArc<Shared> {
     })
 }
 
-fn label(result: WaitResult) -> &'static str {
-    match result {
-        WaitResult::Ok => "Ok",
-        WaitResult::NotEqual => "NotEqual",
-        WaitResult::TimedOut => "TimedOut",
-        WaitResult::Interrupted => "Interrupted",
-    }
-}
-
 /// A wait on `KEY` while the word is 0, with its deadline at epoch 1 and
-/// `decide` as the deadline's callback; returns the result and how often
-/// the callback ran.
-fn waiter(s: &StdArc<Shared>, decide: DeadlineReached) -> thread::JoinHandle<(WaitResult, u32)> {
+/// `decide(call number, from 1; the epoch)` as the deadline's callback;
+/// returns the result and how often the callback ran.
+fn waiter_deciding(
+    s: &StdArc<Shared>,
+    mut decide: impl FnMut(u32, &Epoch) -> DeadlineReached + Send + 'static,
+) -> thread::JoinHandle<(WaitResult, u32)> {
     let s = StdArc::clone(s);
     thread::spawn(move || {
         let mut calls = 0;
         let mut on_reached = || {
             calls += 1;
-            decide
+            decide(calls, &s.epoch)
         };
         let ends = WaitEnds {
             interrupt: None,
@@ -71,6 +66,11 @@ fn waiter(s: &StdArc<Shared>, decide: DeadlineReached) -> thread::JoinHandle<(Wa
         assert_eq!(s.epoch.watching(), 0, "a finished wait still watches");
         (result, calls)
     })
+}
+
+/// [`waiter_deciding`] whose callback always answers `decision`.
+fn waiter(s: &StdArc<Shared>, decision: DeadlineReached) -> thread::JoinHandle<(WaitResult, u32)> {
+    waiter_deciding(s, move |_, _| decision)
 }
 
 /// (1) An increment reaching the deadline, racing the wait's watch (before
@@ -89,7 +89,7 @@ fn an_increment_racing_the_watch_is_never_slept_through() {
             let (result, calls) = waiter.join().expect("waiter");
             assert_eq!((result, calls), (WaitResult::Interrupted, 1));
             assert_eq!(s.queues.notify(KEY, 1), 0, "a stopped waiter stayed queued");
-            label(result).to_owned()
+            format!("{result:?}")
         },
     );
     assert_outcomes(&outcomes, &["Interrupted"]);
@@ -109,12 +109,8 @@ fn an_epoch_stop_racing_notify_is_counted_once() {
         let woken = s.queues.notify(KEY, 1);
         ticker.join().expect("ticker");
         let (result, _) = waiter.join().expect("waiter");
-        match (result, woken) {
-            (WaitResult::Ok, 1) | (WaitResult::Interrupted, 0) => {}
-            other => panic!("counted twice or not at all: {other:?}"),
-        }
         assert_eq!(s.queues.notify(KEY, 1), 0);
-        format!("{}/woke-{woken}", label(result))
+        counted_once(result, woken)
     });
     assert_outcomes(&outcomes, &["Interrupted/woke-0", "Ok/woke-1"]);
 }
@@ -139,7 +135,7 @@ fn a_poke_then_continue_then_notify_wakes_the_waiter_once() {
                 (WaitResult::Ok, 1, 0 | 1) | (WaitResult::NotEqual, 0, 0) => {}
                 other => panic!("a continued waiter was not woken once: {other:?}"),
             }
-            format!("{}/woke-{woken}/calls-{calls}", label(result))
+            format!("{result:?}/woke-{woken}/calls-{calls}")
         },
     );
     assert_outcomes(
@@ -150,4 +146,37 @@ fn a_poke_then_continue_then_notify_wakes_the_waiter_once() {
             "Ok/woke-1/calls-1",
         ],
     );
+}
+
+/// (4) The callback moves the deadline from epoch 1 to 2 while a ticker
+/// increments twice: the callback runs once per deadline reached, never
+/// for a deadline not yet reached (a poke left over from the first
+/// deadline is forgotten), and the second ends the wait.
+#[test]
+fn a_moved_deadline_is_reported_once_and_only_when_reached() {
+    let outcomes = check(
+        "a_moved_deadline_is_reported_once_and_only_when_reached",
+        || {
+            let s = shared();
+            let waiter = waiter_deciding(&s, |call, epoch| {
+                let deadline = u64::from(call);
+                assert!(
+                    epoch.current() >= deadline,
+                    "the callback ran before its deadline"
+                );
+                if call == 1 {
+                    DeadlineReached::Continue(2)
+                } else {
+                    DeadlineReached::Stop
+                }
+            });
+            s.epoch.increment();
+            s.epoch.increment();
+            let (result, calls) = waiter.join().expect("waiter");
+            assert_eq!((result, calls), (WaitResult::Interrupted, 2));
+            assert_eq!(s.queues.notify(KEY, 1), 0);
+            format!("{result:?}")
+        },
+    );
+    assert_outcomes(&outcomes, &["Interrupted"]);
 }

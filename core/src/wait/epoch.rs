@@ -146,6 +146,10 @@ impl Epoch {
         {
             watch.deadline = deadline;
         }
+        // Deliberately missing in `loom-broken-epoch-stale-poke`: a poke
+        // for the old deadline then reports the new one before it is
+        // reached.
+        #[cfg(not(feature = "loom-broken-epoch-stale-poke"))]
         parker.clear_poke();
         self.poke_if_reached(parker, deadline);
     }

@@ -4,31 +4,10 @@
 use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicU32, Ordering as StdOrdering};
 use std::thread;
-use std::time::{Duration, Instant};
 
+use super::tests::{memory, until};
 use super::*;
-use crate::memory::{MemoryLimits, ReservationPolicy, SharedMemory};
-
-fn memory() -> SharedMemory {
-    let limits = MemoryLimits {
-        minimum: 1,
-        maximum: Some(1),
-        shared: true,
-    };
-    SharedMemory::new(limits, ReservationPolicy::default()).expect("shared memory")
-}
-
-/// Waits (yielding, bounded) until `n` waits watch `epoch`.
-fn until_watching(epoch: &Epoch, n: usize) {
-    let start = Instant::now();
-    while epoch.watching() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "waiters never watched the epoch"
-        );
-        thread::yield_now();
-    }
-}
+use crate::memory::SharedMemory;
 
 /// An infinite wait on word 0 with `deadline`, on its own thread, whose
 /// callback answers with `decide(call number)`; returns the result, and
@@ -63,7 +42,7 @@ fn an_increment_reaching_the_deadline_stops_an_infinite_wait() {
     let memory = memory();
     let epoch = StdArc::new(Epoch::new());
     let (waiter, _) = watched_waiter(&memory, &epoch, 2, |_, _| DeadlineReached::Stop);
-    until_watching(&epoch, 1);
+    until("watched", || epoch.watching() == 1);
     epoch.increment();
     epoch.increment();
     assert_eq!(waiter.join().expect("waiter"), (WaitResult::Interrupted, 1));
@@ -106,24 +85,14 @@ fn continue_keeps_the_waiter_queued_for_a_later_notify() {
         0 => DeadlineReached::Continue(epoch.current() + 1_000),
         _ => DeadlineReached::Stop,
     });
-    until_watching(&epoch, 1);
-    let start = Instant::now();
-    while calls.load(StdOrdering::SeqCst) == 0 {
-        assert!(start.elapsed() < Duration::from_secs(20), "no callback");
-        epoch.increment();
-        thread::yield_now();
-    }
+    until("watched", || epoch.watching() == 1);
+    epoch.increment();
+    until("called back", || calls.load(StdOrdering::SeqCst) > 0);
     for _ in 0..3 {
         epoch.increment();
     }
-    // Still queued through the callback: a notify finds and counts it
-    // (retry until it is parked again, bounded).
-    let mut woken = 0;
-    while woken == 0 {
-        assert!(start.elapsed() < Duration::from_secs(20), "never queued");
-        woken = memory.notify(0, 1).expect("notify");
-        thread::yield_now();
-    }
+    // Still queued through the callback: a notify finds and counts it.
+    assert_eq!(memory.notify(0, 1), Ok(1));
     assert_eq!(waiter.join().expect("waiter"), (WaitResult::Ok, 1));
 }
 
@@ -136,7 +105,7 @@ fn a_stop_racing_notify_is_counted_once() {
         let epoch = StdArc::new(Epoch::new());
         let (waiter, _) = watched_waiter(&memory, &epoch, 1, |_, _| DeadlineReached::Stop);
         if round % 2 == 0 {
-            until_watching(&epoch, 1);
+            until("watched", || epoch.watching() == 1);
         }
         epoch.increment();
         notified += memory.notify(0, 1).expect("notify");

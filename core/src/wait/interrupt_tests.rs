@@ -5,17 +5,8 @@ use std::sync::Arc as StdArc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::tests::memory;
 use super::*;
-use crate::memory::{MemoryLimits, ReservationPolicy, SharedMemory};
-
-fn memory() -> SharedMemory {
-    let limits = MemoryLimits {
-        minimum: 1,
-        maximum: Some(1),
-        shared: true,
-    };
-    SharedMemory::new(limits, ReservationPolicy::default()).expect("shared memory")
-}
 
 /// Waits (yielding, bounded) until `n` waits are registered with `interrupt`.
 fn until_registered(interrupt: &Interrupt, n: usize) {
