@@ -128,7 +128,7 @@ impl Parker {
     /// once, and the waiter stays queued. Called by
     /// [`Epoch::increment`](super::Epoch::increment) for a wait whose
     /// deadline it reached.
-    pub fn poke(&self) {
+    pub(crate) fn poke(&self) {
         sync::lock(&self.state).poked = true;
         self.cond.notify_one();
     }
