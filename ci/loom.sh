@@ -9,8 +9,11 @@
 # outside the grow lock (`broken-limiter-outside-lock`), with a NotEqual
 # wait's count decrement dropped (`broken-missing-decrement`), with a
 # program's exit flag set by a load and a store instead of a swap
-# (`broken-exit-load-store`) and with join_all stopping after one round
-# (`broken-join-one-round`) must be caught.
+# (`broken-exit-load-store`), with join_all stopping after one round
+# (`broken-join-one-round`), with the epoch's Dekker pair (a wait's watch
+# vs an increment) without its fences (`broken-epoch-no-fence`) and with a
+# moved epoch deadline keeping the old one's poke (`broken-epoch-stale-poke`)
+# must be caught.
 #
 # Runs from anywhere; a few minutes on 2 cores. loom needs `--cfg loom`,
 # which would invalidate every other crate's build, so it gets its own
@@ -46,6 +49,11 @@ WEFT_LOOM_UNBOUNDED=1 loom_test --test interrupt -- --nocapture --test-threads 1
     interrupt_before_or_during_the_wait_is_never_missed
 # The termination models are small (all three well under a second).
 WEFT_LOOM_UNBOUNDED=1 loom_test --test exit -- --nocapture --test-threads 1
+# The epoch models that stay small unbounded (under a second and ~15 s; the
+# stop-racing-notify model does not, and stays at bound 3).
+WEFT_LOOM_UNBOUNDED=1 loom_test --test epoch -- --nocapture --test-threads 1 --exact \
+    an_increment_racing_the_watch_is_never_slept_through \
+    a_moved_deadline_is_reported_once_and_only_when_reached
 
 # 3. The broken variant must be caught. Build first, so that a compile error
 # cannot pass for a caught bug; then run each fence-sensitive model in its
@@ -103,14 +111,14 @@ done
 # path without its status re-check under the bucket lock (a waiter both
 # counted by notify and reported interrupted: the model's assertion).
 check_broken() {
-    local feature=$1 model=$2 expect=$3 test=${4:-interrupt}
+    local feature=$1 model=$2 expect=$3 test=${4:-interrupt} bound=${5:-2}
     loom_test --features "$feature" --no-run
-    local log="$CARGO_TARGET_DIR/broken-$model-$feature.log"
-    if LOOM_MAX_PREEMPTIONS=2 loom_test --features "$feature" \
+    local log="$CARGO_TARGET_DIR/broken-$model-$feature-$bound.log"
+    if LOOM_MAX_PREEMPTIONS=$bound loom_test --features "$feature" \
         --test "$test" -- --exact "$model" --test-threads 1 >"$log" 2>&1; then
         cat "$log"
-        echo "ci/loom.sh: FAILED: loom model $model passed against weft-core built" \
-             "with $feature" >&2
+        echo "ci/loom.sh: FAILED: loom model $model passed at bound $bound against" \
+             "weft-core built with $feature" >&2
         exit 1
     fi
     if ! grep -q "$expect" "$log"; then
@@ -119,7 +127,7 @@ check_broken() {
              "but not with the expected '$expect'" >&2
         exit 1
     fi
-    echo "ci/loom.sh: ok: $model caught $feature"
+    echo "ci/loom.sh: ok: $model caught $feature at bound $bound"
 }
 check_broken broken-unlocked-interrupt-check interrupt_before_or_during_the_wait_is_never_missed deadlock
 check_broken broken-cancel-no-recheck interrupt_racing_notify_is_counted_once "counted twice or not at all"
@@ -189,4 +197,18 @@ for entry in \
     done
 done
 
-echo "ci/loom.sh: all loom models passed and all eight broken variants were caught in $((SECONDS - start)) s"
+# 9. Two broken epoch deadlines in a wait: the watch and the increment
+# without their SeqCst fences (an increment then misses a waiter that
+# misses the increment: it sleeps past its deadline, a loom deadlock, at
+# the CI bound and at bound 0), and a rewatch that keeps the poke meant for
+# the old deadline (the callback then runs before its new deadline: the
+# model's assertion; it takes three preemptions to reach, the bound every
+# model also runs at in step 1).
+for bound in 2 0; do
+    check_broken broken-epoch-no-fence an_increment_racing_the_watch_is_never_slept_through \
+        deadlock epoch "$bound"
+done
+check_broken broken-epoch-stale-poke a_moved_deadline_is_reported_once_and_only_when_reached \
+    "the callback ran before its deadline" epoch 3
+
+echo "ci/loom.sh: all loom models passed and all ten broken variants were caught in $((SECONDS - start)) s"

@@ -499,3 +499,31 @@ fn fuel_and_timeout_end_a_spinning_run_with_a_trap() {
         bad.stderr
     );
 }
+
+#[test]
+fn timeout_ends_a_run_blocked_in_an_infinite_wait() {
+    let dir = Scratch::new("limits-wait");
+    let plain = dir.file(
+        "wait.wat",
+        r#"(module (memory 1 1 shared)
+                   (func (export "_start")
+                     (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))"#,
+    );
+    let wasi = dir.file(
+        "wwait.wat",
+        r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                   (memory (export "memory") 1 1 shared)
+                   (func (export "_start")
+                     (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))"#,
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &plain]),
+        1,
+        &["wasm trap: interrupt"],
+    );
+    assert_error(
+        &weft(&["run", "--timeout", "100ms", &wasi]),
+        134,
+        &["wasm trap: interrupt"],
+    );
+}

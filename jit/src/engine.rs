@@ -1,11 +1,11 @@
 //! The engine: configuration, the target ISA and the signature registry.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
+use weft_core::wait::Epoch;
 
 use crate::config::{Config, OptLevel};
 use crate::error::{Error, Result};
@@ -26,8 +26,9 @@ struct EngineInner {
     isa: OwnedTargetIsa,
     types: Mutex<TypeRegistry>,
     /// The epoch, advanced by [`Engine::increment_epoch`]; every store's
-    /// `VMStoreContext` points at it.
-    epoch: AtomicU64,
+    /// `VMStoreContext` points at its counter, and the waits in progress
+    /// with an epoch deadline watch it (weft-core's protocol).
+    epoch: Epoch,
 }
 
 /// Interned signatures. Ids are never reused, so an id baked into code
@@ -76,29 +77,35 @@ impl Engine {
                 config: config.clone(),
                 isa,
                 types: Mutex::new(TypeRegistry::default()),
-                epoch: AtomicU64::new(0),
+                epoch: Epoch::new(),
             }),
         })
     }
 
     /// Advances the epoch by one tick: stores whose deadline it reaches
     /// trap (or run their callback) at their next check
-    /// ([`Config::epoch_interruption`]). Callable from any thread (a timer
-    /// thread, typically); cheap: one atomic add.
+    /// ([`Config::epoch_interruption`]); with that option, so does a store
+    /// blocked in `memory.atomic.wait32/64`, at once. Callable from any thread (a timer
+    /// thread, typically); cheap: one atomic add, one fence and one load
+    /// while no store waits with a deadline (see `weft_core::wait`, "Epoch
+    /// deadlines").
     pub fn increment_epoch(&self) {
-        // SeqCst: the code's check loads the counter plainly; the order
-        // with the deadline's stores is what a timer thread expects.
-        self.inner.epoch.fetch_add(1, Ordering::SeqCst);
+        self.inner.epoch.increment();
     }
 
     /// The current epoch.
     pub(crate) fn current_epoch(&self) -> u64 {
-        self.inner.epoch.load(Ordering::SeqCst)
+        self.inner.epoch.current()
+    }
+
+    /// The epoch and its watching waits.
+    pub(crate) fn epoch(&self) -> &Epoch {
+        &self.inner.epoch
     }
 
     /// The epoch counter generated code reads.
     pub(crate) fn epoch_counter(&self) -> *const u64 {
-        self.inner.epoch.as_ptr().cast_const()
+        self.inner.epoch.counter_ptr()
     }
 
     /// The configuration this engine was created with.

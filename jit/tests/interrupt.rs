@@ -24,7 +24,9 @@ const SPIN: &str = r#"(module
 const WAITER: &str = r#"(module
   (import "env" "memory" (memory 1 1 shared))
   (func (export "wait") (param i32) (result i32)
-    (memory.atomic.wait32 (local.get 0) (i32.const 0) (i64.const -1))))"#;
+    (memory.atomic.wait32 (local.get 0) (i32.const 0) (i64.const -1)))
+  (func (export "wait_for") (param i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (i32.const 0) (local.get 1))))"#;
 
 fn engine(epoch: bool, fuel: bool) -> Engine {
     let mut config = Config::new();
@@ -100,13 +102,23 @@ fn an_infinite_wait_on_another_thread_returns_the_interrupt_trap() {
     };
     // Interrupt at whatever point the waiter has reached: before, while or
     // after it queues, it must end with the trap and not a wake-up.
+    stops_with_the_interrupt_trap(waiter, &memory, || handle.interrupt());
+}
+
+/// Runs `stop` a little later than now, wherever the waiter on word 0 of
+/// `memory` has got to; asserts that the waiter then ends with the trap
+/// `interrupt`, having left the queue (nothing left to wake).
+fn stops_with_the_interrupt_trap(
+    waiter: thread::JoinHandle<Result<i32, Option<TrapCode>>>,
+    memory: &SharedMemory,
+    stop: impl FnOnce(),
+) {
     thread::sleep(Duration::from_millis(5));
-    handle.interrupt();
+    stop();
     assert_eq!(
         waiter.join().expect("waiter"),
         Err(Some(TrapCode::Interrupt))
     );
-    // It left the queue: nothing to wake.
     assert_eq!(memory.atomic_notify(0, u32::MAX).expect("notify"), 0);
 }
 
@@ -319,6 +331,126 @@ fn an_epoch_ticking_thread_stops_an_infinite_loop() {
         Err(Some(TrapCode::Interrupt))
     );
     ticker.join().expect("ticker");
+}
+
+/// The export `name` of [`WAITER`] instantiated on `memory` in `store`.
+fn waiter_func<T, P: weft::WasmParams, R: weft::WasmResults>(
+    engine: &Engine,
+    store: &mut Store<T>,
+    memory: &SharedMemory,
+    name: &str,
+) -> weft::TypedFunc<P, R> {
+    let module = Module::new(engine, WAITER).expect("compiles");
+    let instance =
+        Instance::new(&mut *store, &module, &[memory.clone().into()]).expect("instantiates");
+    instance
+        .get_typed_func::<P, R>(&*store, name)
+        .expect("typed")
+}
+
+/// Notifies word 0 until one waiter is woken (bounded: a waiter that
+/// never queues fails the test).
+fn notify_one_waiter(memory: &SharedMemory) {
+    let start = std::time::Instant::now();
+    while memory.atomic_notify(0, 1).expect("notify") == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "never queued");
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn an_epoch_deadline_passing_during_an_infinite_wait_ends_it_with_the_interrupt_trap() {
+    let engine = engine(true, false);
+    let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
+    let (ready, deadline_set) = mpsc::channel();
+    let waiter = {
+        let (engine, memory) = (engine.clone(), memory.clone());
+        thread::spawn(move || {
+            let mut store = Store::new(&engine, ());
+            store.set_epoch_deadline(1);
+            let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
+            ready.send(()).expect("send");
+            wait.call(&mut store, 0).map_err(|e| trap(&e))
+        })
+    };
+    // Tick at whatever point the waiter has reached once its deadline is
+    // set (before its call, in it, queued): it must end with the trap, not
+    // sleep on.
+    deadline_set.recv().expect("ready");
+    stops_with_the_interrupt_trap(waiter, &memory, || engine.increment_epoch());
+}
+
+#[test]
+fn a_deadline_callback_continuing_a_wait_keeps_it_queued_for_a_notify() {
+    let engine = engine(true, false);
+    let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
+    let calls = Arc::new(AtomicU32::new(0));
+    let (ready, deadline_set) = mpsc::channel();
+    let waiter = {
+        let (engine, memory, calls) = (engine.clone(), memory.clone(), Arc::clone(&calls));
+        thread::spawn(move || {
+            let mut store = Store::new(&engine, ());
+            store.set_epoch_deadline(1);
+            store.epoch_deadline_callback(move |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(UpdateDeadline::Continue(u64::MAX))
+            });
+            let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
+            ready.send(()).expect("send");
+            wait.call(&mut store, 0).map_err(|e| trap(&e))
+        })
+    };
+    // The callback runs once, whether the tick finds the waiter before its
+    // call (at the entry check) or in its wait; either way the wait then
+    // goes on until the notify, which it returns as a wake-up.
+    deadline_set.recv().expect("ready");
+    thread::sleep(Duration::from_millis(5));
+    engine.increment_epoch();
+    let start = std::time::Instant::now();
+    while calls.load(Ordering::SeqCst) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "no callback");
+        thread::yield_now();
+    }
+    notify_one_waiter(&memory);
+    assert_eq!(waiter.join().expect("waiter"), Ok(0));
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_deadline_already_reached_when_a_wait_starts_does_not_sleep() {
+    let engine = engine(true, false);
+    let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
+    let mut store = Store::new(&engine, 0u32);
+    // The entry check's call extends the deadline by 0 ticks (still
+    // reached); the wait must see that at once and ask again, and this
+    // second answer ends it. Nobody ticks or notifies: a wait that slept
+    // would hang the test on this one thread.
+    store.epoch_deadline_callback(|mut ctx| {
+        *ctx.data_mut() += 1;
+        match *ctx.data() {
+            1 => Ok(UpdateDeadline::Continue(0)),
+            _ => Err(weft::ErrorKind::Host("stopped in the wait".into()).into()),
+        }
+    });
+    let wait = waiter_func::<_, i32, i32>(&engine, &mut store, &memory, "wait");
+    let error = wait
+        .call(&mut store, 0)
+        .expect_err("the deadline ends the wait");
+    assert!(error.to_string().contains("stopped in the wait"), "{error}");
+    assert_eq!(*store.data(), 2);
+    assert_eq!(memory.atomic_notify(0, u32::MAX).expect("notify"), 0);
+}
+
+#[test]
+fn without_epoch_interruption_a_reached_deadline_leaves_waits_alone() {
+    // The store's deadline starts reached, but no checks are compiled: a
+    // wait with a timeout times out (2) as it would without epochs.
+    let engine = engine(false, false);
+    let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1)).expect("memory");
+    let mut store = Store::new(&engine, ());
+    let wait_for = waiter_func::<_, (i32, i64), i32>(&engine, &mut store, &memory, "wait_for");
+    engine.increment_epoch();
+    assert_eq!(wait_for.call(&mut store, (0, 1_000_000)).expect("waits"), 2);
 }
 
 #[test]

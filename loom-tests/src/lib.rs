@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use weft_core::wait::WaitResult;
+
 /// The preemption bound used when `LOOM_MAX_PREEMPTIONS` is unset: the
 /// bound CI runs every model at. `WEFT_LOOM_UNBOUNDED=1` lifts it.
 pub const DEFAULT_PREEMPTIONS: usize = 2;
@@ -74,4 +76,16 @@ pub fn assert_outcomes(outcomes: &Outcomes, expected: &[&str]) {
     let mut expected = expected.to_vec();
     expected.sort_unstable();
     assert_eq!(reached, expected, "outcomes reached vs expected");
+}
+
+/// Checks that a waiter some remover other than `notify` raced (an
+/// interrupt, an epoch deadline) was removed exactly once: `notify`'s count
+/// `woken` includes it exactly when it returns `Ok`. Returns the outcome
+/// label, e.g. `Ok/woke-1`.
+pub fn counted_once(result: WaitResult, woken: u32) -> String {
+    match (result, woken) {
+        (WaitResult::Ok, 1) | (WaitResult::Interrupted, 0) => {}
+        other => panic!("counted twice or not at all: {other:?}"),
+    }
+    format!("{result:?}/woke-{woken}")
 }

@@ -13,7 +13,7 @@ use std::sync::Arc as StdArc;
 use weft_core::sync::Arc;
 use weft_core::sync::atomic::Ordering::SeqCst;
 use weft_core::wait::{Interrupt, Parker, WaitQueues, WaitResult};
-use weft_loom_tests::{assert_outcomes, check};
+use weft_loom_tests::{assert_outcomes, check, counted_once};
 
 const KEY: u64 = 8;
 
@@ -107,12 +107,8 @@ fn interrupt_racing_notify_is_counted_once() {
         let woken = s.queues.notify(KEY, 1);
         interrupter.join().expect("interrupter");
         let (result, _) = waiter.join().expect("waiter");
-        match (result, woken) {
-            (WaitResult::Ok, 1) | (WaitResult::Interrupted, 0) => {}
-            other => panic!("counted twice or not at all: {other:?}"),
-        }
         assert_eq!(s.queues.notify(KEY, 1), 0);
-        format!("{}/woke-{woken}", label(result))
+        counted_once(result, woken)
     });
     assert_outcomes(&outcomes, &["Interrupted/woke-0", "Ok/woke-1"]);
 }

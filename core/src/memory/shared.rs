@@ -6,7 +6,7 @@ use super::linear::Linear;
 use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
 use crate::sync::{self, raw};
 use crate::sync::{Arc, Mutex};
-use crate::wait::{Interrupt, Parker, WaitQueues, WaitResult, deadline_after};
+use crate::wait::{Parker, WaitEnds, WaitQueues, WaitResult, deadline_after};
 
 /// A wasm `shared` memory: `Send + Sync + Clone`, every clone the same
 /// memory.
@@ -212,12 +212,7 @@ impl SharedMemory {
         expected: u32,
         timeout_ns: i64,
     ) -> Result<WaitResult, AccessError> {
-        let word = self.atomic_u32(addr)?;
-        let deadline = deadline_after(timeout_ns);
-        // SeqCst: wait's load is one of wasm's SeqCst atomics. The ordering
-        // against notify comes from the queue's fences and bucket lock.
-        let equal = || word.load(raw::Ordering::SeqCst) == expected;
-        Ok(self.inner.queues.wait(addr, equal, deadline))
+        self.wait32_with_ends(addr, expected, timeout_ns, WaitEnds::default())
     }
 
     /// Waits on the 64-bit word at `addr` while it equals `expected`
@@ -229,50 +224,53 @@ impl SharedMemory {
         expected: u64,
         timeout_ns: i64,
     ) -> Result<WaitResult, AccessError> {
-        let word = self.atomic_u64(addr)?;
-        let deadline = deadline_after(timeout_ns);
-        // SeqCst: as in `wait32`.
-        let equal = || word.load(raw::Ordering::SeqCst) == expected;
-        Ok(self.inner.queues.wait(addr, equal, deadline))
+        self.wait64_with_ends(addr, expected, timeout_ns, WaitEnds::default())
     }
 
-    /// [`wait32`](Self::wait32) that `interrupt` ends: returns
-    /// [`Interrupted`](WaitResult::Interrupted) if it is interrupted before
-    /// or during the wait (after the alignment and bounds checks).
-    pub fn wait32_interruptible(
+    /// [`wait32`](Self::wait32) that `ends` can also end (after the
+    /// alignment and bounds checks): returns
+    /// [`Interrupted`](WaitResult::Interrupted) if its interrupt comes
+    /// before or during the wait, or if its epoch deadline's callback says
+    /// stop (see [`WaitQueues::wait_with_ends`]).
+    pub fn wait32_with_ends(
         &self,
         addr: u64,
         expected: u32,
         timeout_ns: i64,
-        interrupt: &Interrupt,
+        ends: WaitEnds<'_>,
     ) -> Result<WaitResult, AccessError> {
         let word = self.atomic_u32(addr)?;
-        let parker = Arc::new(Parker::with_deadline(deadline_after(timeout_ns)));
-        // SeqCst: as in `wait32`.
+        // SeqCst: wait's load is one of wasm's SeqCst atomics. The ordering
+        // against notify comes from the queue's fences and bucket lock.
         let equal = || word.load(raw::Ordering::SeqCst) == expected;
-        Ok(self
-            .inner
-            .queues
-            .wait_interruptible(addr, equal, &parker, interrupt))
+        Ok(self.wait_on(addr, equal, timeout_ns, ends))
     }
 
-    /// [`wait64`](Self::wait64) that `interrupt` ends; as
-    /// [`wait32_interruptible`](Self::wait32_interruptible).
-    pub fn wait64_interruptible(
+    /// [`wait64`](Self::wait64) that `ends` can also end; as
+    /// [`wait32_with_ends`](Self::wait32_with_ends).
+    pub fn wait64_with_ends(
         &self,
         addr: u64,
         expected: u64,
         timeout_ns: i64,
-        interrupt: &Interrupt,
+        ends: WaitEnds<'_>,
     ) -> Result<WaitResult, AccessError> {
         let word = self.atomic_u64(addr)?;
-        let parker = Arc::new(Parker::with_deadline(deadline_after(timeout_ns)));
-        // SeqCst: as in `wait32`.
+        // SeqCst: as in `wait32_with_ends`.
         let equal = || word.load(raw::Ordering::SeqCst) == expected;
-        Ok(self
-            .inner
-            .queues
-            .wait_interruptible(addr, equal, &parker, interrupt))
+        Ok(self.wait_on(addr, equal, timeout_ns, ends))
+    }
+
+    /// The wait of both widths, once the word is checked and found.
+    fn wait_on(
+        &self,
+        addr: u64,
+        equal: impl FnOnce() -> bool,
+        timeout_ns: i64,
+        ends: WaitEnds<'_>,
+    ) -> WaitResult {
+        let parker = Arc::new(Parker::with_deadline(deadline_after(timeout_ns)));
+        self.inner.queues.wait_with_ends(addr, equal, &parker, ends)
     }
 
     /// Wakes up to `count` waiters on `addr`, oldest first, and returns how

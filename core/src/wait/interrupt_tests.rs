@@ -5,17 +5,8 @@ use std::sync::Arc as StdArc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::tests::memory;
 use super::*;
-use crate::memory::{MemoryLimits, ReservationPolicy, SharedMemory};
-
-fn memory() -> SharedMemory {
-    let limits = MemoryLimits {
-        minimum: 1,
-        maximum: Some(1),
-        shared: true,
-    };
-    SharedMemory::new(limits, ReservationPolicy::default()).expect("shared memory")
-}
 
 /// Waits (yielding, bounded) until `n` waits are registered with `interrupt`.
 fn until_registered(interrupt: &Interrupt, n: usize) {
@@ -37,20 +28,24 @@ fn interrupt_before_the_wait_returns_at_once_without_queueing() {
     interrupt.interrupt(); // idempotent
     assert!(interrupt.is_interrupted());
     assert_eq!(
-        memory.wait32_interruptible(0, 0, -1, &interrupt),
+        memory.wait32_with_ends(0, 0, -1, WaitEnds::by_interrupt(&interrupt)),
         Ok(WaitResult::Interrupted)
     );
     assert_eq!(
-        memory.wait64_interruptible(8, 0, -1, &interrupt),
+        memory.wait64_with_ends(8, 0, -1, WaitEnds::by_interrupt(&interrupt)),
         Ok(WaitResult::Interrupted)
     );
     assert_eq!(interrupt.registered(), 0);
     assert_eq!(memory.notify(0, u32::MAX), Ok(0));
     // Bad addresses are still reported as such, interrupted or not.
-    assert!(memory.wait32_interruptible(2, 0, -1, &interrupt).is_err());
     assert!(
         memory
-            .wait64_interruptible(1 << 20, 0, -1, &interrupt)
+            .wait32_with_ends(2, 0, -1, WaitEnds::by_interrupt(&interrupt))
+            .is_err()
+    );
+    assert!(
+        memory
+            .wait64_with_ends(1 << 20, 0, -1, WaitEnds::by_interrupt(&interrupt))
             .is_err()
     );
 }
@@ -61,11 +56,11 @@ fn not_interrupted_waits_behave_as_plain_waits() {
     let interrupt = Interrupt::new();
     memory.store_u32(0, 3).expect("store");
     assert_eq!(
-        memory.wait32_interruptible(0, 0, -1, &interrupt),
+        memory.wait32_with_ends(0, 0, -1, WaitEnds::by_interrupt(&interrupt)),
         Ok(WaitResult::NotEqual)
     );
     assert_eq!(
-        memory.wait64_interruptible(8, 0, 1_000, &interrupt),
+        memory.wait64_with_ends(8, 0, 1_000, WaitEnds::by_interrupt(&interrupt)),
         Ok(WaitResult::TimedOut)
     );
     assert_eq!(interrupt.registered(), 0);
@@ -80,7 +75,9 @@ fn interrupt_wakes_a_group_of_infinite_waits() {
     let waiters: Vec<_> = (0..n)
         .map(|i| {
             let (memory, interrupt) = (memory.clone(), StdArc::clone(&interrupt));
-            thread::spawn(move || memory.wait32_interruptible(4 * i, 0, -1, &interrupt))
+            thread::spawn(move || {
+                memory.wait32_with_ends(4 * i, 0, -1, WaitEnds::by_interrupt(&interrupt))
+            })
         })
         .collect();
     until_registered(&interrupt, n as usize);
@@ -105,7 +102,9 @@ fn interrupt_racing_notify_is_counted_once() {
         let interrupt = StdArc::new(Interrupt::new());
         let waiter = {
             let (memory, interrupt) = (memory.clone(), StdArc::clone(&interrupt));
-            thread::spawn(move || memory.wait32_interruptible(0, 0, -1, &interrupt))
+            thread::spawn(move || {
+                memory.wait32_with_ends(0, 0, -1, WaitEnds::by_interrupt(&interrupt))
+            })
         };
         if round % 2 == 0 {
             thread::yield_now();
@@ -129,7 +128,7 @@ fn other_groups_are_not_interrupted() {
     let theirs = Interrupt::new();
     let waiter = {
         let (memory, ours) = (memory.clone(), StdArc::clone(&ours));
-        thread::spawn(move || memory.wait32_interruptible(0, 0, -1, &ours))
+        thread::spawn(move || memory.wait32_with_ends(0, 0, -1, WaitEnds::by_interrupt(&ours)))
     };
     until_registered(&ours, 1);
     theirs.interrupt();

@@ -117,15 +117,76 @@
 //! waiter that returns `Interrupted` was not counted and left the queue
 //! (and the count) as it found them.
 //!
+//! # Epoch deadlines
+//!
+//! An [`Epoch`] is a counter (the engine's) with a registry of *watches*:
+//! the waits in progress that have an absolute epoch deadline, each with
+//! its parker. `wait_with_ends(key, equal, parker, ends)` with an
+//! [`EpochWatch`] adds, after step 0:
+//!
+//! 0'. *watch*: `announced.fetch_add(1, Relaxed)`, then `fence(SeqCst)`;
+//!     lock the watches; push `(parker, deadline)`; if `epoch >= deadline`
+//!     poke the parker; unlock;
+//!
+//! and a fourth way for the park to end: the parker was *poked*. A poke is
+//! not a remover: the waiter stays queued and, with no lock held, asks the
+//! watch's `on_reached` (in weft, the store's deadline behaviour).
+//! `Continue(deadline)`: *rewatch* (lock the watches; set the new deadline;
+//! forget any pending poke; poke again if `epoch >= deadline`; unlock) and
+//! park again, still queued: no re-compare, so no spurious `NotEqual` and
+//! no notify lost. `Stop`: the cancel path, exactly as for an interrupt
+//! (`Interrupted` if still `Queued`, else `Ok`). After the wait, *unwatch*
+//! (lock; remove; unlock; `announced.fetch_sub(1, Relaxed)`).
+//!
+//! `increment()`: `epoch.fetch_add(1)`, then `fence(SeqCst)`; if
+//! `announced.load(Relaxed) == 0` return (the cost with no waiters: one
+//! add, one fence, one load); else lock the watches and poke every parker
+//! whose deadline the new epoch reaches; unlock.
+//!
+//! ## Why a reached deadline is never slept through
+//!
+//! The count and the epoch are a Dekker pair, as the bucket count and the
+//! word are for `notify`: the waiter writes `announced` then reads the
+//! epoch, the incrementer writes the epoch then reads `announced`, with a
+//! `SeqCst` fence between the two accesses on each side. If the
+//! incrementer's fence comes first in the fences' total order, the waiter's
+//! read of the epoch sees the bump and pokes itself. If the waiter's comes
+//! first, the incrementer sees a non-zero count and takes the watch lock;
+//! if it gets the lock before the waiter's push, its bump happens-before
+//! the waiter's read through the lock (the waiter pokes itself); if after,
+//! it finds the watch and pokes it. A poke is a flag under the parker lock,
+//! read by the park loop like a cancel, so it works whether the waiter is
+//! parked, still enqueueing or not yet parked. A rewatch needs no fence:
+//! the count stays non-zero while watching, so every increment takes the
+//! lock, and the same lock argument applies to the new deadline. Every poke
+//! is made under the watch lock, so forgetting a pending poke there (the
+//! one for the old deadline, which the callback just dealt with) loses no
+//! poke for the new one: a deadline is reported exactly when reached, and
+//! the callback never runs for a deadline not reached.
+//!
+//! ## Exactly one outcome
+//!
+//! Pokes never change the queue status, so the "Exactly one remover"
+//! argument is untouched: a poke followed by `Continue` leaves the waiter
+//! where it was for a later `notify` (woken `Ok`, counted once); a poke
+//! followed by `Stop` is the waiter's own cancel path, which loses to a
+//! `notify` that took it first (then `Ok`, counted, and the deadline stays
+//! reached, so the next epoch check of running code decides again).
+//!
 //! # Lock order
 //!
-//! Interrupt, then parker; bucket, then parker. `notify` and cancel take a
-//! parker lock only inside the bucket lock (to set or read the status); the
-//! parked waiter holds only its parker lock; `interrupt` takes parker locks
-//! inside the interrupt lock. No code takes a bucket or interrupt lock while
-//! holding a parker lock, no code holds the interrupt lock and a bucket lock
-//! together, and no code holds two bucket locks.
+//! Interrupt, then parker; watches, then parker; bucket, then parker.
+//! `notify` and cancel take a parker lock only inside the bucket lock (to
+//! set or read the status); the parked waiter holds only its parker lock;
+//! `interrupt` takes parker locks inside the interrupt lock, `increment`
+//! and the watch calls inside the watch lock. No code takes a bucket,
+//! interrupt or watch lock while holding a parker lock, no code holds two of
+//! the interrupt, watch and bucket locks together, and no code holds two
+//! bucket locks. The `on_reached` callback runs with no lock held.
 
+mod epoch;
+#[cfg(test)]
+mod epoch_tests;
 mod interrupt;
 #[cfg(test)]
 mod interrupt_tests;
@@ -140,6 +201,7 @@ use std::time::{Duration, Instant};
 use crate::sync::atomic::{AtomicUsize, Ordering, fence};
 use crate::sync::{self, Arc, Mutex};
 
+pub use epoch::{DeadlineReached, Epoch, EpochWatch};
 pub use interrupt::Interrupt;
 pub use parker::Parker;
 use parker::{Status, Wake};
@@ -158,6 +220,35 @@ pub enum WaitResult {
     /// The wait's [`Interrupt`] was interrupted before or during the wait
     /// (before any notify). Not a value of wasm's: the caller traps.
     Interrupted = 3,
+}
+
+/// What can end a wait besides a notify and its own timeout (see
+/// [`WaitQueues::wait_with_ends`]); the default is nothing.
+#[derive(Default)]
+pub struct WaitEnds<'a> {
+    /// The group interrupt that cancels the wait.
+    pub interrupt: Option<&'a Interrupt>,
+    /// An epoch deadline, and what reaching it during the wait means.
+    pub epoch: Option<EpochWatch<'a>>,
+}
+
+impl<'a> WaitEnds<'a> {
+    /// Ends by `interrupt` only.
+    pub fn by_interrupt(interrupt: &'a Interrupt) -> WaitEnds<'a> {
+        WaitEnds {
+            interrupt: Some(interrupt),
+            epoch: None,
+        }
+    }
+}
+
+impl fmt::Debug for WaitEnds<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitEnds")
+            .field("interrupt", &self.interrupt)
+            .field("epoch", &self.epoch.as_ref().map(|watch| watch.deadline))
+            .finish()
+    }
 }
 
 /// The deadline `timeout_ns` nanoseconds from now; `None` (wait forever)
@@ -262,6 +353,70 @@ impl WaitQueues {
         equal: impl FnOnce() -> bool,
         parker: &Arc<Parker>,
     ) -> WaitResult {
+        self.wait_with_ends(key, equal, parker, WaitEnds::default())
+    }
+
+    /// [`wait_with_parker`](Self::wait_with_parker) that `interrupt` can
+    /// end: returns [`WaitResult::Interrupted`] if the group was interrupted
+    /// before the wait started (without queueing or sleeping) or while it
+    /// was queued (unless a notify took it first: then `Ok`). See the
+    /// module docs ("Cancellation").
+    pub fn wait_interruptible(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        parker: &Arc<Parker>,
+        interrupt: &Interrupt,
+    ) -> WaitResult {
+        self.wait_with_ends(key, equal, parker, WaitEnds::by_interrupt(interrupt))
+    }
+
+    /// [`wait_with_parker`](Self::wait_with_parker) that `ends` can also
+    /// end: an interrupt (as [`wait_interruptible`](Self::wait_interruptible))
+    /// and an epoch deadline, whose callback decides, on this thread, between
+    /// waiting on in the queue and leaving it as `Interrupted` (unless a
+    /// notify took the waiter first: then `Ok`). See the module docs
+    /// ("Epoch deadlines").
+    pub fn wait_with_ends(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        parker: &Arc<Parker>,
+        ends: WaitEnds<'_>,
+    ) -> WaitResult {
+        let WaitEnds {
+            interrupt,
+            mut epoch,
+        } = ends;
+        if let Some(interrupt) = interrupt
+            && !interrupt.register(parker)
+        {
+            return WaitResult::Interrupted;
+        }
+        if let Some(watch) = &epoch {
+            watch.epoch.watch(parker, watch.deadline);
+        }
+        let result = self.enqueue_and_park(key, equal, parker, epoch.as_mut());
+        if let Some(watch) = &epoch {
+            watch.epoch.unwatch(parker);
+        }
+        if let Some(interrupt) = interrupt {
+            interrupt.unregister(parker);
+        }
+        result
+    }
+
+    /// Steps 1 to 3 of the protocol: announce, compare and enqueue, park
+    /// until removed, expired or cancelled. A poke (the epoch reached the
+    /// deadline of `epoch`) asks the watch's callback, with no lock held,
+    /// and either parks again without leaving the queue or cancels.
+    fn enqueue_and_park(
+        &self,
+        key: u64,
+        equal: impl FnOnce() -> bool,
+        parker: &Arc<Parker>,
+        mut epoch: Option<&mut EpochWatch<'_>>,
+    ) -> WaitResult {
         let bucket = self.bucket(key);
         // Relaxed: ordered against the word by the fence below.
         bucket.waiters.fetch_add(1, Ordering::Relaxed);
@@ -286,31 +441,27 @@ impl WaitQueues {
                 parker: Arc::clone(parker),
             });
         }
-        match parker.park() {
-            Wake::Removed => WaitResult::Ok,
-            Wake::Expired => self.cancel(bucket, parker, WaitResult::TimedOut),
-            Wake::Cancelled => self.cancel(bucket, parker, WaitResult::Interrupted),
+        loop {
+            match parker.park() {
+                Wake::Removed => return WaitResult::Ok,
+                Wake::Expired => return self.cancel(bucket, parker, WaitResult::TimedOut),
+                Wake::Cancelled => return self.cancel(bucket, parker, WaitResult::Interrupted),
+                Wake::Poked => {
+                    // No watch, no poker: a stray poke changes nothing.
+                    let Some(watch) = epoch.as_deref_mut() else {
+                        continue;
+                    };
+                    match (watch.on_reached)() {
+                        DeadlineReached::Continue(deadline) => {
+                            watch.epoch.rewatch(parker, deadline);
+                        }
+                        DeadlineReached::Stop => {
+                            return self.cancel(bucket, parker, WaitResult::Interrupted);
+                        }
+                    }
+                }
+            }
         }
-    }
-
-    /// [`wait_with_parker`](Self::wait_with_parker) that `interrupt` can
-    /// end: returns [`WaitResult::Interrupted`] if the group was interrupted
-    /// before the wait started (without queueing or sleeping) or while it
-    /// was queued (unless a notify took it first: then `Ok`). See the
-    /// module docs ("Cancellation").
-    pub fn wait_interruptible(
-        &self,
-        key: u64,
-        equal: impl FnOnce() -> bool,
-        parker: &Arc<Parker>,
-        interrupt: &Interrupt,
-    ) -> WaitResult {
-        if !interrupt.register(parker) {
-            return WaitResult::Interrupted;
-        }
-        let result = self.wait_with_parker(key, equal, parker);
-        interrupt.unregister(parker);
-        result
     }
 
     /// The timeout and cancel path: takes the waiter out unless `notify`

@@ -32,6 +32,11 @@ pub(crate) enum Wake {
     /// far as the parker knows; as for `Expired`, the waiter's cancel path
     /// under the bucket lock decides between `Interrupted` and `Ok`.
     Cancelled,
+    /// [`Parker::poke`] was called (the epoch reached the waiter's
+    /// deadline) while still queued. Not a way out of the queue: the waiter
+    /// decides what the deadline means and either parks again, still
+    /// queued, or leaves by its cancel path.
+    Poked,
 }
 
 #[derive(Debug)]
@@ -41,6 +46,9 @@ struct ParkState {
     expired: bool,
     /// Set once an interrupt cancelled the wait; stays set.
     cancelled: bool,
+    /// Set by an epoch increment that reached the wait's deadline; consumed
+    /// by the park that reports it (a poke is an event, not a state).
+    poked: bool,
 }
 
 /// One waiting thread's blocking point, with its deadline.
@@ -92,6 +100,7 @@ impl Parker {
                 status: Status::Idle,
                 expired: false,
                 cancelled: false,
+                poked: false,
             }),
             cond: Condvar::new(),
             deadline,
@@ -112,6 +121,24 @@ impl Parker {
     pub fn cancel(&self) {
         sync::lock(&self.state).cancelled = true;
         self.cond.notify_one();
+    }
+
+    /// Pokes the waiter, waking it if it is parked: its park returns
+    /// `Poked` (unless it was removed, cancelled or expired meanwhile),
+    /// once, and the waiter stays queued. Called by
+    /// [`Epoch::increment`](super::Epoch::increment) for a wait whose
+    /// deadline it reached.
+    pub(crate) fn poke(&self) {
+        sync::lock(&self.state).poked = true;
+        self.cond.notify_one();
+    }
+
+    /// Forgets a poke not yet reported (one meant for a deadline the waiter
+    /// has since moved). Called under the epoch's watch lock, which every
+    /// poke is made under, so no poke for the new deadline is lost.
+    #[cfg_attr(feature = "loom-broken-epoch-stale-poke", allow(dead_code))]
+    pub(crate) fn clear_poke(&self) {
+        sync::lock(&self.state).poked = false;
     }
 
     /// Whether the wait was cancelled by an interrupt.
@@ -140,14 +167,15 @@ impl Parker {
         self.cond.notify_one();
     }
 
-    /// Blocks until the waiter is no longer queued, the parker expires or
-    /// it is cancelled.
+    /// Blocks until the waiter is no longer queued, the parker expires, it
+    /// is cancelled or it is poked.
     ///
     /// Loops on the condition: it is the status and the flags, all read
-    /// under the parker lock that `set_status`, `expire`, `cancel` and the
-    /// deadline check write under, so neither a wake-up, a deadline nor a
-    /// cancel is missed. A cancel wins over an expiry seen at the same
-    /// time: an interrupt is sticky, a timeout is not.
+    /// under the parker lock that `set_status`, `expire`, `cancel`, `poke`
+    /// and the deadline check write under, so neither a wake-up, a deadline,
+    /// a cancel nor a poke is missed. A cancel wins over an expiry seen at
+    /// the same time (an interrupt is sticky, a timeout is not), and both
+    /// over a poke (they end the wait anyway; the poke stays pending).
     pub(crate) fn park(&self) -> Wake {
         let mut state = sync::lock(&self.state);
         loop {
@@ -159,6 +187,10 @@ impl Parker {
             }
             if state.expired {
                 return Wake::Expired;
+            }
+            if state.poked {
+                state.poked = false;
+                return Wake::Poked;
             }
             state = match self.deadline {
                 None => sync::wait(&self.cond, state),

@@ -7,13 +7,25 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::memory::{MemoryLimits, ReservationPolicy, SharedMemory};
 
-fn memory() -> SharedMemory {
+/// A one-page shared memory for the threaded wait tests (also those of
+/// `interrupt_tests` and `epoch_tests`).
+pub(super) fn memory() -> SharedMemory {
     let limits = MemoryLimits {
         minimum: 1,
         maximum: Some(1),
         shared: true,
     };
     SharedMemory::new(limits, ReservationPolicy::default()).expect("shared memory")
+}
+
+/// Waits (yielding, bounded) until `done()`; `what` names it in the
+/// failure.
+pub(super) fn until(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(20), "never {what}");
+        thread::yield_now();
+    }
 }
 
 impl WaitQueues {

@@ -10,6 +10,13 @@
 //! entries and loop headers) takes its slow path; the slow path sees the
 //! flag and traps `interrupt`.
 //!
+//! An epoch deadline reached while a store is blocked in a wasm wait is the
+//! engine's business, not the group's: the wait watches the engine's
+//! `weft_core::wait::Epoch`, whose increments poke it, and the store's
+//! deadline behaviour decides on the waiting thread (`docs/interruption.md`,
+//! "An epoch deadline that passes during a wait"). An interrupt still wins:
+//! it cancels the wait whatever the deadline.
+//!
 //! The deadline race: a store writes a new deadline (from its own thread)
 //! while another thread interrupts. The store stores its deadline and then
 //! reads the flag; `interrupt` stores the flag and then the zero deadlines;

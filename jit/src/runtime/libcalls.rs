@@ -9,9 +9,11 @@
 
 use std::sync::atomic::Ordering;
 
+use weft_core::memory::{AccessError, SharedMemory};
 use weft_core::vm::VMCTX_INSTANCE_OFFSET;
-use weft_core::wait::WaitResult;
+use weft_core::wait::{DeadlineReached, EpochWatch, WaitEnds, WaitResult};
 
+use crate::engine::Engine;
 use crate::runtime::instance::VMInstanceLink;
 use crate::runtime::interrupt::{InterruptHandle, UpdateDeadline};
 use crate::runtime::limits;
@@ -242,6 +244,12 @@ fn negated(c: TrapCode) -> i64 {
     -i64::from(c.as_u32())
 }
 
+/// A trap code as a negative result (libcalls that return a value return
+/// traps that way).
+fn negated_code(code: u32) -> i64 {
+    -i64::from(code)
+}
+
 /// # Safety
 /// Called by generated code only; see [`instance`].
 pub(crate) unsafe extern "C" fn memory_atomic_notify(
@@ -258,18 +266,22 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
     }
 }
 
-fn wait_result(r: Result<WaitResult, weft_core::memory::AccessError>) -> i64 {
-    match r {
-        Ok(WaitResult::Interrupted) => negated(TrapCode::Interrupt),
-        Ok(w) => w as i64,
-        Err(e) => negated(access_trap(e)),
-    }
+/// What a wasm wait needs once it has left the store: clones, so that the
+/// wait blocks without holding on to the store.
+struct WaitTarget {
+    shared: SharedMemory,
+    /// The store's interrupt group, which the wait registers with.
+    interrupt: InterruptHandle,
+    /// The engine and the store's absolute epoch deadline, when the wait
+    /// must watch it: with epoch interruption on and a deadline that can be
+    /// reached (`u64::MAX` cannot: nothing but the store's own thread,
+    /// blocked here, or an interrupt, which cancels the wait anyway, can
+    /// move it).
+    epoch: Option<(Engine, u64)>,
 }
 
 /// The shared memory `index` of the calling instance for a wait of `width`
-/// bytes at `addr`, or the negated trap, with the store's interrupt group,
-/// which the wait registers with. Clones: the wait blocks without
-/// holding on to the store.
+/// bytes at `addr`, or the negated trap, with what else can end the wait.
 ///
 /// The threads proposal's execution steps for `memory.atomic.wait{32,64}`
 /// check, in this order: the effective address's alignment (step 9, "If ea
@@ -286,16 +298,83 @@ unsafe fn memory_to_wait_on(
     index: u32,
     addr: u64,
     width: u64,
-) -> Result<(weft_core::memory::SharedMemory, InterruptHandle), i64> {
+) -> Result<WaitTarget, i64> {
     // SAFETY: the caller is a libcall of a live instance's generated code.
     let (store, inst) = unsafe { instance(vmctx) };
     let interrupt = store.interrupt.clone();
+    // SeqCst: as the deadline's stores.
+    let deadline = store.epoch_deadline.load(Ordering::SeqCst);
+    let epoch = (store.engine.config().epoch_interruption && deadline != u64::MAX)
+        .then(|| (store.engine.clone(), deadline));
     match memory(store, inst, index) {
-        MemoryStorage::Shared(s) => Ok((s.inner.clone(), interrupt)),
+        MemoryStorage::Shared(s) => Ok(WaitTarget {
+            shared: s.inner.clone(),
+            interrupt,
+            epoch,
+        }),
         MemoryStorage::Owned(..) if !addr.is_multiple_of(width) => {
             Err(negated(TrapCode::UnalignedAtomic))
         }
         MemoryStorage::Owned(..) => Err(negated(TrapCode::ExpectedSharedMemory)),
+    }
+}
+
+/// Runs `wait` (one width's weft-core wait) on the target of a wasm wait,
+/// ended by the store's interrupt and, if watched, its epoch deadline, and
+/// returns the libcall's result: the wait's value or a negated trap.
+///
+/// A deadline reached during the wait runs [`reach_epoch_deadline`], the
+/// epoch check's own slow path, on this thread while the waiter stays
+/// queued: its `OK` continues the wait with the store's (new) deadline,
+/// its trap ends the wait with that trap, unless a notify took the waiter
+/// first. Then the wake-up stands, an error the callback returned is
+/// dropped, and the deadline stays reached, so the next check decides
+/// again.
+///
+/// # Safety
+/// Called from generated code's libcalls only; see [`instance`].
+unsafe fn wait_on(
+    vmctx: *mut u8,
+    target: &WaitTarget,
+    wait: impl FnOnce(&SharedMemory, WaitEnds<'_>) -> Result<WaitResult, AccessError>,
+) -> i64 {
+    let mut stopped = None;
+    let mut on_reached = || {
+        // SAFETY: the wait holds no borrow of the store (only clones), and
+        // we are on the store's thread, inside its wasm call.
+        let code = unsafe { reach_epoch_deadline(vmctx) };
+        if code == OK {
+            // SAFETY: as above; `reach_epoch_deadline`'s borrow has ended.
+            let (store, _) = unsafe { instance(vmctx) };
+            // SeqCst: as the deadline's stores.
+            DeadlineReached::Continue(store.epoch_deadline.load(Ordering::SeqCst))
+        } else {
+            stopped = Some(code);
+            DeadlineReached::Stop
+        }
+    };
+    let ends = WaitEnds {
+        interrupt: Some(target.interrupt.core()),
+        epoch: target.epoch.as_ref().map(|(engine, deadline)| EpochWatch {
+            epoch: engine.epoch(),
+            deadline: *deadline,
+            on_reached: &mut on_reached,
+        }),
+    };
+    match (wait(&target.shared, ends), stopped) {
+        (Ok(WaitResult::Interrupted), Some(code)) => negated_code(code),
+        (Ok(WaitResult::Interrupted), None) => negated(TrapCode::Interrupt),
+        (result, stopped) => {
+            if stopped.is_some() {
+                // SAFETY: as above; the wait is over.
+                let (store, _) = unsafe { instance(vmctx) };
+                store.pending_error = None;
+            }
+            match result {
+                Ok(w) => w as i64,
+                Err(e) => negated(access_trap(e)),
+            }
+        }
     }
 }
 
@@ -310,9 +389,12 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait32(
 ) -> i64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 4) } {
-        Ok((shared, interrupt)) => {
-            wait_result(shared.wait32_interruptible(addr, expected, timeout, interrupt.core()))
-        }
+        // SAFETY: as above.
+        Ok(target) => unsafe {
+            wait_on(vmctx, &target, |shared, ends| {
+                shared.wait32_with_ends(addr, expected, timeout, ends)
+            })
+        },
         Err(trap) => trap,
     }
 }
@@ -328,9 +410,12 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
 ) -> i64 {
     // SAFETY: called from generated code of a live instance.
     match unsafe { memory_to_wait_on(vmctx, index, addr, 8) } {
-        Ok((shared, interrupt)) => {
-            wait_result(shared.wait64_interruptible(addr, expected, timeout, interrupt.core()))
-        }
+        // SAFETY: as above.
+        Ok(target) => unsafe {
+            wait_on(vmctx, &target, |shared, ends| {
+                shared.wait64_with_ends(addr, expected, timeout, ends)
+            })
+        },
         Err(trap) => trap,
     }
 }
@@ -342,8 +427,23 @@ pub(crate) unsafe extern "C" fn memory_atomic_wait64(
 /// # Safety
 /// Called by generated code only; see [`instance`].
 pub(crate) unsafe extern "C" fn epoch_interrupt(vmctx: *mut u8) -> u32 {
+    // SAFETY: called from generated code of a live instance.
+    unsafe { reach_epoch_deadline(vmctx) }
+}
+
+/// What reaching the epoch deadline does, for running code's check
+/// ([`epoch_interrupt`]) and for a wait in progress ([`wait_on`]) alike:
+/// `OK` to go on (the deadline moved meanwhile, or the callback extended
+/// it), else the trap: `interrupt` (the group is interrupted, or the
+/// store's behaviour is to trap) or `host error` (the callback failed, its
+/// error pending in the store).
+///
+/// # Safety
+/// As [`instance`]: `vmctx` is a live instance's, whose store is in a wasm
+/// call on this thread with no other borrow of it in use.
+unsafe fn reach_epoch_deadline(vmctx: *mut u8) -> u32 {
     let (callback, inner) = {
-        // SAFETY: called from generated code of a live instance.
+        // SAFETY: the caller's contract.
         let (store, _) = unsafe { instance(vmctx) };
         if store.interrupt.is_interrupted() {
             return code(TrapCode::Interrupt);

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use weft_core::memory::AccessError;
-use weft_core::wait::WaitResult as CoreWaitResult;
+use weft_core::wait::{WaitEnds, WaitResult as CoreWaitResult};
 
 use crate::error::Result;
 use crate::runtime::interrupt::InterruptHandle;
@@ -97,7 +97,12 @@ impl SharedMemory {
         interrupt: &InterruptHandle,
     ) -> Result<WaitResult> {
         self.inner
-            .wait32_interruptible(addr, expected, timeout_ns(timeout), interrupt.core())
+            .wait32_with_ends(
+                addr,
+                expected,
+                timeout_ns(timeout),
+                WaitEnds::by_interrupt(interrupt.core()),
+            )
             .map_err(trap)
             .and_then(host_result)
     }
@@ -112,7 +117,12 @@ impl SharedMemory {
         interrupt: &InterruptHandle,
     ) -> Result<WaitResult> {
         self.inner
-            .wait64_interruptible(addr, expected, timeout_ns(timeout), interrupt.core())
+            .wait64_with_ends(
+                addr,
+                expected,
+                timeout_ns(timeout),
+                WaitEnds::by_interrupt(interrupt.core()),
+            )
             .map_err(trap)
             .and_then(host_result)
     }
