@@ -44,6 +44,12 @@ fn host_result(r: CoreWaitResult) -> Result<WaitResult> {
     }
 }
 
+/// A host wait's outcome from weft-core's: access errors and an interrupt
+/// as traps.
+fn host_wait(r: std::result::Result<CoreWaitResult, AccessError>) -> Result<WaitResult> {
+    r.map_err(trap).and_then(host_result)
+}
+
 fn trap(e: AccessError) -> crate::Error {
     Trap::new(access_trap(e)).into()
 }
@@ -54,97 +60,87 @@ fn timeout_ns(timeout: Option<Duration>) -> i64 {
     timeout.map_or(-1, |d| i64::try_from(d.as_nanos()).unwrap_or(-1))
 }
 
-impl SharedMemory {
-    /// Waits while the `u32` at `addr` equals `expected`, as wasm's
-    /// `memory.atomic.wait32`: until a notify on `addr` (from wasm or
-    /// [`atomic_notify`](Self::atomic_notify)), or until `timeout` passes
-    /// (`None`: forever). Blocks the calling thread.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use weft::{Config, Engine, MemoryType, SharedMemory, WaitResult};
-    /// let engine = Engine::new(Config::new().wasm_threads(true))?;
-    /// let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
-    /// assert_eq!(memory.atomic_wait32(0, 1, None)?, WaitResult::Mismatch);
-    /// let short = Some(Duration::from_millis(1));
-    /// assert_eq!(memory.atomic_wait32(0, 0, short)?, WaitResult::TimedOut);
-    /// assert!(memory.atomic_wait32(2, 0, short).is_err()); // unaligned
-    /// # Ok::<(), weft::Error>(())
-    /// ```
-    pub fn atomic_wait32(
-        &self,
-        addr: u64,
-        expected: u32,
-        timeout: Option<Duration>,
-    ) -> Result<WaitResult> {
-        self.inner
-            .wait32(addr, expected, timeout_ns(timeout))
-            .map_err(trap)
-            .and_then(host_result)
-    }
+/// Generates a host wait of one width and its interruptible twin over
+/// weft-core's waits; the docs come with the names.
+macro_rules! host_waits {
+    ($(
+        $ty:ty: $(#[$doc:meta])* $wait:ident = $core_wait:ident,
+        $(#[$idoc:meta])* $interruptible:ident = $core_ends:ident;
+    )*) => {
+        impl SharedMemory {
+            $(
+                $(#[$doc])*
+                pub fn $wait(
+                    &self,
+                    addr: u64,
+                    expected: $ty,
+                    timeout: Option<Duration>,
+                ) -> Result<WaitResult> {
+                    host_wait(self.inner.$core_wait(addr, expected, timeout_ns(timeout)))
+                }
 
-    /// [`atomic_wait32`](Self::atomic_wait32) that `interrupt` ends: if the
-    /// handle's group is interrupted before or during the wait, returns the
-    /// trap [`TrapCode::Interrupt`] as an `Err` (unless a notify woke it
-    /// first). What a host function of a store calls, with
-    /// [`Store::interrupt_handle`](crate::Store::interrupt_handle), so that
-    /// its wait is stopped with the store.
-    pub fn atomic_wait32_interruptible(
-        &self,
-        addr: u64,
-        expected: u32,
-        timeout: Option<Duration>,
-        interrupt: &InterruptHandle,
-    ) -> Result<WaitResult> {
-        self.inner
-            .wait32_with_ends(
-                addr,
-                expected,
-                timeout_ns(timeout),
-                WaitEnds::by_interrupt(interrupt.core()),
-            )
-            .map_err(trap)
-            .and_then(host_result)
-    }
+                $(#[$idoc])*
+                pub fn $interruptible(
+                    &self,
+                    addr: u64,
+                    expected: $ty,
+                    timeout: Option<Duration>,
+                    interrupt: &InterruptHandle,
+                ) -> Result<WaitResult> {
+                    let ends = WaitEnds::by_interrupt(interrupt.core());
+                    host_wait(self.inner.$core_ends(addr, expected, timeout_ns(timeout), ends))
+                }
+            )*
+        }
+    };
+}
 
-    /// [`atomic_wait64`](Self::atomic_wait64) that `interrupt` ends; as
-    /// [`atomic_wait32_interruptible`](Self::atomic_wait32_interruptible).
-    pub fn atomic_wait64_interruptible(
-        &self,
-        addr: u64,
-        expected: u64,
-        timeout: Option<Duration>,
-        interrupt: &InterruptHandle,
-    ) -> Result<WaitResult> {
-        self.inner
-            .wait64_with_ends(
-                addr,
-                expected,
-                timeout_ns(timeout),
-                WaitEnds::by_interrupt(interrupt.core()),
-            )
-            .map_err(trap)
-            .and_then(host_result)
-    }
-
-    /// Waits while the `u64` at `addr` equals `expected`, as wasm's
-    /// `memory.atomic.wait64`; otherwise as
-    /// [`atomic_wait32`](Self::atomic_wait32), with an alignment of 8.
-    pub fn atomic_wait64(
-        &self,
-        addr: u64,
-        expected: u64,
-        timeout: Option<Duration>,
-    ) -> Result<WaitResult> {
-        self.inner
-            .wait64(addr, expected, timeout_ns(timeout))
-            .map_err(trap)
-            .and_then(host_result)
-    }
+host_waits! {
+    u32:
+        /// Waits while the `u32` at `addr` equals `expected`, as wasm's
+        /// `memory.atomic.wait32`: until a notify on `addr` (from wasm or
+        /// [`atomic_notify`](Self::atomic_notify)), or until `timeout` passes
+        /// (`None`: forever). Blocks the calling thread.
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use weft::{Config, Engine, MemoryType, SharedMemory, WaitResult};
+        /// let engine = Engine::new(Config::new().wasm_threads(true))?;
+        /// let memory = SharedMemory::new(&engine, MemoryType::shared(1, 1))?;
+        /// assert_eq!(memory.atomic_wait32(0, 1, None)?, WaitResult::Mismatch);
+        /// let short = Some(Duration::from_millis(1));
+        /// assert_eq!(memory.atomic_wait32(0, 0, short)?, WaitResult::TimedOut);
+        /// assert!(memory.atomic_wait32(2, 0, short).is_err()); // unaligned
+        /// # Ok::<(), weft::Error>(())
+        /// ```
+        atomic_wait32 = wait32,
+        /// [`atomic_wait32`](Self::atomic_wait32) that `interrupt` ends: if the
+        /// handle's group is interrupted before or during the wait, returns the
+        /// trap [`TrapCode::Interrupt`] as an `Err` (unless a notify woke it
+        /// first). What a host function of a store calls, with
+        /// [`Store::interrupt_handle`](crate::Store::interrupt_handle), so that
+        /// its wait is stopped with the store.
+        atomic_wait32_interruptible = wait32_with_ends;
+    u64:
+        /// Waits while the `u64` at `addr` equals `expected`, as wasm's
+        /// `memory.atomic.wait64`; otherwise as
+        /// [`atomic_wait32`](Self::atomic_wait32), with an alignment of 8.
+        atomic_wait64 = wait64,
+        /// [`atomic_wait64`](Self::atomic_wait64) that `interrupt` ends; as
+        /// [`atomic_wait32_interruptible`](Self::atomic_wait32_interruptible).
+        atomic_wait64_interruptible = wait64_with_ends;
 }
 
 /// Generates the typed atomic accessors of one width over weft-core's.
 macro_rules! host_atomics {
+    // One read-modify-write: `value` in, the old value out. First, so that
+    // the main rule's `ty` fragment never sees the `@`.
+    (@rmw $ty:ty, $name:ident = $core:ident, $doc:expr) => {
+        #[doc = $doc]
+        pub fn $name(&self, addr: u64, value: $ty) -> Result<$ty> {
+            self.inner.$core(addr, value).map_err(trap)
+        }
+    };
     ($(
         $ty:ty:
         $load:ident = $core_load:ident,
@@ -169,10 +165,7 @@ macro_rules! host_atomics {
                     self.inner.$core_store(addr, value).map_err(trap)
                 }
 
-                #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `addr` by `value`; returns the old value.")]
-                pub fn $swap(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_swap(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $swap = $core_swap, concat!("Atomically replaces the `", stringify!($ty), "` at `addr` by `value`; returns the old value."));
 
                 #[doc = concat!("Atomically replaces the `", stringify!($ty), "` at `addr` by `replacement` if it equals `expected`. Returns `Ok(Ok(expected))` if it did, `Ok(Err(found))` with the value found if not.")]
                 pub fn $cmpxchg(
@@ -188,30 +181,15 @@ macro_rules! host_atomics {
                     Ok(if found == expected { Ok(found) } else { Err(found) })
                 }
 
-                #[doc = concat!("Atomically adds `value` (wrapping) to the `", stringify!($ty), "` at `addr`; returns the old value.")]
-                pub fn $add(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_add(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $add = $core_add, concat!("Atomically adds `value` (wrapping) to the `", stringify!($ty), "` at `addr`; returns the old value."));
 
-                #[doc = concat!("Atomically subtracts `value` (wrapping) from the `", stringify!($ty), "` at `addr`; returns the old value.")]
-                pub fn $sub(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_sub(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $sub = $core_sub, concat!("Atomically subtracts `value` (wrapping) from the `", stringify!($ty), "` at `addr`; returns the old value."));
 
-                #[doc = concat!("Atomically ANDs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
-                pub fn $and(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_and(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $and = $core_and, concat!("Atomically ANDs `value` into the `", stringify!($ty), "` at `addr`; returns the old value."));
 
-                #[doc = concat!("Atomically ORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
-                pub fn $or(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_or(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $or = $core_or, concat!("Atomically ORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value."));
 
-                #[doc = concat!("Atomically XORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value.")]
-                pub fn $xor(&self, addr: u64, value: $ty) -> Result<$ty> {
-                    self.inner.$core_xor(addr, value).map_err(trap)
-                }
+                host_atomics!(@rmw $ty, $xor = $core_xor, concat!("Atomically XORs `value` into the `", stringify!($ty), "` at `addr`; returns the old value."));
             )*
         }
     };
