@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use cranelift_codegen::ir;
+use cranelift_entity::EntityRef;
 use cranelift_frontend::FunctionBuilderContext;
 use wasmparser::FuncValidatorAllocations;
 
@@ -19,6 +20,7 @@ use super::golden::check_golden;
 use super::{TranslateEnv, translate_function};
 use crate::engine::Engine;
 use crate::environ::read_module;
+use crate::index::DefinedFuncIndex;
 
 /// The translated CLIF of every defined function of `wat`.
 fn translate_to_clif(wat: &str) -> String {
@@ -45,9 +47,9 @@ fn translate_to_clif(wat: &str) -> String {
     let mut allocs = FuncValidatorAllocations::default();
     let mut out = String::new();
     for (i, p) in pending.into_iter().enumerate() {
-        let index = info.counts.imported_funcs + i as u32;
+        let index = info.func_index(DefinedFuncIndex::new(i));
         let mut func = ir::Function::new();
-        func.name = ir::UserFuncName::user(0, index);
+        func.name = ir::UserFuncName::user(0, index.as_u32());
         let validator = p.validator.into_validator(allocs);
         let validator = translate_function(&env, index, validator, &p.body, &mut func, &mut fctx)
             .expect("golden inputs translate");
