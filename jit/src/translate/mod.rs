@@ -111,9 +111,8 @@ impl<'m> TranslateEnv<'m> {
             )
         } else {
             // Only unshared lengths are cached across calls.
-            vec![true; pending.len()]
-        }
-        .into();
+            vec![true; pending.len()].into()
+        };
         TranslateEnv {
             info,
             offsets: info.offsets(),
