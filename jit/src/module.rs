@@ -137,12 +137,12 @@ impl Module {
     /// # Ok::<(), weft::Error>(())
     /// ```
     pub fn function_code_sizes(&self) -> impl ExactSizeIterator<Item = (u32, usize)> + '_ {
-        let first = self.inner.info.counts.imported_funcs;
+        let info = &self.inner.info;
         self.inner
             .code_sizes
             .iter()
             .enumerate()
-            .map(move |(i, &size)| (first + i as u32, size))
+            .map(move |(i, &size)| (info.func_index(DefinedFuncIndex::new(i)).as_u32(), size))
     }
 
     /// The largest stack frame of any of the module's functions, in bytes.
