@@ -13,45 +13,44 @@
 
 use cranelift_entity::entity_impl;
 
-/// A function in the module's function space: imported functions first,
-/// then the defined ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct FuncIndex(u32);
-entity_impl!(FuncIndex);
+/// Declares each index type: a `u32` newtype with cranelift-entity's
+/// `EntityRef` (so it keys a `PrimaryMap`), `from_u32` and `as_u32`.
+macro_rules! index_types {
+    ($($(#[$doc:meta])* $name:ident;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            pub(crate) struct $name(u32);
+            entity_impl!($name);
+        )*
+    };
+}
 
-/// A function the module defines (has code for), counted from the first
-/// defined function: `FuncIndex` minus the number of imported functions.
-/// Bodies, their compiled ids and per-body facts are kept by this index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct DefinedFuncIndex(u32);
-entity_impl!(DefinedFuncIndex);
+index_types! {
+    /// A function in the module's function space: imported functions first,
+    /// then the defined ones.
+    FuncIndex;
 
-/// A function type in the module's type section.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct TypeIndex(u32);
-entity_impl!(TypeIndex);
+    /// A function the module defines (has code for), counted from the first
+    /// defined function: `FuncIndex` minus the number of imported functions.
+    /// Bodies, their compiled ids and per-body facts are kept by this index.
+    DefinedFuncIndex;
 
-/// A table in the module's table space: imported tables first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct TableIndex(u32);
-entity_impl!(TableIndex);
+    /// A function type in the module's type section.
+    TypeIndex;
 
-/// A linear memory in the module's memory space: imported memories first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct MemoryIndex(u32);
-entity_impl!(MemoryIndex);
+    /// A table in the module's table space: imported tables first.
+    TableIndex;
 
-/// A global in the module's global space: imported globals first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct GlobalIndex(u32);
-entity_impl!(GlobalIndex);
+    /// A linear memory in the module's memory space: imported memories first.
+    MemoryIndex;
 
-/// An element segment, in the element section's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct ElemIndex(u32);
-entity_impl!(ElemIndex);
+    /// A global in the module's global space: imported globals first.
+    GlobalIndex;
 
-/// A data segment, in the data section's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct DataIndex(u32);
-entity_impl!(DataIndex);
+    /// An element segment, in the element section's order.
+    ElemIndex;
+
+    /// A data segment, in the data section's order.
+    DataIndex;
+}
