@@ -16,14 +16,14 @@ use std::sync::Mutex;
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir;
-use cranelift_entity::{EntityRef, PrimaryMap};
+use cranelift_entity::PrimaryMap;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Module as _, ModuleReloc, default_libcall_names};
 use wasmparser::FuncValidatorAllocations;
 
 use crate::engine::Engine;
-use crate::environ::{ModuleInfo, PendingFunc};
+use crate::environ::{ModuleInfo, PendingFunc, PendingFuncs};
 use crate::error::{ErrorKind, Result};
 use crate::index::{DefinedFuncIndex, FuncIndex};
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
@@ -80,7 +80,7 @@ pub(crate) struct CompiledModule {
 pub(crate) fn compile_module(
     engine: &Engine,
     info: &ModuleInfo,
-    pending: Vec<PendingFunc<'_>>,
+    pending: PendingFuncs<'_>,
 ) -> Result<CompiledModule> {
     let isa = engine.isa().clone();
     let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
@@ -89,7 +89,7 @@ pub(crate) fn compile_module(
         PrimaryMap::with_capacity(pending.len());
     let mut entry_ids: PrimaryMap<DefinedFuncIndex, FuncId> =
         PrimaryMap::with_capacity(pending.len());
-    for defined in (0..pending.len()).map(DefinedFuncIndex::new) {
+    for defined in pending.keys() {
         let func_index = info.func_index(defined);
         let body = jit
             .declare_anonymous_function(&env.body_signature(info.func_type(func_index)))
@@ -110,8 +110,8 @@ pub(crate) fn compile_module(
     }
     // Bodies first, entries after: round-robin below then spreads both.
     let mut jobs: Vec<(FuncIndex, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
-    for ((defined, &id), p) in body_ids.iter().zip(pending) {
-        jobs.push((info.func_index(defined), id, Job::Body(p)));
+    for (defined, p) in pending {
+        jobs.push((info.func_index(defined), body_ids[defined], Job::Body(p)));
     }
     for (defined, &id) in &entry_ids {
         jobs.push((

@@ -134,15 +134,18 @@ pub(crate) struct PendingFunc<'a> {
     pub(crate) body: FunctionBody<'a>,
 }
 
+/// The defined functions' bodies, by defined index.
+pub(crate) type PendingFuncs<'a> = PrimaryMap<DefinedFuncIndex, PendingFunc<'a>>;
+
 /// Validates `bytes` at the module level and describes the module.
 pub(crate) fn read_module<'a>(
     engine: &Engine,
     bytes: &'a [u8],
-) -> Result<(ModuleInfo, Vec<PendingFunc<'a>>)> {
+) -> Result<(ModuleInfo, PendingFuncs<'a>)> {
     let features = engine.config().features();
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
-    let mut pending = Vec::new();
+    let mut pending = PendingFuncs::new();
     // Decode with the enabled features too (the parser's default is "all"):
     // encodings that only later proposals allow are malformed here.
     let mut parser = Parser::new(0);

@@ -63,7 +63,7 @@ use weft_core::vm::{
 
 use crate::builtins::Builtin;
 use crate::engine::Engine;
-use crate::environ::{ModuleInfo, PendingFunc};
+use crate::environ::{ModuleInfo, PendingFuncs};
 use crate::error::{Error, Result};
 use crate::index::{DefinedFuncIndex, FuncIndex, MemoryIndex};
 use crate::trap::TrapCode;
@@ -100,10 +100,10 @@ pub(crate) struct TranslateEnv<'m> {
 impl<'m> TranslateEnv<'m> {
     /// The environment for compiling `pending`, the defined functions of
     /// `info`, on `engine`.
-    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &[PendingFunc<'_>]) -> Self {
+    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &PendingFuncs<'_>) -> Self {
         let isa = engine.isa();
         let may_grow_memory = if info.memories.values().any(|m| !m.shared) {
-            let bodies: Vec<_> = pending.iter().map(|p| &p.body).collect();
+            let bodies: Vec<_> = pending.values().map(|p| &p.body).collect();
             memory_growth::may_grow_memory(
                 info.counts.imported_funcs,
                 &bodies,

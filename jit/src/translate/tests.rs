@@ -12,7 +12,6 @@
 use std::path::Path;
 
 use cranelift_codegen::ir;
-use cranelift_entity::EntityRef;
 use cranelift_frontend::FunctionBuilderContext;
 use wasmparser::FuncValidatorAllocations;
 
@@ -20,7 +19,6 @@ use super::golden::check_golden;
 use super::{TranslateEnv, translate_function};
 use crate::engine::Engine;
 use crate::environ::read_module;
-use crate::index::DefinedFuncIndex;
 
 /// The translated CLIF of every defined function of `wat`.
 fn translate_to_clif(wat: &str) -> String {
@@ -46,8 +44,8 @@ fn translate_to_clif(wat: &str) -> String {
     let mut fctx = FunctionBuilderContext::new();
     let mut allocs = FuncValidatorAllocations::default();
     let mut out = String::new();
-    for (i, p) in pending.into_iter().enumerate() {
-        let index = info.func_index(DefinedFuncIndex::new(i));
+    for (defined, p) in pending {
+        let index = info.func_index(defined);
         let mut func = ir::Function::new();
         func.name = ir::UserFuncName::user(0, index.as_u32());
         let validator = p.validator.into_validator(allocs);
