@@ -16,14 +16,16 @@ use std::sync::Mutex;
 use cranelift_codegen::Context;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir;
+use cranelift_entity::PrimaryMap;
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Module as _, ModuleReloc, default_libcall_names};
 use wasmparser::FuncValidatorAllocations;
 
 use crate::engine::Engine;
-use crate::environ::{ModuleInfo, PendingFunc};
+use crate::environ::{ModuleInfo, PendingFunc, PendingFuncs};
 use crate::error::{ErrorKind, Result};
+use crate::index::{DefinedFuncIndex, FuncIndex};
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
 /// Executable code of one module; freed when dropped.
@@ -78,22 +80,23 @@ pub(crate) struct CompiledModule {
 pub(crate) fn compile_module(
     engine: &Engine,
     info: &ModuleInfo,
-    pending: Vec<PendingFunc<'_>>,
+    pending: PendingFuncs<'_>,
 ) -> Result<CompiledModule> {
     let isa = engine.isa().clone();
     let mut jit = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
     let env = TranslateEnv::new(engine, info, &pending);
-    let first = info.counts.imported_funcs;
-    let mut body_ids = Vec::with_capacity(pending.len());
-    let mut entry_ids = Vec::with_capacity(pending.len());
-    for i in 0..pending.len() {
-        let ty = info.func_type(first + i as u32);
+    let mut body_ids: PrimaryMap<DefinedFuncIndex, FuncId> =
+        PrimaryMap::with_capacity(pending.len());
+    let mut entry_ids: PrimaryMap<DefinedFuncIndex, FuncId> =
+        PrimaryMap::with_capacity(pending.len());
+    for defined in pending.keys() {
+        let func_index = info.func_index(defined);
         let body = jit
-            .declare_anonymous_function(&env.body_signature(ty))
+            .declare_anonymous_function(&env.body_signature(info.func_type(func_index)))
             .map_err(|e| compile_error(0, e))?;
-        if Some(&body.as_u32()) != env.body_ids.get(i) {
+        if Some(&body.as_u32()) != env.body_ids.get(defined) {
             return Err(compile_error(
-                first + i as u32,
+                func_index.as_u32(),
                 "function ids out of step with the translator's (weft bug)",
             ));
         }
@@ -106,12 +109,16 @@ pub(crate) fn compile_module(
         entry_ids.push(entry);
     }
     // Bodies first, entries after: round-robin below then spreads both.
-    let mut jobs: Vec<(u32, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
-    for (i, (p, &id)) in pending.into_iter().zip(&body_ids).enumerate() {
-        jobs.push((first + i as u32, id, Job::Body(p)));
+    let mut jobs: Vec<(FuncIndex, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
+    for (defined, p) in pending {
+        jobs.push((info.func_index(defined), body_ids[defined], Job::Body(p)));
     }
-    for (i, &id) in entry_ids.iter().enumerate() {
-        jobs.push((first + i as u32, id, Job::ArrayEntry(body_ids[i])));
+    for (defined, &id) in &entry_ids {
+        jobs.push((
+            info.func_index(defined),
+            id,
+            Job::ArrayEntry(body_ids[defined]),
+        ));
     }
 
     let threads = if engine.config().parallel_compilation {
@@ -163,18 +170,20 @@ pub(crate) fn compile_module(
         sizes.insert(*id, f.bytes.len());
         frames.insert(*id, f.frame_bytes);
     }
-    let largest_frame = |ids: &[FuncId]| ids.iter().map(|id| frames[id]).max().unwrap_or(0);
+    let largest_frame = |ids: &PrimaryMap<DefinedFuncIndex, FuncId>| {
+        ids.values().map(|id| frames[id]).max().unwrap_or(0)
+    };
     let max_frame_bytes = largest_frame(&body_ids) + largest_frame(&entry_ids);
     let size = |id| *sizes.get(id).expect("every declared function was compiled");
     let code_sizes = body_ids
-        .iter()
-        .zip(&entry_ids)
+        .values()
+        .zip(entry_ids.values())
         .map(|(body, entry)| size(body) + size(entry))
         .collect();
     jit.finalize_definitions()
         .map_err(|e| compile_error(0, e))?;
     let entries = entry_ids
-        .iter()
+        .values()
         .map(|&id| jit.get_finalized_function(id) as usize)
         .collect();
     Ok(CompiledModule {
@@ -211,6 +220,8 @@ fn panicked() -> crate::Error {
     .into()
 }
 
+/// A compile error, attributed to module-level function `func_index`
+/// (`0` for failures of the module as a whole).
 fn compile_error(func_index: u32, e: impl std::fmt::Display) -> crate::Error {
     ErrorKind::Compile {
         func_index,
@@ -223,14 +234,14 @@ fn compile_error(func_index: u32, e: impl std::fmt::Display) -> crate::Error {
 /// hardware division traps Cranelift keeps behind our explicit zero and
 /// overflow checks (unreachable at run time). Anything else would be a
 /// fault weft does not handle, so it is a compile error, not a crash later.
-fn audit_trap_sites(func_index: u32, traps: &[cranelift_codegen::MachTrap]) -> Result<()> {
+fn audit_trap_sites(func_index: FuncIndex, traps: &[cranelift_codegen::MachTrap]) -> Result<()> {
     use cranelift_codegen::ir::TrapCode as ClifTrap;
     for trap in traps {
         if trap.code != ClifTrap::INTEGER_DIVISION_BY_ZERO
             && trap.code != ClifTrap::INTEGER_OVERFLOW
         {
             return Err(compile_error(
-                func_index,
+                func_index.as_u32(),
                 format!(
                     "generated code may fault ({} at offset {:#x}); weft bug",
                     trap.code, trap.offset
@@ -252,7 +263,7 @@ enum Job<'m> {
 fn compile_batch(
     env: &TranslateEnv<'_>,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
-    jobs: Vec<(u32, FuncId, Job<'_>)>,
+    jobs: Vec<(FuncIndex, FuncId, Job<'_>)>,
 ) -> Result<Vec<(FuncId, CompiledFunc)>> {
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
@@ -281,7 +292,7 @@ fn compile_batch(
         }
         let code = ctx
             .compile(isa, &mut ctrl)
-            .map_err(|e| compile_error(func_index, format!("{:?}", e.inner)))?;
+            .map_err(|e| compile_error(func_index.as_u32(), format!("{:?}", e.inner)))?;
         audit_trap_sites(func_index, code.buffer.traps())?;
         let alignment = u64::from(code.buffer.alignment);
         let frame_bytes = frame_bytes(code);

@@ -11,10 +11,15 @@ use wasmparser::{
     Operator, Parser, Payload, TableInit, TypeRef, ValidPayload, Validator, ValidatorResources,
 };
 
+use cranelift_entity::{EntityRef, PrimaryMap};
 use weft_core::vm::{VMCounts, VMOffsets};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::index::{
+    DataIndex, DefinedFuncIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex,
+    TypeIndex,
+};
 use crate::types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 
 /// A constant expression (wasm 2.0: one instruction).
@@ -26,8 +31,8 @@ pub(crate) enum ConstExpr {
     F64(u64),
     V128(u128),
     RefNull,
-    RefFunc(u32),
-    GlobalGet(u32),
+    RefFunc(FuncIndex),
+    GlobalGet(GlobalIndex),
 }
 
 /// What an import provides.
@@ -41,16 +46,19 @@ pub(crate) struct Import {
 /// An exported entity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EntityIndex {
-    Func(u32),
-    Table(u32),
-    Memory(u32),
-    Global(u32),
+    Func(FuncIndex),
+    Table(TableIndex),
+    Memory(MemoryIndex),
+    Global(GlobalIndex),
 }
 
 #[derive(Clone, Debug)]
 pub(crate) enum ElementMode {
     Passive,
-    Active { table: u32, offset: ConstExpr },
+    Active {
+        table: TableIndex,
+        offset: ConstExpr,
+    },
     Declared,
 }
 
@@ -63,7 +71,10 @@ pub(crate) struct ElementSegment {
 #[derive(Clone, Debug)]
 pub(crate) enum DataMode {
     Passive,
-    Active { memory: u32, offset: ConstExpr },
+    Active {
+        memory: MemoryIndex,
+        offset: ConstExpr,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -77,27 +88,39 @@ pub(crate) struct DataSegment {
 pub(crate) struct ModuleInfo {
     /// The module's name from the `name` custom section, if any.
     pub(crate) name: Option<String>,
-    pub(crate) types: Vec<FuncType>,
+    pub(crate) types: PrimaryMap<TypeIndex, FuncType>,
     /// Engine-wide canonical id of each entry of `types`.
-    pub(crate) type_ids: Vec<u32>,
-    /// Type index of every function, imported first.
-    pub(crate) funcs: Vec<u32>,
+    pub(crate) type_ids: PrimaryMap<TypeIndex, u32>,
+    /// Type of every function, imported first.
+    pub(crate) funcs: PrimaryMap<FuncIndex, TypeIndex>,
     pub(crate) imports: Vec<Import>,
-    pub(crate) tables: Vec<TableType>,
-    pub(crate) memories: Vec<MemoryType>,
-    pub(crate) globals: Vec<GlobalType>,
+    pub(crate) tables: PrimaryMap<TableIndex, TableType>,
+    pub(crate) memories: PrimaryMap<MemoryIndex, MemoryType>,
+    pub(crate) globals: PrimaryMap<GlobalIndex, GlobalType>,
     /// Initializers of the defined globals.
     pub(crate) global_inits: Vec<ConstExpr>,
     pub(crate) exports: Vec<(String, EntityIndex)>,
-    pub(crate) start: Option<u32>,
-    pub(crate) elements: Vec<ElementSegment>,
-    pub(crate) data: Vec<DataSegment>,
+    pub(crate) start: Option<FuncIndex>,
+    pub(crate) elements: PrimaryMap<ElemIndex, ElementSegment>,
+    pub(crate) data: PrimaryMap<DataIndex, DataSegment>,
     pub(crate) counts: VMCounts,
 }
 
 impl ModuleInfo {
-    pub(crate) fn func_type(&self, func: u32) -> &FuncType {
-        &self.types[self.funcs[func as usize] as usize]
+    pub(crate) fn func_type(&self, func: FuncIndex) -> &FuncType {
+        &self.types[self.funcs[func]]
+    }
+
+    /// The defined index of `func`, or `None` if it is imported.
+    pub(crate) fn defined_func_index(&self, func: FuncIndex) -> Option<DefinedFuncIndex> {
+        func.as_u32()
+            .checked_sub(self.counts.imported_funcs)
+            .map(DefinedFuncIndex::from_u32)
+    }
+
+    /// The module-level index of defined function `defined`.
+    pub(crate) fn func_index(&self, defined: DefinedFuncIndex) -> FuncIndex {
+        FuncIndex::new(self.counts.imported_funcs as usize + defined.index())
     }
 
     pub(crate) fn offsets(&self) -> VMOffsets {
@@ -111,15 +134,18 @@ pub(crate) struct PendingFunc<'a> {
     pub(crate) body: FunctionBody<'a>,
 }
 
+/// The defined functions' bodies, by defined index.
+pub(crate) type PendingFuncs<'a> = PrimaryMap<DefinedFuncIndex, PendingFunc<'a>>;
+
 /// Validates `bytes` at the module level and describes the module.
 pub(crate) fn read_module<'a>(
     engine: &Engine,
     bytes: &'a [u8],
-) -> Result<(ModuleInfo, Vec<PendingFunc<'a>>)> {
+) -> Result<(ModuleInfo, PendingFuncs<'a>)> {
     let features = engine.config().features();
     let mut validator = Validator::new_with_features(features);
     let mut info = ModuleInfo::default();
-    let mut pending = Vec::new();
+    let mut pending = PendingFuncs::new();
     // Decode with the enabled features too (the parser's default is "all"):
     // encodings that only later proposals allow are malformed here.
     let mut parser = Parser::new(0);
@@ -166,9 +192,10 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
                 let import = import?;
                 let ty = match import.ty {
                     TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                        let t = TypeIndex::from_u32(t);
                         info.funcs.push(t);
                         info.counts.imported_funcs += 1;
-                        ExternType::Func(info.types[t as usize].clone())
+                        ExternType::Func(info.types[t].clone())
                     }
                     TypeRef::Table(t) => {
                         let t = table_type(offset, &t)?;
@@ -199,7 +226,7 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
         }
         Payload::FunctionSection(reader) => {
             for ty in reader {
-                info.funcs.push(ty?);
+                info.funcs.push(TypeIndex::from_u32(ty?));
                 info.counts.defined_funcs += 1;
             }
         }
@@ -233,17 +260,20 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
         Payload::ExportSection(reader) => {
             for export in reader {
                 let export = export?;
+                let i = export.index;
                 let index = match export.kind {
-                    ExternalKind::Func | ExternalKind::FuncExact => EntityIndex::Func(export.index),
-                    ExternalKind::Table => EntityIndex::Table(export.index),
-                    ExternalKind::Memory => EntityIndex::Memory(export.index),
-                    ExternalKind::Global => EntityIndex::Global(export.index),
+                    ExternalKind::Func | ExternalKind::FuncExact => {
+                        EntityIndex::Func(FuncIndex::from_u32(i))
+                    }
+                    ExternalKind::Table => EntityIndex::Table(TableIndex::from_u32(i)),
+                    ExternalKind::Memory => EntityIndex::Memory(MemoryIndex::from_u32(i)),
+                    ExternalKind::Global => EntityIndex::Global(GlobalIndex::from_u32(i)),
                     ExternalKind::Tag => return Err(unsupported(0, "tag export")),
                 };
                 info.exports.push((export.name.to_owned(), index));
             }
         }
-        Payload::StartSection { func, .. } => info.start = Some(func),
+        Payload::StartSection { func, .. } => info.start = Some(FuncIndex::from_u32(func)),
         Payload::CustomSection(section) => {
             // Custom sections are not validated by wasm: a malformed name
             // section is ignored, never an error.
@@ -269,14 +299,14 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
                         table_index,
                         offset_expr,
                     } => ElementMode::Active {
-                        table: table_index.unwrap_or(0),
+                        table: TableIndex::from_u32(table_index.unwrap_or(0)),
                         offset: const_expr(&offset_expr)?,
                     },
                 };
                 let items = match element.items {
                     ElementItems::Functions(funcs) => funcs
                         .into_iter()
-                        .map(|f| f.map(ConstExpr::RefFunc).map_err(Error::from))
+                        .map(|f| Ok(ConstExpr::RefFunc(FuncIndex::from_u32(f?))))
                         .collect::<Result<_>>()?,
                     ElementItems::Expressions(_, exprs) => exprs
                         .into_iter()
@@ -295,7 +325,7 @@ fn read_section(engine: &Engine, info: &mut ModuleInfo, payload: Payload<'_>) ->
                         memory_index,
                         offset_expr,
                     } => DataMode::Active {
-                        memory: memory_index,
+                        memory: MemoryIndex::from_u32(memory_index),
                         offset: const_expr(&offset_expr)?,
                     },
                 };
@@ -363,8 +393,12 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
         Operator::F64Const { value } => ConstExpr::F64(value.bits()),
         Operator::V128Const { value } => ConstExpr::V128(value.i128() as u128),
         Operator::RefNull { .. } => ConstExpr::RefNull,
-        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
-        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        Operator::RefFunc { function_index } => {
+            ConstExpr::RefFunc(FuncIndex::from_u32(function_index))
+        }
+        Operator::GlobalGet { global_index } => {
+            ConstExpr::GlobalGet(GlobalIndex::from_u32(global_index))
+        }
         other => {
             return Err(unsupported(
                 offset,

@@ -53,6 +53,9 @@ mod config;
 mod engine;
 /// weft's error type.
 mod error;
+/// Typed indices for the module's function, type, table, memory, global
+/// and segment spaces.
+mod index;
 /// `Linker`: imports by name.
 mod linker;
 // Trap codes and the `Trap` error (documented in the module).

@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+use cranelift_entity::EntityRef;
+
 use crate::compile::{CodeMemory, compile_module};
 use crate::engine::Engine;
 use crate::environ::{EntityIndex, ModuleInfo, read_module};
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{ExternType, FuncType};
+use crate::index::DefinedFuncIndex;
+use crate::types::ExternType;
 
 /// A validated, compiled module: cheap to clone (`Arc`), `Send + Sync`,
 /// instantiable in any store of its engine. Its code memory is freed when
@@ -107,9 +110,9 @@ impl Module {
         info.exports.iter().map(move |(name, index)| {
             let ty = match *index {
                 EntityIndex::Func(f) => ExternType::Func(info.func_type(f).clone()),
-                EntityIndex::Table(t) => ExternType::Table(info.tables[t as usize]),
-                EntityIndex::Memory(m) => ExternType::Memory(info.memories[m as usize]),
-                EntityIndex::Global(g) => ExternType::Global(info.globals[g as usize]),
+                EntityIndex::Table(t) => ExternType::Table(info.tables[t]),
+                EntityIndex::Memory(m) => ExternType::Memory(info.memories[m]),
+                EntityIndex::Global(g) => ExternType::Global(info.globals[g]),
             };
             (name.as_str(), ty)
         })
@@ -134,12 +137,12 @@ impl Module {
     /// # Ok::<(), weft::Error>(())
     /// ```
     pub fn function_code_sizes(&self) -> impl ExactSizeIterator<Item = (u32, usize)> + '_ {
-        let first = self.inner.info.counts.imported_funcs;
+        let info = &self.inner.info;
         self.inner
             .code_sizes
             .iter()
             .enumerate()
-            .map(move |(i, &size)| (first + i as u32, size))
+            .map(move |(i, &size)| (info.func_index(DefinedFuncIndex::new(i)).as_u32(), size))
     }
 
     /// The largest stack frame of any of the module's functions, in bytes.
@@ -151,12 +154,9 @@ impl Module {
         &self.inner.info
     }
 
-    pub(crate) fn entry(&self, defined_index: usize) -> usize {
-        self.inner.entries[defined_index]
-    }
-
-    pub(crate) fn func_type(&self, index: u32) -> &FuncType {
-        self.inner.info.func_type(index)
+    /// The address of defined function `defined`'s array entry.
+    pub(crate) fn entry(&self, defined: DefinedFuncIndex) -> usize {
+        self.inner.entries[defined.index()]
     }
 }
 

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use cranelift_entity::{EntityRef, PrimaryMap};
 use weft_core::vm::{VMCTX_INSTANCE_OFFSET, VMCTX_STORE_OFFSET, VMFuncRef, VMOffsets};
 
 use crate::environ::{ConstExpr, DataMode, ElementMode, EntityIndex, ModuleInfo};
 use crate::error::{Error, Result};
+use crate::index::{FuncIndex, GlobalIndex, MemoryIndex, TableIndex};
 use crate::module::Module;
 use crate::runtime::func::{Func, TypedFunc, WasmParams, WasmResults};
 use crate::runtime::global::Global;
@@ -249,10 +251,10 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 /// import order and then with the module's own definitions.
 #[derive(Default)]
 struct Entities {
-    funcs: Vec<Func>,
-    tables: Vec<Table>,
-    memories: Vec<Memory>,
-    globals: Vec<Global>,
+    funcs: PrimaryMap<FuncIndex, Func>,
+    tables: PrimaryMap<TableIndex, Table>,
+    memories: PrimaryMap<MemoryIndex, Memory>,
+    globals: PrimaryMap<GlobalIndex, Global>,
 }
 
 /// Where an instance's `VMFuncRef`s lie inside its `VMContext`: what
@@ -264,10 +266,10 @@ struct FuncRefs<'a> {
 }
 
 impl FuncRefs<'_> {
-    fn addr(self, func: u32) -> *const VMFuncRef {
+    fn addr(self, func: FuncIndex) -> *const VMFuncRef {
         self.vmctx
             .cast::<u8>()
-            .wrapping_add(self.offsets.func_ref(func) as usize)
+            .wrapping_add(self.offsets.func_ref(func.as_u32()) as usize)
             .cast()
     }
 }
@@ -332,10 +334,10 @@ fn resolve_imports(
         )));
     }
     let mut entities = Entities {
-        funcs: Vec::with_capacity(info.funcs.len()),
-        tables: Vec::with_capacity(info.tables.len()),
-        memories: Vec::with_capacity(info.memories.len()),
-        globals: Vec::with_capacity(info.globals.len()),
+        funcs: PrimaryMap::with_capacity(info.funcs.len()),
+        tables: PrimaryMap::with_capacity(info.tables.len()),
+        memories: PrimaryMap::with_capacity(info.memories.len()),
+        globals: PrimaryMap::with_capacity(info.globals.len()),
     };
     for (i, (import, ext)) in info.imports.iter().zip(imports).enumerate() {
         let bad = |why: &str| incompatible(i, &import.module, &import.name, why);
@@ -404,8 +406,8 @@ fn define_memories_and_tables(
     limiter: Option<LimiterHook>,
     entities: &mut Entities,
 ) -> Result<()> {
-    let defined_memories = &info.memories[entities.memories.len()..];
-    let defined_tables = &info.tables[entities.tables.len()..];
+    let defined_memories = &info.memories.as_values_slice()[entities.memories.len()..];
+    let defined_tables = &info.tables.as_values_slice()[entities.tables.len()..];
     limits::check_counts(
         store,
         limiter,
@@ -465,18 +467,19 @@ fn define_funcs(
     entities: &mut Entities,
 ) -> Result<()> {
     let info = module.info();
-    for index in 0..info.funcs.len() as u32 {
-        let offset = refs.offsets.func_ref(index);
+    for (index, &type_index) in &info.funcs {
+        let offset = refs.offsets.func_ref(index.as_u32());
         let funcref_addr = refs.addr(index);
-        if let Some(&f) = entities.funcs.get(index as usize) {
+        if let Some(&f) = entities.funcs.get(index) {
             let data = store.func_data(f)?;
             // SAFETY: `data.funcref` is a live funcref of this store.
             let imported = unsafe { *data.funcref };
             write_word(refs.vmctx, offset, imported);
             store.register_funcref(funcref_addr, f);
         } else {
-            let defined = index as usize - info.counts.imported_funcs as usize;
-            let type_index = info.funcs[index as usize] as usize;
+            let defined = info
+                .defined_func_index(index)
+                .expect("the functions past the imports are defined");
             write_word(
                 refs.vmctx,
                 offset,
@@ -486,7 +489,7 @@ fn define_funcs(
                     type_id: info.type_ids[type_index],
                 },
             );
-            let func = store.push_func(funcref_addr, module.func_type(index).clone());
+            let func = store.push_func(funcref_addr, info.types[type_index].clone());
             entities.funcs.push(func);
         }
     }
@@ -502,7 +505,7 @@ fn define_globals(
     entities: &mut Entities,
 ) -> Result<()> {
     for init in &info.global_inits {
-        let ty = info.globals[entities.globals.len()];
+        let ty = info.globals[entities.globals.next_key()];
         let bits = eval_const(store, &entities.globals, refs, *init)?;
         entities.globals.push(store.push_global(ty, bits));
     }
@@ -517,27 +520,27 @@ fn write_pointers(
     offsets: &VMOffsets,
     entities: &Entities,
 ) {
-    for (i, m) in entities.memories.iter().enumerate() {
+    for (i, m) in &entities.memories {
         let def = store
             .memory(m.index())
             .expect("a memory of this store")
             .definition();
-        write_word(vmctx, offsets.memory_pointer(i as u32), def);
+        write_word(vmctx, offsets.memory_pointer(i.as_u32()), def);
     }
-    for (i, t) in entities.tables.iter().enumerate() {
+    for (i, t) in &entities.tables {
         let def = store
             .table(t.index())
             .expect("a table of this store")
             .definition_ptr();
-        write_word(vmctx, offsets.table_pointer(i as u32), def);
+        write_word(vmctx, offsets.table_pointer(i.as_u32()), def);
     }
-    for (i, g) in entities.globals.iter().enumerate() {
+    for (i, g) in &entities.globals {
         let def = store
             .global(g.index())
             .expect("a global of this store")
             .definition
             .get();
-        write_word(vmctx, offsets.global_pointer(i as u32), def);
+        write_word(vmctx, offsets.global_pointer(i.as_u32()), def);
     }
 }
 
@@ -553,29 +556,29 @@ fn register_instance(
 ) -> Result<usize> {
     let info = module.info();
     let mut elements = Vec::with_capacity(info.elements.len());
-    for seg in &info.elements {
+    for seg in info.elements.values() {
         let mut items = Vec::with_capacity(seg.items.len());
         for item in &seg.items {
             items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
         }
         elements.push(items);
     }
-    let data: Vec<Arc<[u8]>> = info.data.iter().map(|d| Arc::clone(&d.bytes)).collect();
+    let data: Vec<Arc<[u8]>> = info.data.values().map(|d| Arc::clone(&d.bytes)).collect();
     let mut exports = Vec::with_capacity(info.exports.len());
     for (name, index) in &info.exports {
         let e = match *index {
-            EntityIndex::Func(f) => Extern::Func(entities.funcs[f as usize]),
-            EntityIndex::Table(t) => Extern::Table(entities.tables[t as usize]),
+            EntityIndex::Func(f) => Extern::Func(entities.funcs[f]),
+            EntityIndex::Table(t) => Extern::Table(entities.tables[t]),
             // A shared memory is exported as itself, not as a handle into
             // this store, so that instances on other threads can import it.
             EntityIndex::Memory(m) => {
-                let handle = entities.memories[m as usize];
+                let handle = entities.memories[m];
                 match store.memory(handle.index()) {
                     Some(MemoryStorage::Shared(s)) => Extern::SharedMemory(s.clone()),
                     _ => Extern::Memory(handle),
                 }
             }
-            EntityIndex::Global(g) => Extern::Global(entities.globals[g as usize]),
+            EntityIndex::Global(g) => Extern::Global(entities.globals[g]),
         };
         exports.push((name.clone(), e));
     }
@@ -584,8 +587,8 @@ fn register_instance(
         module: module.clone(),
         vmctx,
         _link: link,
-        tables: entities.tables.clone(),
-        memories: entities.memories.clone(),
+        tables: entities.tables.values().copied().collect(),
+        memories: entities.memories.values().copied().collect(),
         elements,
         data,
         exports,
@@ -609,12 +612,12 @@ fn init_segments(
     let offset = |store: &StoreOpaque, expr: &ConstExpr| {
         eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
     };
-    for (i, seg) in info.elements.iter().enumerate() {
+    for (i, seg) in &info.elements {
         match &seg.mode {
             ElementMode::Active { table, offset: at } => {
                 let start = offset(store, at)? as usize;
-                let items = std::mem::take(&mut store.instance_mut(instance).elements[i]);
-                let table = store.instance_table(instance, *table);
+                let items = std::mem::take(&mut store.instance_mut(instance).elements[i.index()]);
+                let table = store.instance_table(instance, table.as_u32());
                 let end = start.checked_add(items.len());
                 match end {
                     Some(end) if end <= table.elements.len() => {
@@ -624,17 +627,17 @@ fn init_segments(
                 }
             }
             ElementMode::Declared => {
-                store.instance_mut(instance).elements[i].clear();
+                store.instance_mut(instance).elements[i.index()].clear();
             }
             ElementMode::Passive => {}
         }
     }
-    for (i, seg) in info.data.iter().enumerate() {
+    for (i, seg) in &info.data {
         if let DataMode::Active { memory, offset: at } = &seg.mode {
             let start = offset(store, at)?;
-            store.instance_mut(instance).data[i] = Arc::from(&[][..]);
+            store.instance_mut(instance).data[i.index()] = Arc::from(&[][..]);
             store
-                .instance_memory(instance, *memory)
+                .instance_memory(instance, memory.as_u32())
                 .write(u64::from(start), &seg.bytes)
                 .map_err(|_| Trap::new(TrapCode::MemoryOutOfBounds))?;
         }
@@ -654,7 +657,7 @@ unsafe fn run_start(
     let Some(start) = info.start else {
         return Ok(());
     };
-    let f = entities.funcs[start as usize];
+    let f = entities.funcs[start];
     // SAFETY: caller's contract; the reference ends before the call.
     let funcref = unsafe { &*opaque }.func_data(f)?.funcref;
     let mut values = vec![0u128; 1];
@@ -666,7 +669,7 @@ unsafe fn run_start(
 /// Evaluates a constant expression to its slot bits.
 fn eval_const(
     store: &StoreOpaque,
-    globals: &[Global],
+    globals: &PrimaryMap<GlobalIndex, Global>,
     refs: FuncRefs<'_>,
     expr: ConstExpr,
 ) -> Result<u128> {
@@ -680,7 +683,7 @@ fn eval_const(
         ConstExpr::RefFunc(f) => refs.addr(f) as usize as u128,
         ConstExpr::GlobalGet(g) => {
             let g = globals
-                .get(g as usize)
+                .get(g)
                 .ok_or_else(|| Error::link("constant expression reads an undefined global"))?;
             let def = store
                 .global(g.index())

@@ -26,6 +26,7 @@ use wasmparser::MemArg;
 use super::error::{TranslateError, TranslateResult};
 use super::trap::TrapSink;
 use super::{FuncTranslator, MemoryCache};
+use crate::index::MemoryIndex;
 use crate::trap::TrapCode;
 
 /// Flags for a checked wasm memory access: it cannot fault (the check
@@ -46,9 +47,9 @@ pub(super) enum Alignment {
 }
 
 /// The memory a `memarg` names.
-pub(super) fn memory_index(memarg: &MemArg) -> TranslateResult<u32> {
+pub(super) fn memory_index(memarg: &MemArg) -> TranslateResult<MemoryIndex> {
     match memarg.target {
-        wasmparser::MemArgTarget::Memory(m) => Ok(m),
+        wasmparser::MemArgTarget::Memory(m) => Ok(MemoryIndex::from_u32(m)),
         wasmparser::MemArgTarget::Array(_) => {
             Err(TranslateError::unsupported("array memory access"))
         }

@@ -122,14 +122,14 @@ impl FuncTranslator<'_, '_> {
             Operator::MemoryAtomicNotify { memarg } => {
                 let count = self.pop()?;
                 let ea = self.pop_effective_addr(memarg)?;
-                let m = self.i32_const(memory_index(memarg)?);
+                let m = self.index_const(memory_index(memarg)?);
                 self.push_builtin_value(Builtin::memory_atomic_notify, &[m, ea, count])?;
             }
             Operator::MemoryAtomicWait32 { memarg } | Operator::MemoryAtomicWait64 { memarg } => {
                 let timeout = self.pop()?;
                 let expected = self.pop()?;
                 let ea = self.pop_effective_addr(memarg)?;
-                let m = self.i32_const(memory_index(memarg)?);
+                let m = self.index_const(memory_index(memarg)?);
                 let builtin = if matches!(op, Operator::MemoryAtomicWait32 { .. }) {
                     Builtin::memory_atomic_wait32
                 } else {

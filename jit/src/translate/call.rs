@@ -18,6 +18,7 @@ use weft_core::vm::{VMFUNC_REF_CODE_OFFSET, VMFUNC_REF_TYPE_ID_OFFSET, VMFUNC_RE
 
 use super::trap::TrapSink;
 use super::{FuncTranslator, slot_offset, trusted};
+use crate::index::{DefinedFuncIndex, FuncIndex, TableIndex, TypeIndex};
 use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 use crate::types::FuncType;
@@ -27,18 +28,17 @@ impl FuncTranslator<'_, '_> {
     pub(super) fn translate_call(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::Call { function_index } => {
-                if function_index >= self.env.offsets.num_funcs() {
+                let func = FuncIndex::from_u32(function_index);
+                if func.as_u32() >= self.env.offsets.num_funcs() {
                     return Err(TranslateError::internal("function index out of range"));
                 }
-                let ty = self.env.info.func_type(function_index).clone();
-                if let Some(defined) =
-                    function_index.checked_sub(self.env.info.counts.imported_funcs)
-                {
-                    return self.call_body(function_index, defined, &ty);
+                let ty = self.env.info.func_type(func).clone();
+                if let Some(defined) = self.env.info.defined_func_index(func) {
+                    return self.call_body(func, defined, &ty);
                 }
                 let funcref = self.builder.ins().iadd_imm_s(
                     self.vmctx,
-                    i64::from(self.env.offsets.func_ref(function_index)),
+                    i64::from(self.env.offsets.func_ref(func.as_u32())),
                 );
                 self.call_funcref(&ty, funcref)?;
             }
@@ -46,16 +46,18 @@ impl FuncTranslator<'_, '_> {
                 type_index,
                 table_index,
             } => {
+                let type_index = TypeIndex::from_u32(type_index);
                 let ty = self
                     .env
                     .info
                     .types
-                    .get(type_index as usize)
+                    .get(type_index)
                     .ok_or_else(|| TranslateError::internal("type index out of range"))?
                     .clone();
-                let expected = self.env.info.type_ids[type_index as usize];
+                let expected = self.env.info.type_ids[type_index];
                 let index = self.pop()?;
-                let funcref = self.table_element(table_index, index, TrapCode::UndefinedElement)?;
+                let table = TableIndex::from_u32(table_index);
+                let funcref = self.table_element(table, index, TrapCode::UndefinedElement)?;
                 let is_null = self.builder.ins().icmp_imm_u(IntCC::Equal, funcref, 0);
                 self.traps
                     .trap_if(&mut self.builder, is_null, TrapCode::IndirectCallToNull);
@@ -79,15 +81,15 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Calls the body of defined function `defined` (module-level index
-    /// `function_index`) directly: arguments from the operand stack, results
-    /// back onto it.
+    /// `func`) directly: arguments from the operand stack, results back
+    /// onto it.
     fn call_body(
         &mut self,
-        function_index: u32,
-        defined: u32,
+        func: FuncIndex,
+        defined: DefinedFuncIndex,
         ty: &FuncType,
     ) -> TranslateResult<()> {
-        let callee = self.direct_callee(function_index, defined, ty)?;
+        let callee = self.direct_callee(func, defined, ty)?;
         let mut args = vec![self.vmctx];
         args.extend(self.pop_n(ty.params().len())?);
         let call = self.builder.ins().call(callee, &args);
@@ -95,7 +97,7 @@ impl FuncTranslator<'_, '_> {
         self.traps
             .propagate_if_nonzero(&mut self.builder, returned[0]);
         self.stack.extend_from_slice(&returned[1..]);
-        if self.env.may_grow_memory.get(defined as usize) != Some(&false) {
+        if self.env.may_grow_memory.get(defined) != Some(&false) {
             self.reload_unshared_lengths();
         }
         Ok(())
@@ -108,17 +110,17 @@ impl FuncTranslator<'_, '_> {
     /// register.
     fn direct_callee(
         &mut self,
-        function_index: u32,
-        defined: u32,
+        func: FuncIndex,
+        defined: DefinedFuncIndex,
         ty: &FuncType,
     ) -> TranslateResult<ir::FuncRef> {
-        if let Some(&callee) = self.direct_callees.get(&function_index) {
+        if let Some(&callee) = self.direct_callees.get(&func) {
             return Ok(callee);
         }
         let id = *self
             .env
             .body_ids
-            .get(defined as usize)
+            .get(defined)
             .ok_or_else(|| TranslateError::internal("defined function index out of range"))?;
         let name = self
             .builder
@@ -131,7 +133,7 @@ impl FuncTranslator<'_, '_> {
             colocated: false,
             patchable: false,
         });
-        self.direct_callees.insert(function_index, callee);
+        self.direct_callees.insert(func, callee);
         Ok(callee)
     }
 

@@ -10,6 +10,7 @@ use cranelift_codegen::ir::{self, Block, BlockArg, InstBuilder};
 use wasmparser::{BlockType, Operator};
 
 use super::FuncTranslator;
+use crate::index::TypeIndex;
 use crate::translate::error::{TranslateError, TranslateResult, misrouted, underflow};
 use crate::trap::TrapCode;
 use crate::types::ValType;
@@ -86,7 +87,7 @@ impl FuncTranslator<'_, '_> {
                     .env
                     .info
                     .types
-                    .get(i as usize)
+                    .get(TypeIndex::from_u32(i))
                     .ok_or_else(|| TranslateError::internal("block type index out of range"))?;
                 (ty.params().to_vec(), ty.results().to_vec())
             }

@@ -13,12 +13,13 @@ use cranelift_codegen::ir::{self, InstBuilder};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 
 use super::{TranslateEnv, slot_offset, trusted};
+use crate::index::FuncIndex;
 
-/// Builds the array entry of defined function `func_index` (module-level
-/// index), whose body is the user function `body_id`, into `func`.
+/// Builds the array entry of defined function `func_index`, whose body is
+/// the user function `body_id`, into `func`.
 pub(crate) fn translate_array_entry(
     env: &TranslateEnv<'_>,
-    func_index: u32,
+    func_index: FuncIndex,
     body_id: u32,
     func: &mut ir::Function,
     fctx: &mut FunctionBuilderContext,

@@ -34,6 +34,7 @@ use super::access::{Alignment, heap_flags};
 use super::error::{TranslateError, TranslateResult, misrouted};
 use super::{FuncTranslator, MemoryCache, trusted};
 use crate::builtins::Builtin;
+use crate::index::{DataIndex, MemoryIndex};
 
 /// A wasm page: 64 KiB.
 const PAGE_SIZE: u64 = 1 << 16;
@@ -48,8 +49,8 @@ impl FuncTranslator<'_, '_> {
     /// Unused loads are removed by Cranelift's dead-code elimination.
     pub(super) fn load_memory_caches(&mut self) {
         let pointer = self.env.pointer;
-        for index in 0..self.env.offsets.num_memories() {
-            let offset = self.env.offsets.memory_pointer(index);
+        for index in (0..self.env.offsets.num_memories()).map(MemoryIndex::from_u32) {
+            let offset = self.env.offsets.memory_pointer(index.as_u32());
             let definition = self.builder.ins().load(
                 pointer,
                 trusted().with_readonly(),
@@ -79,7 +80,7 @@ impl FuncTranslator<'_, '_> {
                 .env
                 .info
                 .memories
-                .get(index as usize)
+                .get(index)
                 .expect("the VM offsets count the module's memories");
             self.memories.push(MemoryCache {
                 definition,
@@ -94,13 +95,11 @@ impl FuncTranslator<'_, '_> {
 
     /// The cache of memory `memory`, for code that uses it (the only way
     /// to reach a cache, so that [`Self::drop_unused_memory_loads`] knows).
-    pub(super) fn memory_cache(&mut self, memory: u32) -> TranslateResult<MemoryCache> {
-        let cache = self
-            .memories
-            .get(memory as usize)
-            .copied()
-            .ok_or_else(|| TranslateError::internal(format!("memory {memory} out of range")))?;
-        self.memory_used[memory as usize] = true;
+    pub(super) fn memory_cache(&mut self, memory: MemoryIndex) -> TranslateResult<MemoryCache> {
+        let cache = self.memories.get(memory).copied().ok_or_else(|| {
+            TranslateError::internal(format!("memory {} out of range", memory.as_u32()))
+        })?;
+        self.memory_used[memory] = true;
         Ok(cache)
     }
 
@@ -110,7 +109,7 @@ impl FuncTranslator<'_, '_> {
     /// pay for three loads per memory on every call. Nothing can refer to
     /// the removed values: every use goes through [`Self::memory_cache`].
     pub(super) fn drop_unused_memory_loads(&mut self) {
-        for (loads, &used) in self.memory_loads.iter().zip(&self.memory_used) {
+        for (loads, &used) in self.memory_loads.values().zip(self.memory_used.values()) {
             if used {
                 continue;
             }
@@ -142,7 +141,7 @@ impl FuncTranslator<'_, '_> {
     /// only this thread can grow an unshared memory; for a memory the
     /// function never uses they are removed at the end.
     pub(super) fn reload_unshared_lengths(&mut self) {
-        for i in 0..self.memories.len() {
+        for i in self.memories.keys() {
             let cache = self.memories[i];
             if cache.shared {
                 continue;
@@ -235,7 +234,7 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::I64Store32 { memarg } => self.store(memarg, 4)?,
             Operator::MemorySize { mem } => {
-                let cache = self.memory_cache(*mem)?;
+                let cache = self.memory_cache(MemoryIndex::from_u32(*mem))?;
                 let length = self.reload_length(cache);
                 let pages = self.builder.ins().ushr_imm_u(length, 16);
                 let v = self.builder.ins().ireduce(I32, pages);
@@ -243,7 +242,7 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::MemoryGrow { mem } => {
                 let delta = self.pop()?;
-                let m = self.i32_const(*mem);
+                let m = self.index_const(MemoryIndex::from_u32(*mem));
                 self.push_builtin_value(Builtin::memory_grow, &[m, delta])?;
                 self.reload_unshared_lengths();
             }
@@ -251,7 +250,7 @@ impl FuncTranslator<'_, '_> {
                 let len = self.pop()?;
                 let value = self.pop()?;
                 let dst = self.pop()?;
-                let m = self.i32_const(*mem);
+                let m = self.index_const(MemoryIndex::from_u32(*mem));
                 let len = self.builder.ins().uextend(I64, len);
                 let dst = self.builder.ins().uextend(I64, dst);
                 self.call_builtin(Builtin::memory_fill, &[m, dst, value, len]);
@@ -260,8 +259,8 @@ impl FuncTranslator<'_, '_> {
                 let len = self.pop()?;
                 let src = self.pop()?;
                 let dst = self.pop()?;
-                let d = self.i32_const(*dst_mem);
-                let s = self.i32_const(*src_mem);
+                let d = self.index_const(MemoryIndex::from_u32(*dst_mem));
+                let s = self.index_const(MemoryIndex::from_u32(*src_mem));
                 let len = self.builder.ins().uextend(I64, len);
                 let src = self.builder.ins().uextend(I64, src);
                 let dst = self.builder.ins().uextend(I64, dst);
@@ -271,13 +270,13 @@ impl FuncTranslator<'_, '_> {
                 let len = self.pop()?;
                 let src = self.pop()?;
                 let dst = self.pop()?;
-                let m = self.i32_const(*mem);
-                let d = self.i32_const(*data_index);
+                let m = self.index_const(MemoryIndex::from_u32(*mem));
+                let d = self.index_const(DataIndex::from_u32(*data_index));
                 let dst = self.builder.ins().uextend(I64, dst);
                 self.call_builtin(Builtin::memory_init, &[m, d, dst, src, len]);
             }
             Operator::DataDrop { data_index } => {
-                let d = self.i32_const(*data_index);
+                let d = self.index_const(DataIndex::from_u32(*data_index));
                 self.call_builtin(Builtin::data_drop, &[d]);
             }
             _ => return Err(misrouted("memory", op)),

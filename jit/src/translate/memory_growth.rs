@@ -14,7 +14,10 @@
 //! free of growth themselves: a least fixed point over the call graph,
 //! computed by propagating "may grow" from callees to callers.
 
+use cranelift_entity::{EntityRef, PrimaryMap};
 use wasmparser::{FunctionBody, Operator, WasmFeatures};
+
+use crate::index::DefinedFuncIndex;
 
 /// For each body (defined function, in order), whether calling it may
 /// change the length of a memory. A body that does not decode counts as
@@ -23,16 +26,20 @@ pub(crate) fn may_grow_memory(
     imported_funcs: u32,
     bodies: &[&FunctionBody<'_>],
     features: WasmFeatures,
-) -> Vec<bool> {
-    let mut may_grow = vec![false; bodies.len()];
+) -> PrimaryMap<DefinedFuncIndex, bool> {
+    let mut may_grow: PrimaryMap<DefinedFuncIndex, bool> = vec![false; bodies.len()].into();
     // callers[callee] = defined functions that call `callee` directly.
-    let mut callers: Vec<Vec<u32>> = vec![Vec::new(); bodies.len()];
+    let mut callers: PrimaryMap<DefinedFuncIndex, Vec<DefinedFuncIndex>> =
+        vec![Vec::new(); bodies.len()].into();
     for (index, body) in bodies.iter().enumerate() {
+        let index = DefinedFuncIndex::new(index);
         match direct_callees(imported_funcs, body, features) {
             Some(callees) => {
                 for callee in callees {
-                    if let Some(list) = callers.get_mut(callee as usize) {
-                        list.push(index as u32);
+                    // The body is not validated yet: the index is checked
+                    // before it becomes a `DefinedFuncIndex`.
+                    if (callee as usize) < bodies.len() {
+                        callers[DefinedFuncIndex::from_u32(callee)].push(index);
                     } else {
                         // Out of range: invalid, rejected later.
                         may_grow[index] = true;
@@ -42,13 +49,14 @@ pub(crate) fn may_grow_memory(
             None => may_grow[index] = true,
         }
     }
-    let mut work: Vec<u32> = (0..bodies.len() as u32)
-        .filter(|&i| may_grow[i as usize])
+    let mut work: Vec<DefinedFuncIndex> = may_grow
+        .iter()
+        .filter_map(|(i, &grows)| grows.then_some(i))
         .collect();
     while let Some(callee) = work.pop() {
-        for &caller in &callers[callee as usize] {
-            if !may_grow[caller as usize] {
-                may_grow[caller as usize] = true;
+        for &caller in &callers[callee] {
+            if !may_grow[caller] {
+                may_grow[caller] = true;
                 work.push(caller);
             }
         }
@@ -89,10 +97,13 @@ mod tests {
     use super::*;
 
     fn analyse(wat: &str) -> Vec<bool> {
-        let bytes = wat::parse_str(wat).expect("valid text");
+        analyse_binary(&wat::parse_str(wat).expect("valid text"))
+    }
+
+    fn analyse_binary(bytes: &[u8]) -> Vec<bool> {
         let mut bodies = Vec::new();
         let mut imported = 0;
-        for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        for payload in wasmparser::Parser::new(0).parse_all(bytes) {
             match payload.expect("valid module") {
                 wasmparser::Payload::ImportSection(s) => {
                     for import in s.into_imports() {
@@ -109,7 +120,7 @@ mod tests {
             }
         }
         let refs: Vec<&FunctionBody<'_>> = bodies.iter().collect();
-        may_grow_memory(imported, &refs, WasmFeatures::default())
+        may_grow_memory(imported, &refs, WasmFeatures::default()).into()
     }
 
     #[test]
@@ -146,5 +157,19 @@ mod tests {
                  (func $clean))"#,
         );
         assert_eq!(flags, [true, true, false]);
+    }
+
+    #[test]
+    fn a_call_beyond_every_index_counts_as_growth_without_panicking() {
+        // Not validated yet: `call 0xffff_ffff` is no function's index
+        // (and, as a `u32`, no entity index at all).
+        let bytes = [
+            0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // header
+            0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type 0: () -> ()
+            0x03, 0x02, 0x01, 0x00, // one function of type 0
+            0x0a, 0x0a, 0x01, 0x08, 0x00, // code: one body, no locals
+            0x10, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x0b, // call 0xffff_ffff, end
+        ];
+        assert_eq!(analyse_binary(&bytes), [true]);
     }
 }

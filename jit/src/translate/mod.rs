@@ -50,6 +50,7 @@ use cranelift_codegen::ir::{
     condcodes::IntCC, types,
 };
 use cranelift_codegen::isa::CallConv;
+use cranelift_entity::PrimaryMap;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use wasmparser::{FuncValidator, ValidatorResources};
 
@@ -62,8 +63,9 @@ use weft_core::vm::{
 
 use crate::builtins::Builtin;
 use crate::engine::Engine;
-use crate::environ::{ModuleInfo, PendingFunc};
+use crate::environ::{ModuleInfo, PendingFuncs};
 use crate::error::{Error, Result};
+use crate::index::{DefinedFuncIndex, FuncIndex, MemoryIndex};
 use crate::trap::TrapCode;
 use crate::types::{FuncType, ValType};
 
@@ -84,11 +86,11 @@ pub(crate) struct TranslateEnv<'m> {
     /// The `FuncId` (a namespace-0 user name) of each defined function's
     /// body, by defined index: the target of direct calls. Bodies are the
     /// first functions `compile` declares, in order, so this is `0..n`.
-    pub(crate) body_ids: Vec<u32>,
+    pub(crate) body_ids: PrimaryMap<DefinedFuncIndex, u32>,
     /// By defined index: whether calling the function may grow a memory
     /// (see `memory_growth`); after a call to one that cannot, cached
     /// lengths stay valid.
-    pub(crate) may_grow_memory: Vec<bool>,
+    pub(crate) may_grow_memory: PrimaryMap<DefinedFuncIndex, bool>,
     /// Compile epoch/interrupt checks (`Config::epoch_interruption`).
     pub(crate) epoch_interruption: bool,
     /// Compile fuel charges (`Config::consume_fuel`).
@@ -98,10 +100,10 @@ pub(crate) struct TranslateEnv<'m> {
 impl<'m> TranslateEnv<'m> {
     /// The environment for compiling `pending`, the defined functions of
     /// `info`, on `engine`.
-    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &[PendingFunc<'_>]) -> Self {
+    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &PendingFuncs<'_>) -> Self {
         let isa = engine.isa();
-        let may_grow_memory = if info.memories.iter().any(|m| !m.shared) {
-            let bodies: Vec<_> = pending.iter().map(|p| &p.body).collect();
+        let may_grow_memory = if info.memories.values().any(|m| !m.shared) {
+            let bodies: Vec<_> = pending.values().map(|p| &p.body).collect();
             memory_growth::may_grow_memory(
                 info.counts.imported_funcs,
                 &bodies,
@@ -109,7 +111,7 @@ impl<'m> TranslateEnv<'m> {
             )
         } else {
             // Only unshared lengths are cached across calls.
-            vec![true; pending.len()]
+            vec![true; pending.len()].into()
         };
         TranslateEnv {
             info,
@@ -186,7 +188,7 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     builder: FunctionBuilder<'f>,
     env: &'a TranslateEnv<'a>,
     validator: FuncValidator<ValidatorResources>,
-    func_index: u32,
+    func_index: FuncIndex,
     vmctx: ir::Value,
     /// The body's parameters as they arrive, until the prologue binds them
     /// to locals.
@@ -202,12 +204,12 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Nesting depth of blocks opened while unreachable.
     unreachable_depth: u32,
     traps: TrapExit,
-    memories: Vec<MemoryCache>,
+    memories: PrimaryMap<MemoryIndex, MemoryCache>,
     /// Per memory: whether the function uses its cache.
-    memory_used: Vec<bool>,
+    memory_used: PrimaryMap<MemoryIndex, bool>,
     /// Per memory not (yet) used: the loads that fill its cache, removed at
     /// the end if it stays unused.
-    memory_loads: Vec<Vec<ir::Inst>>,
+    memory_loads: PrimaryMap<MemoryIndex, Vec<ir::Inst>>,
     /// The values area for calls through a `VMFuncRef`, created by the
     /// first such call and sized at the end to the largest: functions
     /// without one (leaves, callers of bodies only) keep a smaller frame.
@@ -217,29 +219,29 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Signatures of the builtins called so far (see `builtin_call`).
     builtin_sigs: Vec<(Builtin, ir::SigRef)>,
     /// Bodies this function calls directly, by module-level index.
-    direct_callees: std::collections::HashMap<u32, ir::FuncRef>,
+    direct_callees: std::collections::HashMap<FuncIndex, ir::FuncRef>,
     /// With fuel on: the cost of each segment, in order (see `interrupt`).
     fuel_costs: Vec<u64>,
     /// The index in `fuel_costs` of the next segment to start.
     next_segment: usize,
 }
 
-/// Translates function `func_index` (module-level index) into `func`.
+/// Translates function `func_index` into `func`.
 pub(crate) fn translate_function(
     env: &TranslateEnv<'_>,
-    func_index: u32,
+    func_index: FuncIndex,
     validator: FuncValidator<ValidatorResources>,
     body: &wasmparser::FunctionBody<'_>,
     func: &mut ir::Function,
     fctx: &mut cranelift_frontend::FunctionBuilderContext,
 ) -> Result<FuncValidator<ValidatorResources>> {
     translate_body(env, func_index, validator, body, func, fctx)
-        .map_err(|e| e.in_function(func_index))
+        .map_err(|e| e.in_function(func_index.as_u32()))
 }
 
 fn translate_body(
     env: &TranslateEnv<'_>,
-    func_index: u32,
+    func_index: FuncIndex,
     mut validator: FuncValidator<ValidatorResources>,
     body: &wasmparser::FunctionBody<'_>,
     func: &mut ir::Function,
@@ -271,7 +273,8 @@ fn translate_body(
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset()?;
         t.validator.op(offset, &op)?;
-        t.translate(&op).map_err(|e| e.at(func_index, offset))?;
+        t.translate(&op)
+            .map_err(|e| e.at(func_index.as_u32(), offset))?;
         t.after_operator(&op);
     }
     reader.finish()?;
@@ -283,7 +286,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         mut builder: FunctionBuilder<'f>,
         env: &'a TranslateEnv<'a>,
         validator: FuncValidator<ValidatorResources>,
-        func_index: u32,
+        func_index: FuncIndex,
     ) -> Self {
         let entry = builder.create_block();
         builder.append_block_params_for_function_params(entry);
@@ -313,9 +316,9 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             reachable: true,
             unreachable_depth: 0,
             traps: TrapExit::default(),
-            memories: Vec::new(),
-            memory_used: Vec::new(),
-            memory_loads: Vec::new(),
+            memories: PrimaryMap::new(),
+            memory_used: PrimaryMap::new(),
+            memory_loads: PrimaryMap::new(),
             call_area: None,
             call_area_slots: 0,
             wasm_sig: None,
@@ -457,7 +460,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             frame,
             (VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET + VMTRAP_FRAME_VMCTX_OFFSET) as i32,
         );
-        let index = b.ins().iconst(types::I32, i64::from(func_index));
+        let index = b.ins().iconst(types::I32, i64::from(func_index.as_u32()));
         b.ins().store(
             trusted(),
             index,
@@ -497,7 +500,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             let index = self
                 .builder
                 .ins()
-                .iconst(types::I32, i64::from(self.func_index));
+                .iconst(types::I32, i64::from(self.func_index.as_u32()));
             self.builder.ins().store(
                 trusted(),
                 index,

@@ -7,6 +7,7 @@ use cranelift_codegen::ir::{InstBuilder, condcodes::IntCC, types};
 use wasmparser::Operator;
 
 use super::FuncTranslator;
+use crate::index::FuncIndex;
 use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
@@ -24,10 +25,11 @@ impl FuncTranslator<'_, '_> {
                 self.stack.push(v);
             }
             Operator::RefFunc { function_index } => {
-                if function_index >= self.env.offsets.num_funcs() {
+                let func = FuncIndex::from_u32(function_index);
+                if func.as_u32() >= self.env.offsets.num_funcs() {
                     return Err(TranslateError::internal("function index out of range"));
                 }
-                let offset = self.env.offsets.func_ref(function_index);
+                let offset = self.env.offsets.func_ref(func.as_u32());
                 let v = self.builder.ins().iadd_imm_s(self.vmctx, i64::from(offset));
                 self.stack.push(v);
             }

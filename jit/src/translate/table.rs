@@ -3,6 +3,7 @@
 //! check; the bulk operations call the runtime.
 
 use cranelift_codegen::ir::{self, InstBuilder, condcodes::IntCC, types};
+use cranelift_entity::EntityRef;
 use wasmparser::Operator;
 
 use weft_core::vm::{
@@ -13,11 +14,13 @@ use weft_core::vm::{
 use super::trap::TrapSink;
 use super::{FuncTranslator, trusted};
 use crate::builtins::Builtin;
+use crate::index::{ElemIndex, TableIndex};
 use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 use crate::trap::TrapCode;
 
 impl FuncTranslator<'_, '_> {
-    fn table_definition(&mut self, table: u32) -> TranslateResult<ir::Value> {
+    fn table_definition(&mut self, table: TableIndex) -> TranslateResult<ir::Value> {
+        let table = table.as_u32();
         if table >= self.env.offsets.num_tables() {
             return Err(TranslateError::internal(format!(
                 "table {table} out of range"
@@ -45,7 +48,7 @@ impl FuncTranslator<'_, '_> {
     /// `oob_code` if out of bounds.
     fn table_element_addr(
         &mut self,
-        table: u32,
+        table: TableIndex,
         index: ir::Value,
         oob_code: TrapCode,
     ) -> TranslateResult<ir::Value> {
@@ -74,7 +77,7 @@ impl FuncTranslator<'_, '_> {
     /// Loads element `index` of `table`, trapping if out of bounds.
     pub(super) fn table_element(
         &mut self,
-        table: u32,
+        table: TableIndex,
         index: ir::Value,
         oob_code: TrapCode,
     ) -> TranslateResult<ir::Value> {
@@ -85,25 +88,30 @@ impl FuncTranslator<'_, '_> {
             .load(self.env.pointer, trusted(), addr, 0))
     }
 
-    pub(super) fn i32_const(&mut self, value: u32) -> ir::Value {
-        self.builder.ins().iconst(types::I32, i64::from(value))
+    /// `index` as the `i32` constant a builtin takes.
+    pub(super) fn index_const(&mut self, index: impl EntityRef) -> ir::Value {
+        let index = i64::try_from(index.index()).expect("entity indices are 32-bit");
+        self.builder.ins().iconst(types::I32, index)
     }
 
     /// Translates `op`, a table operator.
     pub(super) fn translate_table(&mut self, op: &Operator<'_>) -> TranslateResult<()> {
         match *op {
             Operator::TableGet { table } => {
+                let table = TableIndex::from_u32(table);
                 let index = self.pop()?;
                 let v = self.table_element(table, index, TrapCode::TableOutOfBounds)?;
                 self.stack.push(v);
             }
             Operator::TableSet { table } => {
+                let table = TableIndex::from_u32(table);
                 let value = self.pop()?;
                 let index = self.pop()?;
                 let addr = self.table_element_addr(table, index, TrapCode::TableOutOfBounds)?;
                 self.builder.ins().store(trusted(), value, addr, 0);
             }
             Operator::TableSize { table } => {
+                let table = TableIndex::from_u32(table);
                 let definition = self.table_definition(table)?;
                 let length = self.table_length(definition);
                 let v = self.builder.ins().ireduce(types::I32, length);
@@ -112,14 +120,14 @@ impl FuncTranslator<'_, '_> {
             Operator::TableGrow { table } => {
                 let delta = self.pop()?;
                 let init = self.pop()?;
-                let t = self.i32_const(table);
+                let t = self.index_const(TableIndex::from_u32(table));
                 self.push_builtin_value(Builtin::table_grow, &[t, init, delta])?;
             }
             Operator::TableFill { table } => {
                 let len = self.pop()?;
                 let value = self.pop()?;
                 let dst = self.pop()?;
-                let t = self.i32_const(table);
+                let t = self.index_const(TableIndex::from_u32(table));
                 self.call_builtin(Builtin::table_fill, &[t, dst, value, len]);
             }
             Operator::TableCopy {
@@ -129,20 +137,20 @@ impl FuncTranslator<'_, '_> {
                 let len = self.pop()?;
                 let src = self.pop()?;
                 let dst = self.pop()?;
-                let d = self.i32_const(dst_table);
-                let s = self.i32_const(src_table);
+                let d = self.index_const(TableIndex::from_u32(dst_table));
+                let s = self.index_const(TableIndex::from_u32(src_table));
                 self.call_builtin(Builtin::table_copy, &[d, s, dst, src, len]);
             }
             Operator::TableInit { elem_index, table } => {
                 let len = self.pop()?;
                 let src = self.pop()?;
                 let dst = self.pop()?;
-                let t = self.i32_const(table);
-                let e = self.i32_const(elem_index);
+                let t = self.index_const(TableIndex::from_u32(table));
+                let e = self.index_const(ElemIndex::from_u32(elem_index));
                 self.call_builtin(Builtin::table_init, &[t, e, dst, src, len]);
             }
             Operator::ElemDrop { elem_index } => {
-                let e = self.i32_const(elem_index);
+                let e = self.index_const(ElemIndex::from_u32(elem_index));
                 self.call_builtin(Builtin::elem_drop, &[e]);
             }
             _ => return Err(misrouted("table", op)),

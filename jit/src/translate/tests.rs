@@ -44,10 +44,10 @@ fn translate_to_clif(wat: &str) -> String {
     let mut fctx = FunctionBuilderContext::new();
     let mut allocs = FuncValidatorAllocations::default();
     let mut out = String::new();
-    for (i, p) in pending.into_iter().enumerate() {
-        let index = info.counts.imported_funcs + i as u32;
+    for (defined, p) in pending {
+        let index = info.func_index(defined);
         let mut func = ir::Function::new();
-        func.name = ir::UserFuncName::user(0, index);
+        func.name = ir::UserFuncName::user(0, index.as_u32());
         let validator = p.validator.into_validator(allocs);
         let validator = translate_function(&env, index, validator, &p.body, &mut func, &mut fctx)
             .expect("golden inputs translate");

@@ -8,6 +8,7 @@ use cranelift_codegen::ir::{self, InstBuilder, MemFlagsData};
 use wasmparser::Operator;
 
 use super::{FuncTranslator, trusted};
+use crate::index::GlobalIndex;
 use crate::translate::error::{TranslateError, TranslateResult, misrouted};
 
 impl FuncTranslator<'_, '_> {
@@ -19,7 +20,8 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// Address of global `index`'s storage.
-    fn global_addr(&mut self, index: u32) -> TranslateResult<ir::Value> {
+    fn global_addr(&mut self, index: GlobalIndex) -> TranslateResult<ir::Value> {
+        let index = index.as_u32();
         if index >= self.env.offsets.num_globals() {
             return Err(TranslateError::internal(format!(
                 "global {index} out of range"
@@ -53,11 +55,12 @@ impl FuncTranslator<'_, '_> {
                 self.builder.def_var(var, v);
             }
             Operator::GlobalGet { global_index } => {
+                let global_index = GlobalIndex::from_u32(global_index);
                 let ty = self
                     .env
                     .info
                     .globals
-                    .get(global_index as usize)
+                    .get(global_index)
                     .ok_or_else(|| TranslateError::internal("global out of range"))?
                     .content
                     .clif(self.env.pointer);
@@ -67,7 +70,7 @@ impl FuncTranslator<'_, '_> {
             }
             Operator::GlobalSet { global_index } => {
                 let v = self.pop()?;
-                let addr = self.global_addr(global_index)?;
+                let addr = self.global_addr(GlobalIndex::from_u32(global_index))?;
                 self.builder.ins().store(global_flags(), v, addr, 0);
             }
             _ => return Err(misrouted("variable", op)),
