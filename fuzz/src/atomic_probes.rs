@@ -94,7 +94,7 @@ fn access(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     let v32 = "(i32.wrap_i64 (local.get $v))";
     let v64 = "(local.get $v)";
     let small = "(i32.and (i32.wrap_i64 (local.get $v)) (i32.const 15))";
-    Ok(match u.int_in_range(0..=21)? {
+    Ok(match u.int_in_range(0..=24)? {
         0 | 1 => format!("(memory.atomic.wait32 {at} {v32} (i64.const 0))"),
         2 | 3 => format!("(memory.atomic.wait64 {at} {v64} (i64.const 0))"),
         4 | 5 => format!("(memory.atomic.notify {at} {v32})"),
@@ -118,6 +118,13 @@ fn access(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
             format!("(call_indirect $t (type $probe) (i32.const {bump}) (local.get $v) {address})")
         }
         20 => format!("(i32.div_u (local.get $a) {small})"),
+        // Within the table's 8 elements or past them; the reference is
+        // `$other`, so a later `call_indirect` there mismatches.
+        21 => format!("(table.set $t {address} (ref.func $other)) (i32.const 0)"),
+        22 => format!("(ref.is_null (table.get $t {address}))"),
+        // The memory's maximum is at most 2 pages, so most grows fail
+        // (`-1`), and a later access sees the new length when one succeeds.
+        23 => format!("(memory.grow {small})"),
         _ => "(data.drop $d) (elem.drop $e) (i32.const 0)".to_owned(),
     })
 }

@@ -291,7 +291,7 @@ mod tests {
     ];
 
     /// The operator families the seeded corpus must execute.
-    const FLOOR_FAMILIES: [Family; 17] = [
+    const FLOOR_FAMILIES: [Family; 20] = [
         Family::Wait32Shared,
         Family::Wait32Unshared,
         Family::Wait64Shared,
@@ -309,5 +309,8 @@ mod tests {
         Family::TableCopy,
         Family::TableGrow,
         Family::TableFill,
+        Family::TableGet,
+        Family::TableSet,
+        Family::RefFunc,
     ];
 }
