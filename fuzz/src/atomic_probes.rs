@@ -94,7 +94,7 @@ fn access(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
     let v32 = "(i32.wrap_i64 (local.get $v))";
     let v64 = "(local.get $v)";
     let small = "(i32.and (i32.wrap_i64 (local.get $v)) (i32.const 15))";
-    Ok(match u.int_in_range(0..=24)? {
+    Ok(match u.int_in_range(0..=27)? {
         0 | 1 => format!("(memory.atomic.wait32 {at} {v32} (i64.const 0))"),
         2 | 3 => format!("(memory.atomic.wait64 {at} {v64} (i64.const 0))"),
         4 | 5 => format!("(memory.atomic.notify {at} {v32})"),
@@ -125,6 +125,11 @@ fn access(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
         // The memory's maximum is at most 2 pages, so most grows fail
         // (`-1`), and a later access sees the new length when one succeeds.
         23 => format!("(memory.grow {small})"),
+        24 => format!("(i32.load16_s {at})"),
+        25 => format!("(i32.wrap_i64 (i64.load32_u {at}))"),
+        // Every bit pattern: NaNs trap as invalid conversions, large
+        // magnitudes as overflows, the rest convert.
+        26 => format!("(i32.trunc_f32_u (f32.reinterpret_i32 {v32}))"),
         _ => "(data.drop $d) (elem.drop $e) (i32.const 0)".to_owned(),
     })
 }

@@ -291,7 +291,7 @@ mod tests {
     ];
 
     /// The operator families the seeded corpus must execute.
-    const FLOOR_FAMILIES: [Family; 20] = [
+    const FLOOR_FAMILIES: [Family; 22] = [
         Family::Wait32Shared,
         Family::Wait32Unshared,
         Family::Wait64Shared,
@@ -312,5 +312,7 @@ mod tests {
         Family::TableGet,
         Family::TableSet,
         Family::RefFunc,
+        Family::Load,
+        Family::Store,
     ];
 }
