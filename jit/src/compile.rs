@@ -28,6 +28,10 @@ use crate::error::{ErrorKind, Result};
 use crate::index::{DefinedFuncIndex, FuncIndex};
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
+mod queue;
+
+use self::queue::{JobQueue, Queued};
+
 /// Executable code of one module; freed when dropped.
 pub(crate) struct CodeMemory {
     /// Behind a mutex only because `JITModule` is `Send` but not `Sync`;
@@ -108,8 +112,7 @@ pub(crate) fn compile_module(
             .map_err(|e| compile_error(0, e))?;
         entry_ids.push(entry);
     }
-    // Bodies first, entries after: round-robin below then spreads both.
-    let mut jobs: Vec<(FuncIndex, FuncId, Job<'_>)> = Vec::with_capacity(2 * pending.len());
+    let mut jobs: Vec<Queued<'_>> = Vec::with_capacity(2 * pending.len());
     for (defined, p) in pending {
         jobs.push((info.func_index(defined), body_ids[defined], Job::Body(p)));
     }
@@ -130,37 +133,37 @@ pub(crate) fn compile_module(
     } else {
         1
     };
-    let compiled: Vec<Result<Vec<(FuncId, CompiledFunc)>>> = if threads <= 1 {
-        // A panic inside Cranelift would be a bug, but it must not cross
-        // into the embedder: it becomes an error, as on worker threads.
-        let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            compile_batch(&env, &*isa, jobs)
+    let queue = JobQueue::new(jobs);
+    // A panic inside Cranelift would be a bug, but it must not cross into
+    // the embedder: it becomes an error, on the calling thread as on
+    // workers.
+    let outcomes: Vec<Outcome> = if threads <= 1 {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            compile_jobs(&env, &*isa, &queue)
         }));
-        vec![batch.unwrap_or_else(|_| Err(panicked()))]
+        vec![outcome.unwrap_or_else(|_| panicked_outcome())]
     } else {
-        // Round-robin so that large functions, which cluster, spread out.
-        let mut batches: Vec<Vec<_>> = (0..threads).map(|_| Vec::new()).collect();
-        for (i, job) in jobs.into_iter().enumerate() {
-            batches[i % threads].push(job);
-        }
         std::thread::scope(|scope| {
-            let handles: Vec<_> = batches
-                .into_iter()
-                .map(|batch| {
-                    let env = &env;
-                    let isa = &*isa;
-                    scope.spawn(move || compile_batch(env, isa, batch))
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (env, isa, queue) = (&env, &*isa, &queue);
+                    scope.spawn(move || compile_jobs(env, isa, queue))
                 })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(panicked())))
+                .map(|h| h.join().unwrap_or_else(|_| panicked_outcome()))
                 .collect()
         })
     };
     let mut placed = Vec::new();
-    for batch in compiled {
-        placed.extend(batch?);
+    let mut failures = Vec::new();
+    for outcome in outcomes {
+        placed.extend(outcome.compiled);
+        failures.extend(outcome.failures);
+    }
+    if let Some(error) = queue::first_failure(failures) {
+        return Err(error);
     }
     let mut sizes = std::collections::HashMap::with_capacity(placed.len());
     let mut frames = std::collections::HashMap::with_capacity(placed.len());
@@ -212,6 +215,21 @@ fn frame_bytes(code: &cranelift_codegen::CompiledCode) -> usize {
     setup + below_fp
 }
 
+/// What one compile thread produced: its compiled functions, and its
+/// failed jobs with their module-order keys.
+struct Outcome {
+    compiled: Vec<(FuncId, CompiledFunc)>,
+    failures: Vec<(u64, crate::Error)>,
+}
+
+/// The outcome of a thread that panicked: an error that comes first.
+fn panicked_outcome() -> Outcome {
+    Outcome {
+        compiled: Vec::new(),
+        failures: vec![(0, panicked())],
+    }
+}
+
 fn panicked() -> crate::Error {
     ErrorKind::Compile {
         func_index: 0,
@@ -260,57 +278,94 @@ enum Job<'m> {
     ArrayEntry(FuncId),
 }
 
-fn compile_batch(
+/// Compiles jobs from `queue` until it is empty, on the calling thread.
+fn compile_jobs(
     env: &TranslateEnv<'_>,
     isa: &dyn cranelift_codegen::isa::TargetIsa,
-    jobs: Vec<(FuncIndex, FuncId, Job<'_>)>,
-) -> Result<Vec<(FuncId, CompiledFunc)>> {
+    queue: &JobQueue<'_>,
+) -> Outcome {
     let mut fctx = FunctionBuilderContext::new();
     let mut ctx = Context::new();
     let mut ctrl = ControlPlane::default();
     let mut allocs = FuncValidatorAllocations::default();
-    let mut out = Vec::with_capacity(jobs.len());
-    for (func_index, id, job) in jobs {
-        ctx.clear();
-        ctx.func.name = ir::UserFuncName::user(0, id.as_u32());
-        match job {
-            Job::Body(pending) => {
-                let validator = pending.validator.into_validator(allocs);
-                let validator = translate_function(
-                    env,
-                    func_index,
-                    validator,
-                    &pending.body,
-                    &mut ctx.func,
-                    &mut fctx,
-                )?;
-                allocs = validator.into_allocations();
-            }
-            Job::ArrayEntry(body) => {
-                translate_array_entry(env, func_index, body.as_u32(), &mut ctx.func, &mut fctx);
+    let mut outcome = Outcome {
+        compiled: Vec::new(),
+        failures: Vec::new(),
+    };
+    while let Some((func_index, id, job)) = queue.next() {
+        let order = queue::module_order(func_index, &job);
+        let compiled = compile_job(
+            env,
+            isa,
+            (func_index, id, job),
+            (&mut ctx, &mut fctx, &mut ctrl, &mut allocs),
+        );
+        match compiled {
+            Ok(f) => outcome.compiled.push((id, f)),
+            Err(e) => {
+                queue.failed(order);
+                outcome.failures.push((order, e));
+                // A translation that stopped half-way leaves the builder
+                // context mid-function; the next job needs clean ones.
+                fctx = FunctionBuilderContext::new();
+                ctx = Context::new();
             }
         }
-        let code = ctx
-            .compile(isa, &mut ctrl)
-            .map_err(|e| compile_error(func_index.as_u32(), format!("{:?}", e.inner)))?;
-        audit_trap_sites(func_index, code.buffer.traps())?;
-        let alignment = u64::from(code.buffer.alignment);
-        let frame_bytes = frame_bytes(code);
-        let bytes = code.code_buffer().to_vec();
-        let mach_relocs = code.buffer.relocs().to_vec();
-        let relocs = mach_relocs
-            .iter()
-            .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
-            .collect();
-        out.push((
-            id,
-            CompiledFunc {
-                bytes,
-                alignment,
-                relocs,
-                frame_bytes,
-            },
-        ));
     }
-    Ok(out)
+    outcome
+}
+
+/// The per-thread state [`compile_job`] reuses from job to job.
+type Scratch<'s> = (
+    &'s mut Context,
+    &'s mut FunctionBuilderContext,
+    &'s mut ControlPlane,
+    &'s mut FuncValidatorAllocations,
+);
+
+/// Translates and compiles one job.
+fn compile_job(
+    env: &TranslateEnv<'_>,
+    isa: &dyn cranelift_codegen::isa::TargetIsa,
+    (func_index, id, job): Queued<'_>,
+    (ctx, fctx, ctrl, allocs): Scratch<'_>,
+) -> Result<CompiledFunc> {
+    ctx.clear();
+    ctx.func.name = ir::UserFuncName::user(0, id.as_u32());
+    match job {
+        Job::Body(pending) => {
+            // Taken, so that a failing body leaves fresh allocations behind.
+            let validator = pending.validator.into_validator(std::mem::take(allocs));
+            let validator = translate_function(
+                env,
+                func_index,
+                validator,
+                &pending.body,
+                &mut ctx.func,
+                fctx,
+            )?;
+            *allocs = validator.into_allocations();
+        }
+        Job::ArrayEntry(body) => {
+            translate_array_entry(env, func_index, body.as_u32(), &mut ctx.func, fctx);
+        }
+    }
+    let code = ctx
+        .compile(isa, ctrl)
+        .map_err(|e| compile_error(func_index.as_u32(), format!("{:?}", e.inner)))?;
+    audit_trap_sites(func_index, code.buffer.traps())?;
+    let alignment = u64::from(code.buffer.alignment);
+    let frame_bytes = frame_bytes(code);
+    let bytes = code.code_buffer().to_vec();
+    let mach_relocs = code.buffer.relocs().to_vec();
+    let relocs = mach_relocs
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id))
+        .collect();
+    Ok(CompiledFunc {
+        bytes,
+        alignment,
+        relocs,
+        frame_bytes,
+    })
 }
