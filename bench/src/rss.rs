@@ -43,17 +43,12 @@ pub fn report(parallel_compile: bool) -> Result<()> {
                 .output()
                 .with_context(|| format!("running the {side} child for {}", module.name))?;
             peaks.push(if output.status.success() {
-                String::from_utf8_lossy(&output.stdout)
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
+                String::from_utf8_lossy(&output.stdout).trim().parse::<u64>().ok()
             } else {
-                None
-            });
-            if !output.status.success() {
                 let why = String::from_utf8_lossy(&output.stderr);
                 println!("  {side} on {}: n/a ({})", module.name, why.trim());
-            }
+                None
+            });
         }
         let mib = |kib: Option<u64>| {
             kib.map_or("n/a".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0))

@@ -40,93 +40,80 @@ impl WasiFunction {
 const I: ValType = ValType::I32;
 const L: ValType = ValType::I64;
 
-/// Rows of preview-1 functions returning an errno: `name(param types)`.
-macro_rules! preview1 {
-    ($($name:ident($($param:ident),*)),* $(,)?) => {
-        [$(WasiFunction {
+/// A preview-1 function returning an errno: `name(param types)`.
+macro_rules! errno {
+    ($name:ident($($param:ident),*)) => {
+        WasiFunction {
             module: PREVIEW1,
             name: stringify!($name),
             params: &[$($param),*],
             results: &[I],
-        }),*]
+        }
     };
 }
 
-const ERRNO_FUNCTIONS: [WasiFunction; 45] = preview1![
-    args_get(I, I),
-    args_sizes_get(I, I),
-    environ_get(I, I),
-    environ_sizes_get(I, I),
-    clock_res_get(I, I),
-    clock_time_get(I, L, I),
-    fd_advise(I, L, L, I),
-    fd_allocate(I, L, L),
-    fd_close(I),
-    fd_datasync(I),
-    fd_fdstat_get(I, I),
-    fd_fdstat_set_flags(I, I),
-    fd_fdstat_set_rights(I, L, L),
-    fd_filestat_get(I, I),
-    fd_filestat_set_size(I, L),
-    fd_filestat_set_times(I, L, L, I),
-    fd_pread(I, I, I, L, I),
-    fd_prestat_get(I, I),
-    fd_prestat_dir_name(I, I, I),
-    fd_pwrite(I, I, I, L, I),
-    fd_read(I, I, I, I),
-    fd_readdir(I, I, I, L, I),
-    fd_renumber(I, I),
-    fd_seek(I, L, I, I),
-    fd_sync(I),
-    fd_tell(I, I),
-    fd_write(I, I, I, I),
-    path_create_directory(I, I, I),
-    path_filestat_get(I, I, I, I, I),
-    path_filestat_set_times(I, I, I, I, L, L, I),
-    path_link(I, I, I, I, I, I, I),
-    path_open(I, I, I, I, I, L, L, I, I),
-    path_readlink(I, I, I, I, I, I),
-    path_remove_directory(I, I, I),
-    path_rename(I, I, I, I, I, I),
-    path_symlink(I, I, I, I, I),
-    path_unlink_file(I, I, I),
-    poll_oneoff(I, I, I, I),
-    proc_raise(I),
-    sched_yield(),
-    random_get(I, I),
-    sock_accept(I, I, I),
-    sock_recv(I, I, I, I, I, I),
-    sock_send(I, I, I, I, I),
-    sock_shutdown(I, I),
-];
-
-const PROC_EXIT: WasiFunction = WasiFunction {
-    module: PREVIEW1,
-    name: "proc_exit",
-    params: &[I],
-    results: &[],
-};
-
-const THREAD_SPAWN: WasiFunction = WasiFunction {
-    module: WASI_THREADS,
-    name: "thread-spawn",
-    params: &[I],
-    results: &[I],
-};
-
 /// Every function [`add_to_linker`](crate::add_to_linker) defines: the
-/// preview-1 functions that return an errno, then `proc_exit`,
-/// then `thread-spawn`.
-pub static FUNCTIONS: [WasiFunction; 47] = {
-    let mut all = [PROC_EXIT; 47];
-    let mut i = 0;
-    while i < ERRNO_FUNCTIONS.len() {
-        all[i] = ERRNO_FUNCTIONS[i];
-        i += 1;
-    }
-    all[46] = THREAD_SPAWN;
-    all
-};
+/// preview-1 functions that return an errno, then `proc_exit`, then
+/// `thread-spawn`.
+pub static FUNCTIONS: [WasiFunction; 47] = [
+    errno!(args_get(I, I)),
+    errno!(args_sizes_get(I, I)),
+    errno!(environ_get(I, I)),
+    errno!(environ_sizes_get(I, I)),
+    errno!(clock_res_get(I, I)),
+    errno!(clock_time_get(I, L, I)),
+    errno!(fd_advise(I, L, L, I)),
+    errno!(fd_allocate(I, L, L)),
+    errno!(fd_close(I)),
+    errno!(fd_datasync(I)),
+    errno!(fd_fdstat_get(I, I)),
+    errno!(fd_fdstat_set_flags(I, I)),
+    errno!(fd_fdstat_set_rights(I, L, L)),
+    errno!(fd_filestat_get(I, I)),
+    errno!(fd_filestat_set_size(I, L)),
+    errno!(fd_filestat_set_times(I, L, L, I)),
+    errno!(fd_pread(I, I, I, L, I)),
+    errno!(fd_prestat_get(I, I)),
+    errno!(fd_prestat_dir_name(I, I, I)),
+    errno!(fd_pwrite(I, I, I, L, I)),
+    errno!(fd_read(I, I, I, I)),
+    errno!(fd_readdir(I, I, I, L, I)),
+    errno!(fd_renumber(I, I)),
+    errno!(fd_seek(I, L, I, I)),
+    errno!(fd_sync(I)),
+    errno!(fd_tell(I, I)),
+    errno!(fd_write(I, I, I, I)),
+    errno!(path_create_directory(I, I, I)),
+    errno!(path_filestat_get(I, I, I, I, I)),
+    errno!(path_filestat_set_times(I, I, I, I, L, L, I)),
+    errno!(path_link(I, I, I, I, I, I, I)),
+    errno!(path_open(I, I, I, I, I, L, L, I, I)),
+    errno!(path_readlink(I, I, I, I, I, I)),
+    errno!(path_remove_directory(I, I, I)),
+    errno!(path_rename(I, I, I, I, I, I)),
+    errno!(path_symlink(I, I, I, I, I)),
+    errno!(path_unlink_file(I, I, I)),
+    errno!(poll_oneoff(I, I, I, I)),
+    errno!(proc_raise(I)),
+    errno!(sched_yield()),
+    errno!(random_get(I, I)),
+    errno!(sock_accept(I, I, I)),
+    errno!(sock_recv(I, I, I, I, I, I)),
+    errno!(sock_send(I, I, I, I, I)),
+    errno!(sock_shutdown(I, I)),
+    WasiFunction {
+        module: PREVIEW1,
+        name: "proc_exit",
+        params: &[I],
+        results: &[],
+    },
+    WasiFunction {
+        module: WASI_THREADS,
+        name: "thread-spawn",
+        params: &[I],
+        results: &[I],
+    },
+];
 
 /// The row for `module::name`, if weft-wasi defines it.
 pub fn find(module: &str, name: &str) -> Option<&'static WasiFunction> {

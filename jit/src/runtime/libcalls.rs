@@ -45,10 +45,6 @@ unsafe fn instance<'a>(vmctx: *mut u8) -> (&'a mut StoreOpaque, usize) {
     }
 }
 
-fn memory(store: &mut StoreOpaque, instance: usize, index: u32) -> &mut MemoryStorage {
-    store.instance_memory(instance, index)
-}
-
 /// A memory access's outcome as generated code reads it.
 fn access_code(result: Result<(), weft_core::memory::AccessError>) -> u32 {
     match result {
@@ -63,7 +59,10 @@ pub(crate) unsafe extern "C" fn memory_grow(vmctx: *mut u8, index: u32, delta: u
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
     let limiter = store.limiter;
-    match memory(store, inst, index).grow(u64::from(delta), limiter) {
+    match store
+        .instance_memory(inst, index)
+        .grow(u64::from(delta), limiter)
+    {
         // At most 65,536 pages: non-negative.
         Ok(Some(old)) => old as i64,
         Ok(None) => i64::from(u32::MAX),
@@ -89,7 +88,11 @@ pub(crate) unsafe extern "C" fn memory_fill(
 ) -> u32 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    access_code(memory(store, inst, index).fill(dst, value as u8, len))
+    access_code(
+        store
+            .instance_memory(inst, index)
+            .fill(dst, value as u8, len),
+    )
 }
 
 /// # Safety
@@ -128,7 +131,11 @@ pub(crate) unsafe extern "C" fn memory_init(
     let Some(range) = range_within(src, len, segment.len()) else {
         return code(TrapCode::MemoryOutOfBounds);
     };
-    access_code(memory(store, inst, index).write(dst, &segment[range]))
+    access_code(
+        store
+            .instance_memory(inst, index)
+            .write(dst, &segment[range]),
+    )
 }
 
 /// # Safety
@@ -241,7 +248,7 @@ pub(crate) unsafe extern "C" fn elem_drop(vmctx: *mut u8, elem: u32) {
 
 /// A trap as a "value or trap" result.
 fn negated(c: TrapCode) -> i64 {
-    -i64::from(c.as_u32())
+    negated_code(c.as_u32())
 }
 
 /// A trap code as a negative result (libcalls that return a value return
@@ -260,7 +267,7 @@ pub(crate) unsafe extern "C" fn memory_atomic_notify(
 ) -> i64 {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    match memory(store, inst, index).notify(addr, count) {
+    match store.instance_memory(inst, index).notify(addr, count) {
         Ok(n) => i64::from(n),
         Err(e) => negated(access_trap(e)),
     }
@@ -306,7 +313,7 @@ unsafe fn memory_to_wait_on(
     let deadline = store.epoch_deadline.load(Ordering::SeqCst);
     let epoch = (store.engine.config().epoch_interruption && deadline != u64::MAX)
         .then(|| (store.engine.clone(), deadline));
-    match memory(store, inst, index) {
+    match store.instance_memory(inst, index) {
         MemoryStorage::Shared(s) => Ok(WaitTarget {
             shared: s.inner.clone(),
             interrupt,
