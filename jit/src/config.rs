@@ -36,6 +36,9 @@ pub struct Config {
     pub(crate) max_memory_reservation: u64,
     pub(crate) epoch_interruption: bool,
     pub(crate) consume_fuel: bool,
+    pub(crate) bounds_check_fusion: bool,
+    pub(crate) loop_versioning: bool,
+    pub(crate) inlining: bool,
 }
 
 impl Default for Config {
@@ -63,6 +66,9 @@ impl Config {
             max_memory_reservation: DEFAULT_MAX_MEMORY_RESERVATION,
             epoch_interruption: false,
             consume_fuel: false,
+            bounds_check_fusion: true,
+            loop_versioning: true,
+            inlining: true,
         }
     }
 
@@ -183,6 +189,38 @@ impl Config {
     /// Runs Cranelift's IR verifier on every function (slower compiles).
     pub fn cranelift_debug_verifier(&mut self, enable: bool) -> &mut Self {
         self.verifier = enable;
+        self
+    }
+
+    /// Lets one bounds check cover several accesses: an access whose end
+    /// an earlier passed check of the same index already covers is not
+    /// checked again, and a check can be widened to cover later accesses
+    /// off the same index when nothing observable happens in between
+    /// (`docs/bounds-checks.md`). On by default; off, every access that is
+    /// not provably in bounds is checked on its own. The program's
+    /// behaviour, traps included, is the same either way: the switch exists
+    /// so that tests and fuzzers can compare the two.
+    pub fn bounds_check_fusion(&mut self, enable: bool) -> &mut Self {
+        self.bounds_check_fusion = enable;
+        self
+    }
+
+    /// Compiles loops whose accesses are affine in an induction variable
+    /// twice: a copy without per-access bounds checks, entered when one
+    /// check before the loop shows that every access it can make is in
+    /// bounds, and the checked loop otherwise (`docs/bounds-checks.md`).
+    /// On by default; the behaviour is the same either way.
+    pub fn loop_versioning(&mut self, enable: bool) -> &mut Self {
+        self.loop_versioning = enable;
+        self
+    }
+
+    /// Inlines small leaf functions at their direct call sites within a
+    /// module, so that their address arithmetic meets the caller's bounds
+    /// checks (`docs/bounds-checks.md`). On by default; the behaviour,
+    /// traps and their backtraces included, is the same either way.
+    pub fn inlining(&mut self, enable: bool) -> &mut Self {
+        self.inlining = enable;
         self
     }
 

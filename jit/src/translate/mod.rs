@@ -95,6 +95,15 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) epoch_interruption: bool,
     /// Compile fuel charges (`Config::consume_fuel`).
     pub(crate) consume_fuel: bool,
+    /// `Config::bounds_check_fusion`.
+    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
+    pub(crate) bounds_check_fusion: bool,
+    /// `Config::loop_versioning`.
+    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
+    pub(crate) loop_versioning: bool,
+    /// `Config::inlining`.
+    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
+    pub(crate) inlining: bool,
 }
 
 impl<'m> TranslateEnv<'m> {
@@ -124,6 +133,9 @@ impl<'m> TranslateEnv<'m> {
             may_grow_memory,
             epoch_interruption: engine.config().epoch_interruption,
             consume_fuel: engine.config().consume_fuel,
+            bounds_check_fusion: engine.config().bounds_check_fusion,
+            loop_versioning: engine.config().loop_versioning,
+            inlining: engine.config().inlining,
         }
     }
 
