@@ -10,8 +10,9 @@
 //!    (`spec/tests/trap_order_*.wast`), as weft-core's wait and notify do;
 //! 3. checks that the access's end (`index + offset + size`) is within the
 //!    memory, unless the index is known small enough (see
-//!    [`FuncTranslator::index_upper_bound`]); the bounds check itself is
-//!    described in `translate/memory.rs`;
+//!    [`FuncTranslator::index_upper_bound`]) or an earlier check covers it
+//!    (`translate/bounds.rs`); the bounds check itself is described in
+//!    `translate/memory.rs`;
 //! 4. forms the native address `base + index + offset`.
 //!
 //! Nothing here faults: every access is flagged `notrap` ([`heap_flags`])
@@ -72,8 +73,9 @@ impl FuncTranslator<'_, '_> {
         size: u32,
         alignment: Alignment,
     ) -> TranslateResult<ir::Value> {
-        let cache = self.memory_cache(memory_index(memarg)?)?;
-        let index = self.pop()?;
+        let memory = memory_index(memarg)?;
+        let cache = self.memory_cache(memory)?;
+        let address = self.pop()?;
         let offset = offset_imm(memarg)?;
         // A 32-bit index plus a 32-bit offset plus a small size cannot
         // overflow 64 bits.
@@ -81,15 +83,14 @@ impl FuncTranslator<'_, '_> {
             .checked_add(i64::from(size))
             .ok_or_else(|| TranslateError::internal("memory offset beyond 2^63"))?;
         let always_in_bounds = self
-            .index_upper_bound(index)
+            .index_upper_bound(address)
             .is_some_and(|max| max + end_offset.unsigned_abs() <= cache.minimum);
-        let index = self.builder.ins().uextend(self.env.pointer, index);
+        let index = self.builder.ins().uextend(self.env.pointer, address);
         if alignment == Alignment::Required && size > 1 {
             self.alignment_check(index, offset, size);
         }
         if !always_in_bounds {
-            let end = self.builder.ins().iadd_imm_s(index, end_offset);
-            self.bounds_check(cache, end);
+            self.check_access_bounds(memory, cache, address, index, end_offset, alignment);
         }
         let addr = self.builder.ins().iadd(cache.base, index);
         Ok(if offset == 0 {
@@ -156,7 +157,7 @@ impl FuncTranslator<'_, '_> {
 
     /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
     /// offset) is within the memory, and continues in a new block.
-    fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
+    pub(super) fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
         let length = self.builder.use_var(cache.length);
         let oob = self
             .builder

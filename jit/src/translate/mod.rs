@@ -25,6 +25,7 @@
 
 mod access;
 mod atomic;
+mod bounds;
 mod builtin_call;
 mod call;
 mod control;
@@ -95,8 +96,7 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) epoch_interruption: bool,
     /// Compile fuel charges (`Config::consume_fuel`).
     pub(crate) consume_fuel: bool,
-    /// `Config::bounds_check_fusion`.
-    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
+    /// `Config::bounds_check_fusion` (see `bounds`).
     pub(crate) bounds_check_fusion: bool,
     /// `Config::loop_versioning`.
     #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
@@ -236,6 +236,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     fuel_costs: Vec<u64>,
     /// The index in `fuel_costs` of the next segment to start.
     next_segment: usize,
+    /// What earlier bounds checks proved (see `bounds`).
+    checks: bounds::CheckCache,
 }
 
 /// Translates function `func_index` into `func`.
@@ -288,6 +290,7 @@ fn translate_body(
         t.translate(&op)
             .map_err(|e| e.at(func_index.as_u32(), offset))?;
         t.after_operator(&op);
+        t.bounds_after_operator(&op);
     }
     reader.finish()?;
     Ok(t.finish(env))
@@ -338,6 +341,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             direct_callees: std::collections::HashMap::new(),
             fuel_costs: Vec::new(),
             next_segment: 0,
+            checks: bounds::CheckCache::default(),
         }
     }
 

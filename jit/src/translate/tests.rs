@@ -8,6 +8,7 @@
 //!
 //! A first line `;; config: epoch_interruption consume_fuel` (either word)
 //! turns those features on for that input; without it both are off.
+//! `no_bounds_check_fusion` there turns `Config::bounds_check_fusion` off.
 
 use std::path::Path;
 
@@ -33,6 +34,7 @@ fn translate_to_clif(wat: &str) -> String {
             match word {
                 "epoch_interruption" => config.epoch_interruption(true),
                 "consume_fuel" => config.consume_fuel(true),
+                "no_bounds_check_fusion" => config.bounds_check_fusion(false),
                 other => panic!("unknown golden config word {other}"),
             };
         }
