@@ -21,13 +21,13 @@
 //!   a check of its own. The program may then trap at the earlier check
 //!   instead of the later one; with nothing observable in between, the
 //!   two runs cannot be told apart (same trap code, and a trap records the
-//!   function, not the instruction). Every operator not known to be
-//!   unobservable and unable to trap ([`keeps_checks_open`]) closes all
-//!   open checks once translated, so a store may still widen an open check
-//!   but nothing after it can; an atomic access closes them before its own
-//!   check, whose alignment check must come first; and anything that
-//!   leaves the Cranelift block the last check continued in closes them
-//!   too, whatever the operator, as a second line of defence.
+//!   function, not the instruction). Two rules close all open checks:
+//!   every operator not known to be unobservable ([`keeps_checks_open`]),
+//!   once translated, so a store may still widen an open check but nothing
+//!   after it can; and leaving the Cranelift block the last check
+//!   continued in, whatever the operator, which is how anything that may
+//!   trap closes them (a trap is a branch). An atomic access closes them
+//!   before its own check, whose alignment check must come first.
 //!
 //! With the switch off none of this runs and the translator emits exactly
 //! the CLIF it emitted before this module existed.
@@ -38,7 +38,7 @@ use cranelift_codegen::ir::{self, InstBuilder, immediates::Imm64};
 use wasmparser::Operator;
 
 use super::access::Alignment;
-use super::dispatch::{Family, family};
+use super::dispatch::{Family, family, is_plain_load, is_simd_load};
 use super::{FuncTranslator, MemoryCache};
 use crate::index::MemoryIndex;
 
@@ -196,81 +196,34 @@ impl FuncTranslator<'_, '_> {
     }
 }
 
-/// Whether `op` can neither trap nor do anything another observer (the
-/// host after a trap, another thread) could see, and stays in one
-/// Cranelift block: loads, locals, `global.get`, constants and arithmetic
-/// that cannot trap. Everything else, including what this list does not
-/// know, closes the open checks.
+/// Whether `op` does nothing another observer (the host after a trap,
+/// another thread) could see: loads, locals, `global.get`, constants and
+/// arithmetic. Everything else, including what this list does not know,
+/// closes the open checks.
+///
+/// Operators that may trap (division, float-to-int truncation) are not
+/// singled out: in weft every trap is a conditional branch to a cold exit
+/// (`DESIGN.md`, "Traps without signals"), which ends the Cranelift block,
+/// and [`FuncTranslator::check_access_bounds`] only widens checks from the
+/// block where the last check continued. The same rule closes the open
+/// checks at the fuel and epoch checks, a call's status check and an
+/// atomic's alignment check; and an operator that cannot trap in a given
+/// instance (a division by a non-zero constant) keeps them open.
 fn keeps_checks_open(op: &Operator<'_>) -> bool {
     use Operator as O;
     match family(op) {
-        Family::Float
+        Family::Int
+        | Family::Float
+        | Family::Conversion
         | Family::SimdLanes
         | Family::SimdInt
         | Family::SimdFloat
         | Family::SimdConversion => true,
-        Family::Int => !matches!(
-            op,
-            O::I32DivS
-                | O::I32DivU
-                | O::I32RemS
-                | O::I32RemU
-                | O::I64DivS
-                | O::I64DivU
-                | O::I64RemS
-                | O::I64RemU
-        ),
-        Family::Conversion => !matches!(
-            op,
-            O::I32TruncF32S
-                | O::I32TruncF32U
-                | O::I32TruncF64S
-                | O::I32TruncF64U
-                | O::I64TruncF32S
-                | O::I64TruncF32U
-                | O::I64TruncF64S
-                | O::I64TruncF64U
-        ),
         Family::Variable => !matches!(op, O::GlobalSet { .. }),
         Family::Control => matches!(op, O::Nop | O::Drop | O::Select | O::TypedSelect { .. }),
         Family::Reference => matches!(op, O::RefNull { .. } | O::RefIsNull),
-        Family::Memory => matches!(
-            op,
-            O::I32Load { .. }
-                | O::I64Load { .. }
-                | O::F32Load { .. }
-                | O::F64Load { .. }
-                | O::I32Load8S { .. }
-                | O::I32Load8U { .. }
-                | O::I32Load16S { .. }
-                | O::I32Load16U { .. }
-                | O::I64Load8S { .. }
-                | O::I64Load8U { .. }
-                | O::I64Load16S { .. }
-                | O::I64Load16U { .. }
-                | O::I64Load32S { .. }
-                | O::I64Load32U { .. }
-        ),
-        Family::SimdMemory => matches!(
-            op,
-            O::V128Load { .. }
-                | O::V128Load8x8S { .. }
-                | O::V128Load8x8U { .. }
-                | O::V128Load16x4S { .. }
-                | O::V128Load16x4U { .. }
-                | O::V128Load32x2S { .. }
-                | O::V128Load32x2U { .. }
-                | O::V128Load8Splat { .. }
-                | O::V128Load16Splat { .. }
-                | O::V128Load32Splat { .. }
-                | O::V128Load64Splat { .. }
-                | O::V128Load32Zero { .. }
-                | O::V128Load64Zero { .. }
-                | O::V128Load8Lane { .. }
-                | O::V128Load16Lane { .. }
-                | O::V128Load32Lane { .. }
-                | O::V128Load64Lane { .. }
-        ),
+        Family::Memory => is_plain_load(op),
+        Family::SimdMemory => is_simd_load(op),
         Family::Call | Family::Atomic | Family::Table | Family::Unsupported(_) => false,
     }
 }

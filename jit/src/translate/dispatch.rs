@@ -45,6 +45,56 @@ pub(crate) enum Family {
     Unsupported(&'static str),
 }
 
+/// Whether `op` is a plain load of linear memory (not atomic, not SIMD).
+/// Named once, for [`family`] and for bounds-check fusion, which lets
+/// loads keep a bounds check open (`translate/bounds.rs`).
+pub(crate) fn is_plain_load(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::I32Load { .. }
+            | O::I64Load { .. }
+            | O::F32Load { .. }
+            | O::F64Load { .. }
+            | O::I32Load8S { .. }
+            | O::I32Load8U { .. }
+            | O::I32Load16S { .. }
+            | O::I32Load16U { .. }
+            | O::I64Load8S { .. }
+            | O::I64Load8U { .. }
+            | O::I64Load16S { .. }
+            | O::I64Load16U { .. }
+            | O::I64Load32S { .. }
+            | O::I64Load32U { .. }
+    )
+}
+
+/// Whether `op` is a SIMD load: whole vectors, extending, splat, zero and
+/// lane loads. Named once, like [`is_plain_load`].
+pub(crate) fn is_simd_load(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::V128Load { .. }
+            | O::V128Load8x8S { .. }
+            | O::V128Load8x8U { .. }
+            | O::V128Load16x4S { .. }
+            | O::V128Load16x4U { .. }
+            | O::V128Load32x2S { .. }
+            | O::V128Load32x2U { .. }
+            | O::V128Load8Splat { .. }
+            | O::V128Load16Splat { .. }
+            | O::V128Load32Splat { .. }
+            | O::V128Load64Splat { .. }
+            | O::V128Load32Zero { .. }
+            | O::V128Load64Zero { .. }
+            | O::V128Load8Lane { .. }
+            | O::V128Load16Lane { .. }
+            | O::V128Load32Lane { .. }
+            | O::V128Load64Lane { .. }
+    )
+}
+
 /// The family of `op`.
 pub(crate) fn family(op: &Operator<'_>) -> Family {
     use Operator as O;
@@ -222,21 +272,8 @@ pub(crate) fn family(op: &Operator<'_>) -> Family {
         | O::I64TruncSatF64U => Family::Conversion,
 
         // ---- Linear-memory loads, stores, size, grow and bulk operations (`memory.rs`) ----
-        O::I32Load { .. }
-        | O::I64Load { .. }
-        | O::F32Load { .. }
-        | O::F64Load { .. }
-        | O::I32Load8S { .. }
-        | O::I32Load8U { .. }
-        | O::I32Load16S { .. }
-        | O::I32Load16U { .. }
-        | O::I64Load8S { .. }
-        | O::I64Load8U { .. }
-        | O::I64Load16S { .. }
-        | O::I64Load16U { .. }
-        | O::I64Load32S { .. }
-        | O::I64Load32U { .. }
-        | O::I32Store { .. }
+        op if is_plain_load(op) => Family::Memory,
+        O::I32Store { .. }
         | O::I64Store { .. }
         | O::F32Store { .. }
         | O::F64Store { .. }
@@ -335,24 +372,8 @@ pub(crate) fn family(op: &Operator<'_>) -> Family {
         O::RefNull { .. } | O::RefIsNull | O::RefFunc { .. } => Family::Reference,
 
         // ---- SIMD loads and stores (`simd/memory.rs`) ----
-        O::V128Load { .. }
-        | O::V128Load8x8S { .. }
-        | O::V128Load8x8U { .. }
-        | O::V128Load16x4S { .. }
-        | O::V128Load16x4U { .. }
-        | O::V128Load32x2S { .. }
-        | O::V128Load32x2U { .. }
-        | O::V128Load8Splat { .. }
-        | O::V128Load16Splat { .. }
-        | O::V128Load32Splat { .. }
-        | O::V128Load64Splat { .. }
-        | O::V128Load32Zero { .. }
-        | O::V128Load64Zero { .. }
-        | O::V128Store { .. }
-        | O::V128Load8Lane { .. }
-        | O::V128Load16Lane { .. }
-        | O::V128Load32Lane { .. }
-        | O::V128Load64Lane { .. }
+        op if is_simd_load(op) => Family::SimdMemory,
+        O::V128Store { .. }
         | O::V128Store8Lane { .. }
         | O::V128Store16Lane { .. }
         | O::V128Store32Lane { .. }
