@@ -164,7 +164,11 @@ fn run(wat: &str, fusion: bool, export: &str, args: &[i32]) -> Outcome {
             bytes
         })
         .collect();
-    let global = match instance.get_global(&store, "g").expect("exported").get(&store) {
+    let global = match instance
+        .get_global(&store, "g")
+        .expect("exported")
+        .get(&store)
+    {
         Ok(Val::I32(v)) => v,
         other => panic!("global g is {other:?}"),
     };
@@ -245,7 +249,11 @@ fn a_store_before_an_out_of_bounds_load_is_visible_after_the_trap() {
 
 #[test]
 fn a_trap_between_two_loads_comes_first() {
-    check("div_between", &[END - 8, 0], Err(TrapCode::IntegerDivisionByZero));
+    check(
+        "div_between",
+        &[END - 8, 0],
+        Err(TrapCode::IntegerDivisionByZero),
+    );
     check("div_between", &[END - 8, 1], OOB);
     check("div_between", &[END - 12, 2], Ok(3 + 8));
 }

@@ -169,7 +169,8 @@ impl FuncTranslator<'_, '_> {
         let end = self.builder.ins().iadd(index, end_const);
         self.bounds_check(cache, end);
         if fusion {
-            let end_const = self.builder.func.dfg.value_def(end_const).unwrap_inst();
+            let end_const = (self.builder.func.dfg.value_def(end_const).inst())
+                .expect("an iconst's result is an instruction result");
             self.checks
                 .record(key, end_offset, self.control.len(), end_const);
             self.checks.block = self.builder.current_block();
