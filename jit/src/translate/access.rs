@@ -87,7 +87,7 @@ impl FuncTranslator<'_, '_> {
         if alignment == Alignment::Required && size > 1 {
             self.alignment_check(index, offset, size);
         }
-        if !always_in_bounds {
+        if !always_in_bounds && !self.covered_by_range_check {
             let end = self.builder.ins().iadd_imm_s(index, end_offset);
             self.bounds_check(cache, end);
         }

@@ -34,6 +34,7 @@ mod error;
 #[cfg(test)]
 mod golden;
 pub(crate) mod interrupt;
+mod loop_versioning;
 mod memory;
 mod memory_growth;
 pub(crate) mod numeric;
@@ -44,6 +45,7 @@ mod table;
 mod tests;
 mod trap;
 mod variable;
+mod versioned_loop;
 
 use cranelift_codegen::ir::{
     self, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
@@ -99,7 +101,6 @@ pub(crate) struct TranslateEnv<'m> {
     #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) bounds_check_fusion: bool,
     /// `Config::loop_versioning`.
-    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) loop_versioning: bool,
     /// `Config::inlining`.
     #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
@@ -236,6 +237,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     fuel_costs: Vec<u64>,
     /// The index in `fuel_costs` of the next segment to start.
     next_segment: usize,
+    /// Whether the operator being translated is an access the range check
+    /// of a versioned loop covers (see `versioned_loop`).
+    covered_by_range_check: bool,
 }
 
 /// Translates function `func_index` into `func`.
@@ -283,11 +287,7 @@ fn translate_body(
     binary.set_features(features);
     let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
-        t.validator.op(offset, &op)?;
-        t.translate(&op)
-            .map_err(|e| e.at(func_index.as_u32(), offset))?;
-        t.after_operator(&op);
+        t.translate_next(&mut reader)?;
     }
     reader.finish()?;
     Ok(t.finish(env))
@@ -338,7 +338,22 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             direct_callees: std::collections::HashMap::new(),
             fuel_costs: Vec::new(),
             next_segment: 0,
+            covered_by_range_check: false,
         }
+    }
+
+    /// Reads, validates and translates the next operator; a versioned
+    /// loop takes its whole body with it.
+    fn translate_next(&mut self, reader: &mut wasmparser::OperatorsReader<'_>) -> Result<()> {
+        let (op, offset) = reader.read_with_offset()?;
+        self.validator.op(offset, &op)?;
+        if self.translate_versioned_loop(&op, offset, reader)? {
+            return Ok(());
+        }
+        self.translate(&op)
+            .map_err(|e| e.at(self.func_index.as_u32(), offset))?;
+        self.after_operator(&op);
+        Ok(())
     }
 
     /// Stack check, parameters, locals, memory caches, the function frame.
