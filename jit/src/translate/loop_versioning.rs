@@ -565,3 +565,6 @@ impl Scan<'_, '_> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests;
