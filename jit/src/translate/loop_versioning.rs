@@ -247,35 +247,37 @@ fn current_value(op: &Operator<'_>) -> Option<u32> {
     }
 }
 
-/// The operators before the `br_if` at `k` compute `i <u X` from
-/// adjacent operators (so nothing between reads and compares): `(i, X)`.
-/// `local.tee` only as the first operand: as the second it would consume
-/// the first.
-fn below(window: &[Op<'_>]) -> Option<(u32, Limit)> {
+/// `(i, X)` if the three adjacent operators of `window` (so nothing
+/// between reads and compares) compute `i cmp X` as `direct` or, operands
+/// swapped, as `swapped`. `local.tee` only as the first operand: as the
+/// second it would consume the first.
+fn compare(
+    window: &[Op<'_>],
+    direct: Operator<'static>,
+    swapped: Operator<'static>,
+) -> Option<(u32, Limit)> {
     let [a, b, cmp] = window else { return None };
-    let (i, x) = match cmp.op {
-        Operator::I32LtU => (current_value(&a.op)?, limit_of(&b.op)?),
-        Operator::I32GtU => match b.op {
-            Operator::LocalGet { local_index } => (local_index, limit_of(&a.op)?),
-            _ => return None,
-        },
-        _ => return None,
+    let (i, x) = if cmp.op == direct {
+        (current_value(&a.op)?, limit_of(&b.op)?)
+    } else if cmp.op == swapped {
+        let Operator::LocalGet { local_index } = b.op else {
+            return None;
+        };
+        (local_index, limit_of(&a.op)?)
+    } else {
+        return None;
     };
     (Limit::Invariant(i) != x).then_some((i, x))
 }
 
-/// The same for `i >=u X` (the branch leaves the loop when the bound fails).
+/// `i <u X`.
+fn below(window: &[Op<'_>]) -> Option<(u32, Limit)> {
+    compare(window, Operator::I32LtU, Operator::I32GtU)
+}
+
+/// `i >=u X`.
 fn at_or_above(window: &[Op<'_>]) -> Option<(u32, Limit)> {
-    let [a, b, cmp] = window else { return None };
-    let (i, x) = match cmp.op {
-        Operator::I32GeU => (current_value(&a.op)?, limit_of(&b.op)?),
-        Operator::I32LeU => match b.op {
-            Operator::LocalGet { local_index } => (local_index, limit_of(&a.op)?),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    (Limit::Invariant(i) != x).then_some((i, x))
+    compare(window, Operator::I32GeU, Operator::I32LeU)
 }
 
 /// The `br_if` at `k` is taken when `i >=u X`, so falling through means
