@@ -83,6 +83,20 @@ const TWO_ARRAYS: &str = r#"(module
       (br_if $add (i32.lt_u (local.get $k) (local.get $n))))
     (local.get $k)))"#;
 
+const PRODUCT_LIMIT: &str = r#"(module
+  {MEMORY}
+  ;; matmul's checksum loop: a do-while to n * n, computed (and wrapping)
+  ;; as the loop computes it.
+  (func (export "run") (param $c i32) (param $k i32) (param $n i32) (result i32)
+    (local $total i64)
+    (loop $check
+      (local.set $total
+        (i64.add (local.get $total)
+          (i64.load (i32.add (local.get $c) (i32.shl (local.get $k) (i32.const 3))))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $check (i32.lt_u (local.get $k) (i32.mul (local.get $n) (local.get $n)))))
+    (i32.wrap_i64 (local.get $total))))"#;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Memory {
     Unshared,
@@ -271,6 +285,17 @@ fn a_loop_with_two_address_expressions_checks_both() {
     assert_eq!(same_either_way(TWO_ARRAYS, (8, 100, 7250)), Ok(7250));
     // a's side fits (8 * 7300 < 65536), b = a + 8n does not: 58400 + 7300.
     assert_eq!(same_either_way(TWO_ARRAYS, (0, 0, 7300)), OOB);
+}
+
+#[test]
+fn a_limit_computed_in_the_loop_is_computed_as_the_loop_does() {
+    let sum = |c: i32, k: i32, n: i32| same_either_way(PRODUCT_LIMIT, (c, k, n));
+    assert!(sum(0, 0, 90).is_ok(), "8 * 90 * 90 fits");
+    assert_eq!(sum(0, 0, 91), OOB, "8 * 91 * 91 does not");
+    // 65536 * 65536 wraps to 0: the body runs once, at k = 5.
+    assert_eq!(sum(0, 5, 65536), sum(40, 0, 1));
+    assert!(sum(PAGE - 8, 0, 1).is_ok());
+    assert_eq!(sum(PAGE - 7, 0, 1), OOB);
 }
 
 #[test]

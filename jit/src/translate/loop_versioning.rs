@@ -64,12 +64,9 @@ pub(super) enum Affine {
     Mul(Rc<Affine>, Rc<Affine>),
 }
 
-/// The bound `X` of the induction local.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Limit {
-    Invariant(u32),
-    Const(u32),
-}
+/// The bound `X` of the induction local: an expression of constants and
+/// invariant locals, so its value at loop entry is its value throughout.
+pub(super) type Limit = Rc<Affine>;
 
 /// How the loop bounds its induction local (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,18 +130,14 @@ pub(super) fn plan(mut reader: OperatorsReader<'_>, cx: &Context<'_>) -> Option<
     let is_i32 = |l: u32| cx.locals.get(l as usize) == Some(&ValType::I32);
     let invariant = |l: u32| is_i32(l) && !written.contains(&l);
     let (shape, induction, limit) = bound(&body)?;
-    let limit_ok = match limit {
-        Limit::Invariant(x) => invariant(x),
-        Limit::Const(_) => true,
-    };
-    if !is_i32(induction) || !limit_ok {
+    if !is_i32(induction) || !all_invariant(&limit, &invariant) {
         return None;
     }
     let mut scan = Scan {
         cx,
         invariant: &invariant,
         induction,
-        limit,
+        limit: Rc::clone(&limit),
         shape,
         stack: Vec::new(),
         frames: Vec::new(),
@@ -222,80 +215,146 @@ fn bound(body: &[Op<'_>]) -> Option<(Shape, u32, Limit)> {
         if !matches!(last.op, Operator::BrIf { relative_depth: 0 }) || last.depth != 0 {
             return None;
         }
-        let (i, x) = continue_while_below(body, k)?;
+        let (i, x) = below(body, k.checked_sub(1)?)?;
         Some((Shape::DoWhile, i, x))
     })
-}
-
-/// The operator as a limit: `i32.const` or `local.get`.
-fn limit_of(op: &Operator<'_>) -> Option<Limit> {
-    match *op {
-        Operator::I32Const { value } => Some(Limit::Const(value.cast_unsigned())),
-        Operator::LocalGet { local_index } => Some(Limit::Invariant(local_index)),
-        _ => None,
-    }
-}
-
-/// The local a first compare operand pushes as its current value:
-/// `local.get i` or `local.tee i`.
-fn current_value(op: &Operator<'_>) -> Option<u32> {
-    match *op {
-        Operator::LocalGet { local_index } | Operator::LocalTee { local_index } => {
-            Some(local_index)
-        }
-        _ => None,
-    }
-}
-
-/// `(i, X)` if the three adjacent operators of `window` (so nothing
-/// between reads and compares) compute `i cmp X` as `direct` or, operands
-/// swapped, as `swapped`. `local.tee` only as the first operand: as the
-/// second it would consume the first.
-fn compare(
-    window: &[Op<'_>],
-    direct: Operator<'static>,
-    swapped: Operator<'static>,
-) -> Option<(u32, Limit)> {
-    let [a, b, cmp] = window else { return None };
-    let (i, x) = if cmp.op == direct {
-        (current_value(&a.op)?, limit_of(&b.op)?)
-    } else if cmp.op == swapped {
-        let Operator::LocalGet { local_index } = b.op else {
-            return None;
-        };
-        (local_index, limit_of(&a.op)?)
-    } else {
-        return None;
-    };
-    (Limit::Invariant(i) != x).then_some((i, x))
-}
-
-/// `i <u X`.
-fn below(window: &[Op<'_>]) -> Option<(u32, Limit)> {
-    compare(window, Operator::I32LtU, Operator::I32GtU)
-}
-
-/// `i >=u X`.
-fn at_or_above(window: &[Op<'_>]) -> Option<(u32, Limit)> {
-    compare(window, Operator::I32GeU, Operator::I32LeU)
 }
 
 /// The `br_if` at `k` is taken when `i >=u X`, so falling through means
 /// `i <u X`.
 fn guard(body: &[Op<'_>], k: usize) -> Option<(u32, Limit)> {
-    let window = |n: usize| body.get(k.checked_sub(n)?..k);
-    if let Some(found) = window(3).and_then(at_or_above) {
-        return Some(found);
+    let c = k.checked_sub(1)?;
+    if matches!(body[c].op, Operator::I32Eqz) {
+        below(body, c.checked_sub(1)?)
+    } else {
+        at_or_above(body, c)
     }
-    let w = window(4)?;
-    matches!(w[3].op, Operator::I32Eqz)
-        .then(|| below(&w[..3]))
-        .flatten()
 }
 
-/// The `br_if` at `k` is taken when `i <u X`.
-fn continue_while_below(body: &[Op<'_>], k: usize) -> Option<(u32, Limit)> {
-    below(body.get(k.checked_sub(3)?..k)?)
+/// The operator at `c` computes `i <u X`.
+fn below(body: &[Op<'_>], c: usize) -> Option<(u32, Limit)> {
+    compare(body, c, Operator::I32LtU, Operator::I32GtU)
+}
+
+/// The operator at `c` computes `i >=u X`.
+fn at_or_above(body: &[Op<'_>], c: usize) -> Option<(u32, Limit)> {
+    compare(body, c, Operator::I32GeU, Operator::I32LeU)
+}
+
+/// `(i, X)` if the operator at `c` is `direct` applied to `i` and `X`, or
+/// `swapped` applied to `X` and `i`, where the read of `i` and the
+/// operators of `X` are adjacent to it (so nothing between the read and
+/// the compare writes `i`). The read is `local.get i`, or `local.tee i`
+/// as the first operand (as the second it would consume the first).
+fn compare(
+    body: &[Op<'_>],
+    c: usize,
+    direct: Operator<'static>,
+    swapped: Operator<'static>,
+) -> Option<(u32, Limit)> {
+    let cmp = &body.get(c)?.op;
+    if *cmp == direct {
+        let start = expression_start(body, c)?;
+        let i = match body[start.checked_sub(1)?].op {
+            Operator::LocalGet { local_index } | Operator::LocalTee { local_index } => local_index,
+            _ => return None,
+        };
+        Some((i, limit_expression(&body[start..c])?))
+    } else if *cmp == swapped {
+        let read = c.checked_sub(1)?;
+        let Operator::LocalGet { local_index: i } = body[read].op else {
+            return None;
+        };
+        let start = expression_start(body, read)?;
+        Some((i, limit_expression(&body[start..read])?))
+    } else {
+        None
+    }
+}
+
+/// The stack effect of an operator a limit may contain.
+fn limit_operator(op: &Operator<'_>) -> Option<(i64, i64)> {
+    match op {
+        Operator::I32Const { .. } | Operator::LocalGet { .. } => Some((0, 1)),
+        Operator::I32Add | Operator::I32Mul | Operator::I32Shl => Some((2, 1)),
+        _ => None,
+    }
+}
+
+/// Where the one value the operators just before `end` compute starts.
+fn expression_start(body: &[Op<'_>], end: usize) -> Option<usize> {
+    let mut needed = 1;
+    for k in (0..end).rev() {
+        let (pops, pushes) = limit_operator(&body[k].op)?;
+        needed += pops - pushes;
+        if needed == 0 {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// The expression `ops` compute, with every `local.get` as an invariant
+/// leaf (the caller checks that they are).
+fn limit_expression(ops: &[Op<'_>]) -> Option<Limit> {
+    let mut stack = Vec::new();
+    for o in ops {
+        match o.op {
+            Operator::LocalGet { local_index } => {
+                stack.push(Some(Rc::new(Affine::Invariant(local_index))));
+            }
+            ref op => arithmetic(op, &mut stack)?.then_some(())?,
+        }
+    }
+    match stack.as_slice() {
+        [Some(x)] => Some(Rc::clone(x)),
+        _ => None,
+    }
+}
+
+/// Applies `op` if it is an operator expressions are made of (a constant,
+/// `i32.add`, `i32.mul`, `i32.shl`): `Some(true)` if it was one, `None`
+/// on underflow.
+fn arithmetic(op: &Operator<'_>, stack: &mut Vec<Option<Rc<Affine>>>) -> Option<bool> {
+    let binary = |stack: &mut Vec<Option<Rc<Affine>>>, make: fn(_, _) -> Affine| {
+        let (b, a) = (stack.pop()?, stack.pop()?);
+        stack.push(a.zip(b).map(|(a, b)| Rc::new(make(a, b))));
+        Some(true)
+    };
+    match *op {
+        Operator::I32Const { value } => {
+            stack.push(Some(Rc::new(Affine::Const(value.cast_unsigned()))));
+            Some(true)
+        }
+        Operator::I32Add => binary(stack, Affine::Add),
+        Operator::I32Mul => binary(stack, Affine::Mul),
+        Operator::I32Shl => {
+            // A shift by a constant is a multiplication modulo 2^32.
+            let (count, value) = (stack.pop()?, stack.pop()?);
+            let scaled = match (value, count.as_deref()) {
+                (Some(v), Some(Affine::Const(c))) => Some(Rc::new(Affine::Mul(
+                    v,
+                    Rc::new(Affine::Const(1 << (c & 31))),
+                ))),
+                _ => None,
+            };
+            stack.push(scaled);
+            Some(true)
+        }
+        _ => Some(false),
+    }
+}
+
+/// Whether every leaf of `x` passes `invariant`.
+fn all_invariant(x: &Affine, invariant: &dyn Fn(u32) -> bool) -> bool {
+    match x {
+        Affine::Induction => false,
+        Affine::Invariant(l) => invariant(*l),
+        Affine::Const(_) => true,
+        Affine::Add(a, b) | Affine::Mul(a, b) => {
+            all_invariant(a, invariant) && all_invariant(b, invariant)
+        }
+    }
 }
 
 /// The access a plain load or store makes: its `memarg`, its size, and
@@ -391,12 +450,6 @@ impl Scan<'_, '_> {
 
     fn push_unknown(&mut self, n: u32) {
         self.stack.extend((0..n).map(|_| None));
-    }
-
-    fn binary(&mut self, make: fn(Rc<Affine>, Rc<Affine>) -> Affine) -> Option<()> {
-        let (b, a) = (self.pop()?, self.pop()?);
-        self.stack.push(a.zip(b).map(|(a, b)| Rc::new(make(a, b))));
-        Some(())
     }
 
     /// A branch `depth` levels out of the operator's nesting: back to the
@@ -499,23 +552,6 @@ impl Scan<'_, '_> {
                     self.bounded = false;
                 }
             }
-            O::I32Const { value } => {
-                self.stack
-                    .push(Some(Rc::new(Affine::Const(value.cast_unsigned()))));
-            }
-            O::I32Add => self.binary(Affine::Add)?,
-            O::I32Mul => self.binary(Affine::Mul)?,
-            O::I32Shl => {
-                let (count, value) = (self.pop()?, self.pop()?);
-                let scaled = match (value, count.as_deref()) {
-                    (Some(v), Some(Affine::Const(c))) => Some(Rc::new(Affine::Mul(
-                        v,
-                        Rc::new(Affine::Const(1 << (c & 31))),
-                    ))),
-                    _ => None,
-                };
-                self.stack.push(scaled);
-            }
             O::Block { blockty } => self.frames.push(Frame {
                 height: self.stack.len(),
                 results: Self::block_results(blockty)?,
@@ -538,7 +574,7 @@ impl Scan<'_, '_> {
                 self.branch(relative_depth, final_branch)?;
                 let guards = self.shape == Shape::Guarded
                     && o.depth == 0
-                    && guard(body, k) == Some((self.induction, self.limit));
+                    && guard(body, k) == Some((self.induction, Rc::clone(&self.limit)));
                 if guards {
                     self.bounded = true;
                 }
@@ -554,6 +590,9 @@ impl Scan<'_, '_> {
                 self.push_unknown(results);
             }
             ref op => {
+                if arithmetic(op, &mut self.stack)? {
+                    return Some(());
+                }
                 if let Some((memarg, size, store)) = plain_access(op) {
                     return self.access(o.offset, memarg, size, store);
                 }

@@ -26,7 +26,7 @@ use wasmparser::{BlockType, Operator, OperatorsReader};
 
 use super::FuncTranslator;
 use super::error::{TranslateError, TranslateResult};
-use super::loop_versioning::{self, Affine, Context, Limit, Plan, Shape};
+use super::loop_versioning::{self, Affine, Context, Plan, Shape};
 use crate::error::Result;
 use crate::index::{FuncIndex, MemoryIndex};
 
@@ -152,7 +152,7 @@ impl FuncTranslator<'_, '_> {
         let top = self.largest_induction(plan)?;
         let mut ends: Vec<(u32, ir::Value)> = Vec::new();
         for check in &plan.checks {
-            let address = self.saturating_value(&check.address, top)?;
+            let address = self.affine_value(&check.address, Some(top))?;
             let end_offset = i64::try_from(check.end_offset)
                 .map_err(|_| TranslateError::internal("memory offset beyond 2^63"))?;
             let end = self.builder.ins().iadd_imm_s(address, end_offset);
@@ -182,51 +182,72 @@ impl FuncTranslator<'_, '_> {
     /// The largest value a covered read of the induction local can see,
     /// as an `i64`: `X - 1` (guarded), or also the entry value (do-while).
     /// With `X = 0` no guarded read happens and a do-while one sees only
-    /// the entry value, so `max(X, 1) - 1` serves.
+    /// the entry value, so `max(X, 1) - 1` serves. `X` is computed as the
+    /// loop computes it, in wrapping `i32` arithmetic.
     fn largest_induction(&mut self, plan: &Plan) -> TranslateResult<ir::Value> {
-        let limit = match plan.limit {
-            Limit::Invariant(x) => self.local_as_i64(x)?,
-            Limit::Const(c) => self.builder.ins().iconst(types::I64, i64::from(c)),
-        };
+        let limit = self.affine_value(&plan.limit, None)?;
+        let limit = self.builder.ins().uextend(types::I64, limit);
         let one = self.builder.ins().iconst(types::I64, 1);
         let at_least_one = self.builder.ins().umax(limit, one);
         let below_limit = self.builder.ins().iadd_imm_s(at_least_one, -1);
         Ok(match plan.shape {
             Shape::Guarded => below_limit,
             Shape::DoWhile => {
-                let entry = self.local_as_i64(plan.induction)?;
+                let entry = self.local_value(plan.induction)?;
+                let entry = self.builder.ins().uextend(types::I64, entry);
                 self.builder.ins().umax(entry, below_limit)
             }
         })
     }
 
-    /// Local `index` (an `i32`) at this point, zero-extended.
-    fn local_as_i64(&mut self, index: u32) -> TranslateResult<ir::Value> {
+    /// Local `index` (an `i32`) at this point.
+    fn local_value(&mut self, index: u32) -> TranslateResult<ir::Value> {
         let &(var, _) = self
             .locals
             .get(index as usize)
             .ok_or_else(|| TranslateError::internal(format!("local {index} out of range")))?;
-        let value = self.builder.use_var(var);
-        Ok(self.builder.ins().uextend(types::I64, value))
+        Ok(self.builder.use_var(var))
     }
 
-    /// `min(exact value of address, SATURATED)` with the induction local at
-    /// `top`, in 64-bit arithmetic: each step saturates, which commutes
-    /// with the next (both operators are monotone and `x * 0 = 0`).
-    fn saturating_value(&mut self, address: &Affine, top: ir::Value) -> TranslateResult<ir::Value> {
-        Ok(match address {
-            Affine::Induction => top,
-            Affine::Invariant(l) => self.local_as_i64(*l)?,
-            Affine::Const(c) => self.builder.ins().iconst(types::I64, i64::from(*c)),
+    /// The value of `x` at this point. With `induction` (the largest value
+    /// of the induction local), as an `i64` where each step saturates at
+    /// [`SATURATED`]: `min(exact value, SATURATED)`, since saturating
+    /// commutes with the next step (both operators are monotone and
+    /// `x * 0 = 0`). Without, as the `i32` the loop computes (wrapping).
+    fn affine_value(
+        &mut self,
+        x: &Affine,
+        induction: Option<ir::Value>,
+    ) -> TranslateResult<ir::Value> {
+        let ty = if induction.is_some() {
+            types::I64
+        } else {
+            types::I32
+        };
+        Ok(match x {
+            Affine::Induction => induction
+                .ok_or_else(|| TranslateError::internal("a limit that reads the induction"))?,
+            Affine::Invariant(l) => {
+                let v = self.local_value(*l)?;
+                if ty == types::I64 {
+                    self.builder.ins().uextend(ty, v)
+                } else {
+                    v
+                }
+            }
+            Affine::Const(c) => self.builder.ins().iconst(ty, i64::from(*c)),
             Affine::Add(a, b) | Affine::Mul(a, b) => {
-                let a = self.saturating_value(a, top)?;
-                let b = self.saturating_value(b, top)?;
-                let exact = if matches!(address, Affine::Add(..)) {
+                let a = self.affine_value(a, induction)?;
+                let b = self.affine_value(b, induction)?;
+                let exact = if matches!(x, Affine::Add(..)) {
                     self.builder.ins().iadd(a, b)
                 } else {
                     self.builder.ins().imul(a, b)
                 };
-                let cap = self.builder.ins().iconst(types::I64, SATURATED);
+                if induction.is_none() {
+                    return Ok(exact);
+                }
+                let cap = self.builder.ins().iconst(ty, SATURATED);
                 self.builder.ins().umin(exact, cap)
             }
         })

@@ -1,8 +1,10 @@
 //! Which loops the analysis plans for, and which it must refuse.
 
+use std::rc::Rc;
+
 use wasmparser::{Operator, OperatorsReader, Parser, Payload};
 
-use super::{Context, Limit, Plan, Shape, plan};
+use super::{Affine, Context, Plan, Shape, plan};
 use crate::types::ValType;
 
 /// The plan for the first `loop` of the module's first function, whose
@@ -48,7 +50,7 @@ fn a_guarded_while_loop_covers_its_store() {
     .expect("planned");
     assert_eq!(
         (p.shape, p.induction, p.limit),
-        (Shape::Guarded, 0, Limit::Invariant(2))
+        (Shape::Guarded, 0, Rc::new(Affine::Invariant(2)))
     );
     assert_eq!(p.checks.len(), 1);
     assert_eq!(p.checks[0].end_offset, 4, "offset 3 + 1 byte");
@@ -68,7 +70,10 @@ fn the_eqz_of_lt_u_form_and_a_constant_limit_are_guards_too() {
         1,
     )
     .expect("planned");
-    assert_eq!((p.shape, p.limit), (Shape::Guarded, Limit::Const(100)));
+    assert_eq!(
+        (p.shape, p.limit),
+        (Shape::Guarded, Rc::new(Affine::Const(100)))
+    );
 }
 
 #[test]
@@ -87,13 +92,31 @@ fn a_do_while_loop_covers_the_accesses_before_the_increment_only() {
     .expect("planned");
     assert_eq!(
         (p.shape, p.induction, p.limit),
-        (Shape::DoWhile, 1, Limit::Invariant(2))
+        (Shape::DoWhile, 1, Rc::new(Affine::Invariant(2)))
     );
     assert_eq!(
         p.checks.len(),
         1,
         "the store after the increment is not covered"
     );
+}
+
+#[test]
+fn a_limit_may_be_an_expression_of_invariants() {
+    let p = plan_of(
+        &func(
+            "(param $c i32) (param $k i32) (param $n i32)",
+            "(loop $l
+               (drop (f64.load (i32.add (local.get $c) (i32.shl (local.get $k) (i32.const 3)))))
+               (local.set $k (i32.add (local.get $k) (i32.const 1)))
+               (br_if $l (i32.lt_u (local.get $k) (i32.mul (local.get $n) (local.get $n)))))",
+        ),
+        3,
+    )
+    .expect("planned");
+    let n = || Rc::new(Affine::Invariant(2));
+    assert_eq!(p.shape, Shape::DoWhile);
+    assert_eq!(p.limit, Rc::new(Affine::Mul(n(), n())));
 }
 
 /// Loops that must not be versioned, each with the reason.
@@ -129,6 +152,14 @@ fn unbounded_or_unknown_loops_get_no_plan() {
             "a guard inside an if does not dominate the access",
             "(block $d (loop $l
                (if (local.get 1) (then (br_if $d (i32.ge_u (local.get 0) (local.get 1)))))
+               (i32.store8 (local.get 0) (i32.const 1))
+               (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+               (br $l)))",
+        ),
+        (
+            "a limit that reads a local the loop writes",
+            "(block $d (loop $l
+               (br_if $d (i32.ge_u (local.get 0) (i32.add (local.get 1) (local.get 0))))
                (i32.store8 (local.get 0) (i32.const 1))
                (local.set 0 (i32.add (local.get 0) (i32.const 1)))
                (br $l)))",
