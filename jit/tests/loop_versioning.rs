@@ -97,6 +97,27 @@ const PRODUCT_LIMIT: &str = r#"(module
       (br_if $check (i32.lt_u (local.get $k) (i32.mul (local.get $n) (local.get $n)))))
     (i32.wrap_i64 (local.get $total))))"#;
 
+const THROUGH_A_CALL: &str = r#"(module
+  {MEMORY}
+  ;; matmul's addressing: row-major elements through a leaf function that
+  ;; the analysis sees through; reads row 2, writes column 2.
+  (func $element (param $base i32) (param $n i32) (param $i i32) (param $j i32) (result i32)
+    (i32.add (local.get $base)
+      (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j))
+        (i32.const 3))))
+  (func (export "run") (param $a i32) (param $k i32) (param $n i32) (result i32)
+    (local $sum i64) (local $row i32)
+    (local.set $row (i32.const 2))
+    (loop $mul_k
+      (local.set $sum
+        (i64.add (local.get $sum)
+          (i64.load (call $element (local.get $a) (local.get $n) (local.get $row) (local.get $k)))))
+      (i64.store (call $element (local.get $a) (local.get $n) (local.get $k) (local.get $row))
+        (local.get $sum))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $mul_k (i32.lt_u (local.get $k) (local.get $n))))
+    (i32.wrap_i64 (local.get $sum))))"#;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Memory {
     Unshared,
@@ -299,10 +320,20 @@ fn a_limit_computed_in_the_loop_is_computed_as_the_loop_does() {
 }
 
 #[test]
+fn addresses_computed_by_a_leaf_function_are_checked_like_any_other() {
+    let run = |a: i32, k: i32, n: i32| same_either_way(THROUGH_A_CALL, (a, k, n));
+    assert!(run(0, 0, 80).is_ok(), "8 * (79 * 80 + 2) + 8 fits");
+    assert!(run(16, 3, 90).is_ok());
+    assert_eq!(run(0, 0, 91), OOB, "8 * (90 * 91 + 2) + 8 does not: last");
+    assert_eq!(run(0, 0, 100), OOB, "middle");
+    assert_eq!(run(PAGE, 0, 1), OOB, "first");
+}
+
+#[test]
 fn fuel_runs_out_at_the_same_operator_either_way() {
     for memory in [Memory::Unshared, Memory::Shared] {
         for fuel in [0, 1, 5, 97, 1000, 54_321] {
-            for wat in [WHILE_STORE, DO_WHILE_STORE, EARLY_EXIT] {
+            for wat in [WHILE_STORE, DO_WHILE_STORE, EARLY_EXIT, THROUGH_A_CALL] {
                 let plain = run(wat, memory, false, Some(fuel), (0, 1, 5000));
                 let versioned = run(wat, memory, true, Some(fuel), (0, 1, 5000));
                 assert_eq!(plain.result, versioned.result, "{memory:?} {fuel}");

@@ -112,6 +112,62 @@ pub(super) struct Context<'c> {
     pub(super) num_memories: u32,
     /// The (parameters, results) counts of function `index`, if it exists.
     pub(super) call_arity: &'c dyn Fn(u32) -> Option<(u32, u32)>,
+    /// The [`AddressFunction`] summary of function `index`, if it is one.
+    pub(super) address_function: &'c dyn Fn(u32) -> Option<&'c AddressFunction>,
+}
+
+/// A function whose body is one address expression of its `i32`
+/// parameters (such as `matmul`'s `$element`): the operators of the body
+/// before its `end`, only `local.get` of a parameter, `i32.const`,
+/// `i32.add`, `i32.mul` and `i32.shl`. A call to it computes exactly that
+/// expression of the arguments (it cannot write the caller's locals), so
+/// the analysis sees through it; the call itself is translated as always.
+#[derive(Debug)]
+pub(crate) struct AddressFunction {
+    params: u32,
+    body: Vec<Operator<'static>>,
+}
+
+/// Bodies longer than this are not summarized.
+const MAX_ADDRESS_FUNCTION_OPERATORS: usize = 32;
+
+/// The summary of a function of type `params -> results` with `body`, if
+/// it is an [`AddressFunction`].
+pub(crate) fn address_function(
+    params: &[ValType],
+    results: &[ValType],
+    body: &wasmparser::FunctionBody<'_>,
+) -> Option<AddressFunction> {
+    if results != [ValType::I32] || body.get_locals_reader().ok()?.get_count() != 0 {
+        return None;
+    }
+    let mut reader = body.get_operators_reader().ok()?;
+    let mut ops = Vec::new();
+    let mut height = 0usize;
+    loop {
+        let op = match reader.read().ok()? {
+            Operator::End => break,
+            Operator::LocalGet { local_index } => {
+                if params.get(local_index as usize) != Some(&ValType::I32) {
+                    return None;
+                }
+                Operator::LocalGet { local_index }
+            }
+            Operator::I32Const { value } => Operator::I32Const { value },
+            Operator::I32Add => Operator::I32Add,
+            Operator::I32Mul => Operator::I32Mul,
+            Operator::I32Shl => Operator::I32Shl,
+            _ => return None,
+        };
+        let (pops, _) = limit_operator(&op)?;
+        height = height.checked_sub(pops as usize)? + 1;
+        ops.push(op);
+        if ops.len() > MAX_ADDRESS_FUNCTION_OPERATORS {
+            return None;
+        }
+    }
+    let params = u32::try_from(params.len()).ok()?;
+    (reader.eof() && height == 1).then_some(AddressFunction { params, body: ops })
 }
 
 /// One operator of the body and where it is.
@@ -452,6 +508,24 @@ impl Scan<'_, '_> {
         self.stack.extend((0..n).map(|_| None));
     }
 
+    /// A call of `f`: its result is its expression of the arguments.
+    fn call_address_function(&mut self, f: &AddressFunction) -> Option<()> {
+        let at = self.stack.len().checked_sub(f.params as usize)?;
+        let args = self.stack.split_off(at);
+        let mut stack = Vec::new();
+        for op in &f.body {
+            match *op {
+                Operator::LocalGet { local_index } => {
+                    stack.push(args.get(local_index as usize)?.clone());
+                }
+                ref op => arithmetic(op, &mut stack)?.then_some(())?,
+            }
+        }
+        let [result] = <[_; 1]>::try_from(stack).ok()?;
+        self.stack.push(result);
+        Some(())
+    }
+
     /// A branch `depth` levels out of the operator's nesting: back to the
     /// loop is allowed only where the shape permits it.
     fn branch(&self, depth: u32, final_branch: bool) -> Option<()> {
@@ -585,6 +659,9 @@ impl Scan<'_, '_> {
                 self.reachable = false;
             }
             O::Call { function_index } => {
+                if let Some(f) = (self.cx.address_function)(function_index) {
+                    return self.call_address_function(f);
+                }
                 let (params, results) = (self.cx.call_arity)(function_index)?;
                 self.pop_n(params)?;
                 self.push_unknown(results);

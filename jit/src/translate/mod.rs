@@ -75,6 +75,7 @@ pub(crate) use self::entry::translate_array_entry;
 
 use self::control::Frame;
 use self::error::{TranslateResult, underflow};
+use self::loop_versioning::AddressFunction;
 use self::trap::{TrapExit, TrapSink};
 
 /// Module-wide facts every function translation needs.
@@ -102,6 +103,9 @@ pub(crate) struct TranslateEnv<'m> {
     pub(crate) bounds_check_fusion: bool,
     /// `Config::loop_versioning`.
     pub(crate) loop_versioning: bool,
+    /// By defined index, with loop versioning on: the functions whose
+    /// body is one address expression of their parameters.
+    pub(crate) address_functions: PrimaryMap<DefinedFuncIndex, Option<AddressFunction>>,
     /// `Config::inlining`.
     #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) inlining: bool,
@@ -123,6 +127,17 @@ impl<'m> TranslateEnv<'m> {
             // Only unshared lengths are cached across calls.
             vec![true; pending.len()].into()
         };
+        let address_functions = pending
+            .iter()
+            .map(|(defined, p)| {
+                let ty = info.func_type(info.func_index(defined));
+                engine
+                    .config()
+                    .loop_versioning
+                    .then(|| loop_versioning::address_function(ty.params(), ty.results(), &p.body))
+                    .flatten()
+            })
+            .collect();
         TranslateEnv {
             info,
             offsets: info.offsets(),
@@ -136,6 +151,7 @@ impl<'m> TranslateEnv<'m> {
             consume_fuel: engine.config().consume_fuel,
             bounds_check_fusion: engine.config().bounds_check_fusion,
             loop_versioning: engine.config().loop_versioning,
+            address_functions,
             inlining: engine.config().inlining,
         }
     }

@@ -112,10 +112,15 @@ impl FuncTranslator<'_, '_> {
                 u32::try_from(ty.results().len()).ok()?,
             ))
         };
+        let address_function = |f: u32| {
+            let defined = info.defined_func_index(FuncIndex::from_u32(f))?;
+            self.env.address_functions.get(defined)?.as_ref()
+        };
         let cx = Context {
             locals: &locals,
             num_memories: self.env.offsets.num_memories(),
             call_arity: &call_arity,
+            address_function: &address_function,
         };
         loop_versioning::plan(reader, &cx)
     }

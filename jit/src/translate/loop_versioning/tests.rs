@@ -21,11 +21,11 @@ fn plan_of(wat: &str, locals: usize) -> Option<Plan> {
     let mut reader: OperatorsReader<'_> = body.get_operators_reader().expect("operators");
     while !matches!(reader.read().expect("valid"), Operator::Loop { .. }) {}
     let types = vec![ValType::I32; locals];
-    let no_calls = |_| None;
     let cx = Context {
         locals: &types,
         num_memories: 1,
-        call_arity: &no_calls,
+        call_arity: &|_| None,
+        address_function: &|_| None,
     };
     plan(reader, &cx)
 }
@@ -191,5 +191,62 @@ fn unbounded_or_unknown_loops_get_no_plan() {
     for (why, body) in cases {
         let planned = plan_of(&func("(param i32 i32)", body), 2);
         assert!(planned.is_none(), "{why}: {planned:?}");
+    }
+}
+
+/// The summary of the module's first function, if it is an address
+/// function.
+fn address_function_of(wat: &str) -> Option<super::AddressFunction> {
+    let bytes = wat::parse_str(wat).expect("valid text");
+    let mut ty = None;
+    for payload in Parser::new(0).parse_all(&bytes) {
+        match payload.expect("valid module") {
+            Payload::TypeSection(types) => {
+                let t = types.into_iter_err_on_gc_types().next().expect("a type");
+                let t = t.expect("valid type");
+                let map = |v: &[wasmparser::ValType]| -> Vec<ValType> {
+                    v.iter()
+                        .map(|&v| ValType::from_wasm(v).expect("plain"))
+                        .collect()
+                };
+                ty = Some((map(t.params()), map(t.results())));
+            }
+            Payload::CodeSectionEntry(body) => {
+                let (params, results) = ty.as_ref().expect("types come first");
+                return super::address_function(params, results, &body);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[test]
+fn leaf_functions_of_one_address_expression_are_summarized() {
+    let element = "(module (func (param i32 i32 i32 i32) (result i32)
+        (i32.add (local.get 0)
+          (i32.shl (i32.add (i32.mul (local.get 2) (local.get 1)) (local.get 3)) (i32.const 3)))))";
+    let f = address_function_of(element).expect("summarized");
+    assert_eq!((f.params, f.body.len()), (4, 9));
+    for (why, wat) in [
+        (
+            "a subtraction",
+            "(module (func (param i32 i32) (result i32) (i32.sub (local.get 0) (local.get 1))))",
+        ),
+        (
+            "a declared local",
+            "(module (func (param i32) (result i32) (local i32) (local.get 0)))",
+        ),
+        (
+            "an i64 parameter",
+            "(module (func (param i64) (result i32) (i32.wrap_i64 (local.get 0))))",
+        ),
+        (
+            "a load",
+            "(module (memory 1) (func (param i32) (result i32) (i32.load (local.get 0))))",
+        ),
+        ("no result", "(module (func (param i32)))"),
+    ] {
+        assert!(address_function_of(wat).is_none(), "{why}");
     }
 }
