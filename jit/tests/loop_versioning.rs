@@ -192,7 +192,11 @@ fn same_either_way(wat: &str, args: (i32, i32, i32)) -> Result<i32, Option<TrapC
                 versioned.result,
                 versioned.fuel_left,
             );
-            assert!(*result.get_or_insert(plain.result.clone()) == plain.result);
+            assert_eq!(
+                *result.get_or_insert(plain.result),
+                plain.result,
+                "{memory:?}"
+            );
         }
     }
     result.expect("ran")
