@@ -89,7 +89,7 @@ impl FuncTranslator<'_, '_> {
         if alignment == Alignment::Required && size > 1 {
             self.alignment_check(index, offset, size);
         }
-        if !always_in_bounds {
+        if !always_in_bounds && !self.covered_by_range_check {
             self.check_access_bounds(memory, cache, address, index, end_offset, alignment);
         }
         let addr = self.builder.ins().iadd(cache.base, index);

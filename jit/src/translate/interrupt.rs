@@ -79,7 +79,7 @@ impl FuncTranslator<'_, '_> {
     /// After each operator: an operator that ends a segment starts the
     /// next one (charged if reachable); a loop's header gets an epoch check
     /// first.
-    pub(super) fn after_operator(&mut self, op: &Operator<'_>) {
+    pub(super) fn interrupt_after_operator(&mut self, op: &Operator<'_>) {
         if !ends_segment(op) {
             return;
         }

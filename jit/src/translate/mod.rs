@@ -35,6 +35,7 @@ mod error;
 #[cfg(test)]
 mod golden;
 pub(crate) mod interrupt;
+mod loop_versioning;
 mod memory;
 mod memory_growth;
 pub(crate) mod numeric;
@@ -45,6 +46,7 @@ mod table;
 mod tests;
 mod trap;
 mod variable;
+mod versioned_loop;
 
 use cranelift_codegen::ir::{
     self, AbiParam, InstBuilder, MemFlagsData, Signature, StackSlotData, StackSlotKind,
@@ -74,6 +76,7 @@ pub(crate) use self::entry::translate_array_entry;
 
 use self::control::Frame;
 use self::error::{TranslateResult, underflow};
+use self::loop_versioning::AddressFunction;
 use self::trap::{TrapExit, TrapSink};
 
 /// Module-wide facts every function translation needs.
@@ -99,8 +102,10 @@ pub(crate) struct TranslateEnv<'m> {
     /// `Config::bounds_check_fusion` (see `bounds`).
     pub(crate) bounds_check_fusion: bool,
     /// `Config::loop_versioning`.
-    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) loop_versioning: bool,
+    /// By defined index, with loop versioning on: the functions whose
+    /// body is one address expression of their parameters.
+    pub(crate) address_functions: PrimaryMap<DefinedFuncIndex, Option<AddressFunction>>,
     /// `Config::inlining`.
     #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) inlining: bool,
@@ -122,6 +127,17 @@ impl<'m> TranslateEnv<'m> {
             // Only unshared lengths are cached across calls.
             vec![true; pending.len()].into()
         };
+        let address_functions = pending
+            .iter()
+            .map(|(defined, p)| {
+                let ty = info.func_type(info.func_index(defined));
+                engine
+                    .config()
+                    .loop_versioning
+                    .then(|| loop_versioning::address_function(ty.params(), ty.results(), &p.body))
+                    .flatten()
+            })
+            .collect();
         TranslateEnv {
             info,
             offsets: info.offsets(),
@@ -135,6 +151,7 @@ impl<'m> TranslateEnv<'m> {
             consume_fuel: engine.config().consume_fuel,
             bounds_check_fusion: engine.config().bounds_check_fusion,
             loop_versioning: engine.config().loop_versioning,
+            address_functions,
             inlining: engine.config().inlining,
         }
     }
@@ -238,6 +255,9 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     next_segment: usize,
     /// What earlier bounds checks proved (see `bounds`).
     checks: bounds::CheckCache,
+    /// Whether the operator being translated is an access the range check
+    /// of a versioned loop covers (see `versioned_loop`).
+    covered_by_range_check: bool,
 }
 
 /// Translates function `func_index` into `func`.
@@ -285,12 +305,7 @@ fn translate_body(
     binary.set_features(features);
     let mut reader = wasmparser::OperatorsReader::new(binary);
     while !reader.eof() {
-        let (op, offset) = reader.read_with_offset()?;
-        t.validator.op(offset, &op)?;
-        t.translate(&op)
-            .map_err(|e| e.at(func_index.as_u32(), offset))?;
-        t.after_operator(&op);
-        t.bounds_after_operator(&op);
+        t.translate_next(&mut reader)?;
     }
     reader.finish()?;
     Ok(t.finish(env))
@@ -342,7 +357,31 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             fuel_costs: Vec::new(),
             next_segment: 0,
             checks: bounds::CheckCache::default(),
+            covered_by_range_check: false,
         }
+    }
+
+    /// Reads, validates and translates the next operator; a versioned
+    /// loop takes its whole body with it.
+    fn translate_next(&mut self, reader: &mut wasmparser::OperatorsReader<'_>) -> Result<()> {
+        let (op, offset) = reader.read_with_offset()?;
+        self.validator.op(offset, &op)?;
+        if self.translate_versioned_loop(&op, offset, reader)? {
+            return Ok(());
+        }
+        self.translate(&op)
+            .map_err(|e| e.at(self.func_index.as_u32(), offset))?;
+        self.after_operator(&op);
+        Ok(())
+    }
+
+    /// What follows every operator's translation on every path (this
+    /// driver, both copies of a versioned loop): fuel segments and epoch
+    /// checks, then the bounds-check cache's scopes. One function, so that
+    /// no path can forget one of them.
+    fn after_operator(&mut self, op: &wasmparser::Operator<'_>) {
+        self.interrupt_after_operator(op);
+        self.bounds_after_operator(op);
     }
 
     /// Stack check, parameters, locals, memory caches, the function frame.

@@ -9,6 +9,7 @@
 //! A first line `;; config: epoch_interruption consume_fuel` (either word)
 //! turns those features on for that input; without it both are off.
 //! `no_bounds_check_fusion` there turns `Config::bounds_check_fusion` off.
+//! `no_loop_versioning` there turns loop versioning (on by default) off.
 
 use std::path::Path;
 
@@ -35,6 +36,7 @@ fn translate_to_clif(wat: &str) -> String {
                 "epoch_interruption" => config.epoch_interruption(true),
                 "consume_fuel" => config.consume_fuel(true),
                 "no_bounds_check_fusion" => config.bounds_check_fusion(false),
+                "no_loop_versioning" => config.loop_versioning(false),
                 other => panic!("unknown golden config word {other}"),
             };
         }
