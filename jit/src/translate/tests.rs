@@ -8,6 +8,7 @@
 //!
 //! A first line `;; config: epoch_interruption consume_fuel` (either word)
 //! turns those features on for that input; without it both are off.
+//! `no_inlining` on that line turns inlining (on by default) off.
 
 use std::path::Path;
 
@@ -33,6 +34,7 @@ fn translate_to_clif(wat: &str) -> String {
             match word {
                 "epoch_interruption" => config.epoch_interruption(true),
                 "consume_fuel" => config.consume_fuel(true),
+                "no_inlining" => config.inlining(false),
                 other => panic!("unknown golden config word {other}"),
             };
         }
