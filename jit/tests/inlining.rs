@@ -91,6 +91,14 @@ fn agree(wat: &str, calls: &[(&str, Vec<Val>)]) -> Vec<Outcome> {
         .collect()
 }
 
+/// The trap of an outcome that must be one.
+fn trapped(outcome: &Outcome) -> &weft::Trap {
+    match outcome {
+        Outcome::Trapped(trap) => trap,
+        Outcome::Returned(values) => panic!("expected a trap, returned {values:?}"),
+    }
+}
+
 fn returned(values: &[&str]) -> Outcome {
     Outcome::Returned(values.iter().map(|v| (*v).to_owned()).collect())
 }
@@ -135,9 +143,7 @@ fn an_inlined_address_computation_gives_the_same_results() {
 #[test]
 fn an_access_through_an_inlined_address_traps_in_the_caller() {
     let outcomes = agree(ELEMENT, &[("load", i32s(&[1024, 8, 0]))]);
-    let Outcome::Trapped(trap) = &outcomes[0] else {
-        panic!("expected a trap, got {:?}", outcomes[0]);
-    };
+    let trap = trapped(&outcomes[0]);
     assert_eq!(trap.code(), TrapCode::MemoryOutOfBounds);
     // The load is the caller's (2); `$element` (0) had returned.
     assert_eq!(trap.func_index(), Some(2));
@@ -177,9 +183,7 @@ fn a_trap_in_an_inlined_callee_has_the_backtrace_of_a_real_call() {
     ];
     for (args, code, callee) in cases {
         let outcomes = agree(TRAPS, &[("run", args.clone())]);
-        let Outcome::Trapped(trap) = &outcomes[0] else {
-            panic!("{args:?}: expected a trap, got {:?}", outcomes[0]);
-        };
+        let trap = trapped(&outcomes[0]);
         assert_eq!(trap.code(), code, "{args:?}");
         assert_eq!(trap.func_index(), Some(callee), "{args:?}");
         assert_eq!(trap.module_name(), name.as_deref(), "{args:?}");
@@ -219,9 +223,7 @@ fn a_callee_that_always_traps_leaves_the_rest_of_the_caller_dead() {
           (i32.const 9))))"#;
     let outcomes = agree(wat, &[("run", i32s(&[1])), ("run", i32s(&[0]))]);
     assert_eq!(outcomes[0], returned(&["I32(5)"]));
-    let Outcome::Trapped(trap) = &outcomes[1] else {
-        panic!("expected a trap, got {:?}", outcomes[1]);
-    };
+    let trap = trapped(&outcomes[1]);
     assert_eq!(frames(trap), [(0, None), (1, None)]);
 }
 
