@@ -11,15 +11,14 @@
 //!
 //! - **Which callees** ([`inline_callees`]): defined in the module, at most
 //!   [`MAX_OPERATORS`] operators, [`MAX_LOCALS`] declared locals and
-//!   [`MAX_BODY_BYTES`] bytes, and
-//!   nothing that calls (no `call`, `call_indirect` or builtin-backed
-//!   operator such as `memory.fill` or `memory.atomic.wait32`), loops or
-//!   grows a memory. So the callee runs a bounded number of instructions,
-//!   needs no epoch check and no stack check of its own (its frame is
-//!   gone; the caller's may grow by its spills, and the stack floor counts
-//!   every compiled frame), and leaves the caller's cached memory lengths
-//!   exact. With fuel
-//!   on, nothing is inlined: fuel is charged per function body's segments
+//!   [`MAX_BODY_BYTES`] bytes, and nothing that calls (no `call`,
+//!   `call_indirect` or builtin-backed operator such as `memory.fill` or
+//!   `memory.atomic.wait32`), loops or grows a memory. So the callee runs a
+//!   bounded number of instructions, needs no epoch check and no stack
+//!   check of its own (its frame is gone; the caller's may grow by its
+//!   spills, and the stack floor counts every compiled frame), and leaves
+//!   the caller's cached memory lengths exact. With fuel on, nothing is
+//!   inlined: fuel is charged per function body's segments
 //!   (`docs/interruption.md`), and that count must not change.
 //! - **Validation**: the body is validated with its own `FuncValidator`
 //!   before anything is emitted; an invalid body is called instead, so that
