@@ -218,7 +218,10 @@ impl Config {
     /// Inlines small leaf functions at their direct call sites within a
     /// module, so that their address arithmetic meets the caller's bounds
     /// checks (`docs/bounds-checks.md`). On by default; the behaviour,
-    /// traps and their backtraces included, is the same either way.
+    /// traps and their backtraces included, is the same either way, except
+    /// that with [`Config::epoch_interruption`] an inlined leaf has no
+    /// entry check of its own, so an interrupt is noticed at the caller's
+    /// next check. With [`Config::consume_fuel`] nothing is inlined.
     pub fn inlining(&mut self, enable: bool) -> &mut Self {
         self.inlining = enable;
         self

@@ -34,6 +34,9 @@ impl FuncTranslator<'_, '_> {
                 }
                 let ty = self.env.info.func_type(func).clone();
                 if let Some(defined) = self.env.info.defined_func_index(func) {
+                    if self.inline_call(func, defined, &ty)? {
+                        return Ok(());
+                    }
                     return self.call_body(func, defined, &ty);
                 }
                 let funcref = self.builder.ins().iadd_imm_s(

@@ -57,6 +57,17 @@ impl Frame {
         }
     }
 
+    /// The body of a callee inlined into its caller (`inline`): a plain
+    /// block whose end takes the callee's results. It is the outermost
+    /// frame of the callee's own control stack, so `return` and the
+    /// callee's branch depths end here.
+    pub(super) fn inlined_body(end: Block, num_results: usize) -> Frame {
+        Frame {
+            kind: FrameKind::Block,
+            ..Frame::function(end, num_results)
+        }
+    }
+
     /// The block a branch to this frame targets and how many values it
     /// carries.
     fn branch_target(&self) -> (Block, usize) {
@@ -94,7 +105,7 @@ impl FuncTranslator<'_, '_> {
         })
     }
 
-    fn block_with_params(&mut self, tys: &[ValType]) -> Block {
+    pub(super) fn block_with_params(&mut self, tys: &[ValType]) -> Block {
         let b = self.builder.create_block();
         for t in tys {
             self.builder.append_block_param(b, t.clif(self.env.pointer));

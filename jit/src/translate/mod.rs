@@ -34,6 +34,7 @@ mod entry;
 mod error;
 #[cfg(test)]
 mod golden;
+mod inline;
 pub(crate) mod interrupt;
 mod loop_versioning;
 mod memory;
@@ -107,14 +108,16 @@ pub(crate) struct TranslateEnv<'m> {
     /// body is one address expression of their parameters.
     pub(crate) address_functions: PrimaryMap<DefinedFuncIndex, Option<AddressFunction>>,
     /// `Config::inlining`.
-    #[allow(dead_code, reason = "scaffolding: the optimization lands next")]
     pub(crate) inlining: bool,
+    /// By defined index: the functions a direct call may inline (see
+    /// `inline`); none with inlining off or fuel on.
+    pub(crate) inline_callees: PrimaryMap<DefinedFuncIndex, Option<inline::InlineCallee<'m>>>,
 }
 
 impl<'m> TranslateEnv<'m> {
     /// The environment for compiling `pending`, the defined functions of
     /// `info`, on `engine`.
-    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &PendingFuncs<'_>) -> Self {
+    pub(crate) fn new(engine: &Engine, info: &'m ModuleInfo, pending: &PendingFuncs<'m>) -> Self {
         let isa = engine.isa();
         let may_grow_memory = if info.memories.values().any(|m| !m.shared) {
             let bodies: Vec<_> = pending.values().map(|p| &p.body).collect();
@@ -153,6 +156,11 @@ impl<'m> TranslateEnv<'m> {
             loop_versioning: engine.config().loop_versioning,
             address_functions,
             inlining: engine.config().inlining,
+            inline_callees: if engine.config().inlining && !engine.config().consume_fuel {
+                inline::inline_callees(pending)
+            } else {
+                PrimaryMap::new()
+            },
         }
     }
 
@@ -258,6 +266,8 @@ pub(crate) struct FuncTranslator<'a, 'f> {
     /// Whether the operator being translated is an access the range check
     /// of a versioned loop covers (see `versioned_loop`).
     covered_by_range_check: bool,
+    /// What inlining keeps from one call site to the next.
+    inline: inline::InlineState,
 }
 
 /// Translates function `func_index` into `func`.
@@ -358,6 +368,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             next_segment: 0,
             checks: bounds::CheckCache::default(),
             covered_by_range_check: false,
+            inline: inline::InlineState::default(),
         }
     }
 
@@ -402,19 +413,11 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         let ty = env.info.func_type(self.func_index).clone();
         let params = std::mem::take(&mut self.entry_params);
         for (&p, v) in ty.params().iter().zip(params) {
-            let var = self.builder.declare_var(p.clif(env.pointer));
-            self.builder.def_var(var, v);
-            self.locals.push((var, p));
+            self.push_local(p, v);
         }
         for &(count, wty, offset) in local_decls {
             let vt = ValType::from_wasm(wty).map_err(|e| Error::invalid(offset, e.to_string()))?;
-            let clif = vt.clif(env.pointer);
-            for _ in 0..count {
-                let var = self.builder.declare_var(clif);
-                let zero = self.zero(vt);
-                self.builder.def_var(var, zero);
-                self.locals.push((var, vt));
-            }
+            self.push_zeroed_locals(count, vt);
         }
         self.load_memory_caches();
         let ret = self.builder.create_block();
@@ -423,6 +426,21 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         }
         self.control.push(Frame::function(ret, ty.results().len()));
         Ok(())
+    }
+
+    /// Adds a local of type `ty` holding `value`.
+    fn push_local(&mut self, ty: ValType, value: ir::Value) {
+        let var = self.builder.declare_var(ty.clif(self.env.pointer));
+        self.builder.def_var(var, value);
+        self.locals.push((var, ty));
+    }
+
+    /// Adds `count` locals of type `ty`, each holding zero.
+    fn push_zeroed_locals(&mut self, count: u32, ty: ValType) {
+        for _ in 0..count {
+            let zero = self.zero(ty);
+            self.push_local(ty, zero);
+        }
     }
 
     /// A zero of type `ty` (null for references).
@@ -537,6 +555,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
             self.builder.func.sized_stack_slots[slot].size =
                 self.call_area_slots.max(1) * VALUE_SLOT_BYTES;
         }
+        // First: inlined callees' exits may create `propagate`.
+        self.fill_inlined_trap_exits();
+        self.fill_trap_exits(None);
+        self.builder.seal_all_blocks();
+        self.builder.finalize(env.frontend);
+        self.validator
+    }
+
+    /// Fills the trap exits in `self.traps`, on behalf of `self.func_index`:
+    /// each records what it must and then leaves with the code, by
+    /// returning it (`inlined_into: None`) or, for a body inlined into a
+    /// caller, by jumping to that caller's `propagate` block, which goes on
+    /// as after a call that returned the code.
+    fn fill_trap_exits(&mut self, inlined_into: Option<ir::Block>) {
         // Filled first: it creates `raise` if no other trap did.
         if let Some(out_of_bounds) = self.traps.out_of_bounds {
             self.builder.switch_to_block(out_of_bounds);
@@ -563,7 +595,7 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET as i32,
             );
             self.record_trap_frame(None);
-            self.return_trap(code);
+            self.leave_with_trap(code, inlined_into);
         }
         if let Some(propagate) = self.traps.propagate {
             self.builder.switch_to_block(propagate);
@@ -575,11 +607,20 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
                 VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET as i32,
             );
             self.record_trap_frame(Some(recorded));
-            self.return_trap(code);
+            self.leave_with_trap(code, inlined_into);
         }
-        self.builder.seal_all_blocks();
-        self.builder.finalize(env.frontend);
-        self.validator
+    }
+
+    /// The end of a trap exit: see [`Self::fill_trap_exits`].
+    fn leave_with_trap(&mut self, code: ir::Value, inlined_into: Option<ir::Block>) {
+        match inlined_into {
+            None => self.return_trap(code),
+            Some(propagate) => {
+                self.builder
+                    .ins()
+                    .jump(propagate, &[ir::BlockArg::Value(code)]);
+            }
+        }
     }
 }
 

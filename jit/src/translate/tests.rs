@@ -10,6 +10,7 @@
 //! turns those features on for that input; without it both are off.
 //! `no_bounds_check_fusion` there turns `Config::bounds_check_fusion` off.
 //! `no_loop_versioning` there turns loop versioning (on by default) off.
+//! `no_inlining` on that line turns inlining (on by default) off.
 
 use std::path::Path;
 
@@ -37,6 +38,7 @@ fn translate_to_clif(wat: &str) -> String {
                 "consume_fuel" => config.consume_fuel(true),
                 "no_bounds_check_fusion" => config.bounds_check_fusion(false),
                 "no_loop_versioning" => config.loop_versioning(false),
+                "no_inlining" => config.inlining(false),
                 other => panic!("unknown golden config word {other}"),
             };
         }

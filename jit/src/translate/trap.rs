@@ -38,6 +38,11 @@ pub(super) struct TrapExit {
 }
 
 impl TrapExit {
+    /// Whether any trap goes to these exits.
+    pub(super) fn is_used(&self) -> bool {
+        self.raise.is_some() || self.propagate.is_some() || self.out_of_bounds.is_some()
+    }
+
     pub(super) fn raise_block(&mut self, builder: &mut FunctionBuilder) -> Block {
         cold_exit(&mut self.raise, builder, true)
     }

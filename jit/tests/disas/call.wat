@@ -1,3 +1,5 @@
+;; config: no_inlining
+;; Inlining off: with it on, $add would be inlined (see inline_*.wat).
 ;; A direct call of a body in the same module: vmctx and arguments in
 ;; registers, the returned trap code checked and propagated, the result
 ;; taken from the call's second return value.

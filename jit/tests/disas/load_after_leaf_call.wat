@@ -1,3 +1,5 @@
+;; config: no_inlining
+;; Inlining off: with it on, $leaf would be inlined (see inline_*.wat).
 ;; A callee that provably cannot grow a memory (no memory.grow, no import
 ;; or indirect call, and calls only such functions) leaves the cached
 ;; length valid: no reload after the call. The callee itself, using no

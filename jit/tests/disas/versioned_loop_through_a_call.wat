@@ -1,7 +1,8 @@
 ;; Loop versioning sees through a call of a function whose body is one
 ;; address expression of its parameters (matmul's `$element`): both loads
-;; of this dot-product loop are covered, so the fast copy calls `$element`
-;; and loads without a bounds check.
+;; of this dot-product loop are covered, so the fast copy (where `$element`
+;; is also inlined, `Config::inlining`)
+;; loads without a bounds check.
 (module
   (memory 1)
   (func $element (param $base i32) (param $n i32) (param $i i32) (param $j i32) (result i32)
