@@ -242,36 +242,36 @@ fn native_byte_count(seed: i32, needle: u8) -> u32 {
 const FNV_BYTES: usize = 16 << 20;
 const FNV_SEED: i32 = 11;
 
-/// FNV-1a, 64-bit, over `bytes`.
-fn native_fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+/// FNV-1a, 64-bit, over `units` (bytes, or the copy's words).
+fn fnv1a(units: impl Iterator<Item = u64>) -> u64 {
+    units.fold(0xcbf2_9ce4_8422_2325, |h, unit| {
+        (h ^ unit).wrapping_mul(0x100_0000_01b3)
     })
+}
+
+/// FNV-1a over `bytes`.
+fn native_fnv(bytes: &[u8]) -> u64 {
+    fnv1a(bytes.iter().map(|&b| u64::from(b)))
 }
 
 /// FNV-1a over 16 MiB, one byte load per byte, on an unshared memory; the
 /// hash must match the native hash of the same LCG-filled bytes.
 pub fn fnv<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
-    fnv_on(runtime, settings, "fnv", FNV)
+    kernel(runtime, settings, fnv_kernel("fnv", FNV))
 }
 
 /// `fnv` with its memory declared shared.
 pub fn fnv_shared<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
-    fnv_on(runtime, settings, "fnv_shared", &shared_variant(FNV, 256)?)
+    let text = shared_variant(FNV, 256)?;
+    kernel(runtime, settings, fnv_kernel("fnv_shared", &text))
 }
 
-fn fnv_on<'a, R: Runtime>(
-    runtime: &'a R,
-    settings: Settings,
-    name: &'static str,
-    text: &str,
-) -> Result<Runner<'a>> {
+fn fnv_kernel<'t>(name: &'static str, text: &'t str) -> Kernel<'t> {
     let expected = native_fnv(&lcg_bytes(FNV_SEED, FNV_BYTES)) as i64;
-    let k = Kernel {
+    Kernel {
         init: Some(FNV_SEED),
         ..Kernel::plain(name, text, FNV_BYTES as i32, expected)
-    };
-    kernel(runtime, settings, k)
+    }
 }
 
 /// `strided_copy.wat`'s layout: the source is the first 12 MiB, the
@@ -285,42 +285,37 @@ const COPY_SEED: i32 = 5;
 fn native_strided_copy(seed: i32, stride: usize) -> (usize, u64) {
     let src = lcg_bytes(seed, COPY_SRC_BYTES);
     let words = COPY_SRC_BYTES / stride;
-    let hash = (0..words)
-        .map(|i| {
-            let at = i * stride;
-            u64::from_le_bytes(src[at..at + 8].try_into().expect("8 bytes"))
-        })
-        .fold(0xcbf2_9ce4_8422_2325, |h, w| {
-            (h ^ w).wrapping_mul(0x100_0000_01b3)
-        });
+    let hash = fnv1a((0..words).map(|i| {
+        let at = i * stride;
+        u64::from_le_bytes(src[at..at + 8].try_into().expect("8 bytes"))
+    }));
     (words, hash)
 }
 
 /// Copies every 24th-byte word of 12 MiB into the last 4 MiB of an
 /// unshared memory; the count and the hash of the copy must match native.
 pub fn strided_copy<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
-    strided_copy_on(runtime, settings, "strided_copy", STRIDED_COPY)
+    let k = strided_copy_kernel("strided_copy", STRIDED_COPY);
+    kernel(runtime, settings, k)
 }
 
 /// `strided_copy` with its memory declared shared.
 pub fn strided_copy_shared<R: Runtime>(runtime: &R, settings: Settings) -> Result<Runner<'_>> {
     let text = shared_variant(STRIDED_COPY, 256)?;
-    strided_copy_on(runtime, settings, "strided_copy_shared", &text)
+    kernel(
+        runtime,
+        settings,
+        strided_copy_kernel("strided_copy_shared", &text),
+    )
 }
 
-fn strided_copy_on<'a, R: Runtime>(
-    runtime: &'a R,
-    settings: Settings,
-    name: &'static str,
-    text: &str,
-) -> Result<Runner<'a>> {
+fn strided_copy_kernel<'t>(name: &'static str, text: &'t str) -> Kernel<'t> {
     let (words, hash) = native_strided_copy(COPY_SEED, COPY_STRIDE);
-    let k = Kernel {
+    Kernel {
         init: Some(COPY_SEED),
         check: Some((words as i32, hash as i64)),
         ..Kernel::plain(name, text, COPY_STRIDE as i32, words as i64)
-    };
-    kernel(runtime, settings, k)
+    }
 }
 
 #[cfg(test)]
