@@ -47,10 +47,10 @@ const MAX_ACCESSES: usize = 6;
 /// Bytes of the data segment at the end of the initial memory.
 const DATA_BYTES: u32 = 32;
 
-/// Static offsets (`offset=`): mostly small, some that reach past a page.
-const OFFSETS: [u32; 16] = [
-    0, 0, 0, 1, 2, 3, 4, 7, 8, 12, 15, 16, 31, 64, 4096, 0x1_0000,
-];
+/// Static offsets (`offset=`): mostly small, some large. (An offset of a
+/// page or more makes the other accesses of its loop trap at once on a
+/// one-page memory, so none is that large.)
+const OFFSETS: [u32; 16] = [0, 0, 0, 1, 2, 3, 4, 7, 8, 12, 15, 16, 31, 64, 4096, 0x8000];
 /// Dynamic constants added to an address before the offset (`i32.add`),
 /// negative ones wrapping like C's `p[-2]`.
 const BUMPS: [u32; 10] = [
@@ -68,11 +68,12 @@ const BUMPS: [u32; 10] = [
 /// Scales of the induction value in an address: element sizes, a
 /// non-power of two, and 0 (a loop-invariant address).
 const SCALES: [u32; 9] = [1, 2, 4, 8, 16, 3, 12, 1, 0];
-/// Constant starts of the induction: small, and large enough that
-/// `i * scale` wraps past 2^32.
-const STARTS: [u32; 8] = [0, 0, 1, 5, 64, 0x1_0000, 0x4000_0000, 0x7fff_ff00];
-/// Constant bounds a parameter start is aimed below.
-const BOUNDS: [u32; 7] = [16, 64, 256, 4096, 0x1_0040, 0x4000_0040, 0x8000_0010];
+/// Constant starts of the induction: mostly small; a quarter large enough
+/// that `i * scale` wraps past 2^32 (then accesses of different scales
+/// are gigabytes apart, and such a loop traps at once).
+const STARTS: [u32; 8] = [0, 0, 0, 1, 5, 64, 0x4000_0000, 0x7fff_ff00];
+/// Constant bounds a parameter start is aimed below; a quarter large.
+const BOUNDS: [u32; 8] = [16, 64, 256, 4096, 16, 64, 0x1_0040, 0x4000_0040];
 
 /// The memory of a generated module.
 #[derive(Clone, Debug)]

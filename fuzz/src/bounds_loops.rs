@@ -20,10 +20,14 @@ use weft_verify::diff::{DiffConfig, Differential, Setup, TrapKind, Verdict};
 
 use crate::affine_loops::{self, Generated};
 use crate::loop_model::{self, Cause, Run};
+use crate::seeds;
 use crate::tally::{self, Tally};
 
 /// The most calls per module.
 const MAX_CALLS: usize = 16;
+/// Inputs shorter than this are stretched to it ([`seeds::stretch`]): a
+/// module and its calls take about a kilobyte of choices.
+const MIN_INPUT: usize = 1024;
 
 /// Reached: a bounds trap in the first iteration.
 pub const TRAP_FIRST: &str = "bounds trap, first iteration";
@@ -64,6 +68,17 @@ pub fn run(u: &mut Unstructured<'_>) -> anyhow::Result<()> {
 /// [`run`], counting into `tally`.
 pub fn run_tallied(u: &mut Unstructured<'_>, tally: &mut Tally) -> anyhow::Result<()> {
     tally.inputs += 1;
+    let rest = std::mem::replace(u, Unstructured::new(&[])).take_rest();
+    let input = seeds::stretch(rest, MIN_INPUT);
+    let u = &mut Unstructured::new(&input);
+    // Drawn first, so that the module's choices cannot leave it to an
+    // exhausted input; a quarter of the runs are metered, with a tank that
+    // some loops drain: a versioned loop must burn the fuel the plain one
+    // does, and run out at the same place.
+    let fuel = match u.ratio(1, 4) {
+        Ok(true) => Some(u.int_in_range(200..=4_000).unwrap_or(200)),
+        _ => None,
+    };
     let Ok(generated) = affine_loops::generate(u) else {
         tally.no_module += 1;
         return Ok(());
@@ -74,13 +89,6 @@ pub fn run_tallied(u: &mut Unstructured<'_>, tally: &mut Tally) -> anyhow::Resul
             generated.text
         )
     })?;
-    // A quarter of the runs are metered, with a tank that some loops
-    // drain: a versioned loop must burn the fuel the plain one does, and
-    // run out at the same place.
-    let fuel = match u.ratio(1, 4) {
-        Ok(true) => Some(u.int_in_range(0..=4_000).unwrap_or(0)),
-        _ => None,
-    };
     let mut sides = Vec::new();
     for plain_bounds_checks in [false, true] {
         let config = DiffConfig {
@@ -227,7 +235,6 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seeds;
 
     use weft_verify::interp::coverage::Family;
 

@@ -205,7 +205,7 @@ pub fn aim(u: &mut Unstructured<'_>, func: &LoopFunc, memory_bytes: u64) -> Resu
             args.start = bound.wrapping_sub(span).wrapping_add(rest);
         }
         (start, Bound::Param) => {
-            args.start = *u.choose(&[0, 0, 1, 100, 0x1_0000, 0x1000_0000, 0x7fff_0000])?;
+            args.start = *u.choose(&[0, 0, 1, 7, 100, 0, 0x1000_0000, 0x7fff_0000])?;
             args.n = value(start, args.start)
                 .wrapping_add(span)
                 .wrapping_sub(rest);
@@ -222,12 +222,16 @@ pub fn aim(u: &mut Unstructured<'_>, func: &LoopFunc, memory_bytes: u64) -> Resu
         (2, n) => Target::Iteration(n - 1),
         _ => Target::Complete,
     };
-    // The widest extent past `base` that iteration `k` reaches.
-    let reach = |k: usize| -> u64 {
+    // The widest extent past `base` that iteration `k` reaches, a bump
+    // counting as negative when it is (`p[-2]`).
+    let reach = |k: usize| -> i128 {
         func.accesses()
             .map(|a| {
-                let address = inductions[k].wrapping_mul(a.scale).wrapping_add(a.bump);
-                u64::from(address) + u64::from(a.offset) + u64::from(a.width)
+                let scaled = inductions[k].wrapping_mul(a.scale);
+                i128::from(scaled)
+                    + i128::from(a.bump as i32)
+                    + i128::from(a.offset)
+                    + i128::from(a.width)
             })
             .max()
             .unwrap_or(0)
@@ -239,15 +243,15 @@ pub fn aim(u: &mut Unstructured<'_>, func: &LoopFunc, memory_bytes: u64) -> Resu
             // while the slack stays below the reach's growth.
             let growth = match k {
                 0 => 4,
-                _ => reach(k).saturating_sub(reach(k - 1)).max(1),
+                _ => (reach(k) - reach(k - 1)).clamp(1, 256),
             };
-            let slack = u.int_in_range(0..=growth - 1)?.min(u64::from(u8::MAX));
-            wrap(i128::from(memory_bytes) + 1 + i128::from(slack) - i128::from(reach(k)))
+            let slack = u.int_in_range(0..=growth - 1)?;
+            wrap(i128::from(memory_bytes) + 1 + slack - reach(k))
         }
         Target::Complete => {
             let widest = (0..inductions.len()).map(reach).max().unwrap_or(0);
-            let slack = u.int_in_range(0..=7)?;
-            wrap(i128::from(memory_bytes) - i128::from(slack) - i128::from(widest))
+            let slack: i128 = u.int_in_range(0..=7)?;
+            wrap(i128::from(memory_bytes) - slack - widest)
         }
         Target::Anywhere => {
             let edges = [
