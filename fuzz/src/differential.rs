@@ -95,6 +95,7 @@ pub fn check(
     let config = DiffConfig {
         exact_nans: true,
         fuel,
+        ..DiffConfig::default()
     };
     let mut diff = match Differential::start(bytes, config) {
         Ok(Setup::Ready(diff)) => diff,

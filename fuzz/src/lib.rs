@@ -11,13 +11,16 @@
 
 #![deny(missing_docs)]
 
+pub mod affine_loops;
 pub mod atomic_probes;
+pub mod bounds_loops;
 pub mod compile;
 pub mod deadline;
 pub mod differential;
 pub mod differential_threads;
 pub mod engines;
 pub mod instantiate;
+pub mod loop_model;
 #[cfg(test)]
 mod regressions;
 pub mod seeds;

@@ -47,6 +47,9 @@ pub struct Tally {
     pub probe_modules: u64,
     /// What the interpreter executed, by operator family.
     pub coverage: Coverage,
+    /// What a target's own generator reached, by name (`bounds_loops`:
+    /// where its loops trapped); printed and merged like the rest.
+    pub reached: BTreeMap<&'static str, u64>,
 }
 
 impl Tally {
@@ -65,6 +68,16 @@ impl Tally {
                 *self.exhaustions.entry(who.into()).or_default() += 1;
             }
         }
+    }
+
+    /// Counts one more of `what` in [`Tally::reached`].
+    pub fn reach(&mut self, what: &'static str) {
+        *self.reached.entry(what).or_default() += 1;
+    }
+
+    /// How many of `what` [`Tally::reached`] counts.
+    pub fn reached(&self, what: &str) -> u64 {
+        self.reached.get(what).copied().unwrap_or(0)
     }
 
     /// Counts a module skipped at instantiation.
@@ -91,6 +104,7 @@ impl Tally {
         merge(&mut self.known_disagreements, &other.known_disagreements);
         self.probe_modules += other.probe_modules;
         self.coverage.add(&other.coverage);
+        merge(&mut self.reached, &other.reached);
     }
 
     /// The agreeing traps of `kind`.
@@ -125,6 +139,9 @@ impl fmt::Display for Tally {
         }
         for (issue, n) in &self.known_disagreements {
             writeln!(f, "  known disagreement ({issue}) {n}")?;
+        }
+        for (what, n) in &self.reached {
+            writeln!(f, "  {what:<40} {n}")?;
         }
         writeln!(f, "interpreter operator coverage (executions by family):")?;
         for family in Family::ALL {

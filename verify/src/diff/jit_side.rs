@@ -29,19 +29,22 @@ pub(crate) struct JitSide {
 pub(crate) const STACK_LIMIT: usize = 1 << 20;
 
 /// The engine differential runs use: threads on (the interpreter always
-/// has them), fuel on if asked, everything else weft's default. Created
-/// once per process (each kind): building the ISA for every generated
-/// module would dominate a fuzz run.
-pub(crate) fn engine(fuel: bool) -> Result<&'static weft::Engine, String> {
-    static ENGINE: OnceLock<Result<weft::Engine, String>> = OnceLock::new();
-    static FUEL_ENGINE: OnceLock<Result<weft::Engine, String>> = OnceLock::new();
-    let cell = if fuel { &FUEL_ENGINE } else { &ENGINE };
+/// has them), fuel on if asked, the bounds-check optimizations off if
+/// `plain` (see [`super::DiffConfig::plain_bounds_checks`]), everything
+/// else weft's default. Created once per process (each kind): building
+/// the ISA for every generated module would dominate a fuzz run.
+pub(crate) fn engine(fuel: bool, plain: bool) -> Result<&'static weft::Engine, String> {
+    static ENGINES: [OnceLock<Result<weft::Engine, String>>; 4] = [const { OnceLock::new() }; 4];
+    let cell = &ENGINES[usize::from(fuel) * 2 + usize::from(plain)];
     cell.get_or_init(|| {
         let mut config = weft::Config::new();
         config
             .wasm_threads(true)
             .consume_fuel(fuel)
-            .max_wasm_stack(STACK_LIMIT);
+            .max_wasm_stack(STACK_LIMIT)
+            .bounds_check_fusion(!plain)
+            .loop_versioning(!plain)
+            .inlining(!plain);
         weft::Engine::new(&config).map_err(|e| format!("creating weft's engine: {e}"))
     })
     .as_ref()

@@ -67,6 +67,13 @@ pub struct DiffConfig {
     /// with the trap kind, that pins an out-of-fuel trap to one segment.
     /// `None`: unmetered.
     pub fuel: Option<u64>,
+    /// Compile with weft's bounds-check optimizations off
+    /// (`Config::bounds_check_fusion`, `loop_versioning` and `inlining`):
+    /// every access is checked on its own, in the callee that makes it.
+    /// A fuzzer runs one module under both settings, each against the
+    /// interpreter, so that the optimized and the plain code are compared
+    /// through the same oracle (`docs/bounds-checks.md`).
+    pub plain_bounds_checks: bool,
 }
 
 /// The result of a step that found nothing wrong.
@@ -265,7 +272,7 @@ impl Differential {
     /// Compiles and instantiates `bytes` on both engines and compares the
     /// instantiation and the initial state.
     pub fn start(bytes: &[u8], config: DiffConfig) -> Result<Setup, Mismatch> {
-        let engine = jit_side::engine(config.fuel.is_some())
+        let engine = jit_side::engine(config.fuel.is_some(), config.plain_bounds_checks)
             .map_err(|e| Mismatch::new("engine creation", "-", e))?;
         crate::interp::set_fuel(config.fuel);
         // Counts from before this module are not its own.

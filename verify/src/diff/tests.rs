@@ -284,6 +284,7 @@ fn fuel_left_and_out_of_fuel_traps_agree_at_every_amount() {
         let config = DiffConfig {
             exact_nans: true,
             fuel: Some(fuel),
+            ..DiffConfig::default()
         };
         let mut diff = match Differential::start(&wasm, config) {
             Ok(Setup::Ready(diff)) => diff,
