@@ -24,8 +24,10 @@
 //! at `base + i*scale (+ bump) offset=...` (loads and stores mixed, widths
 //! 1, 2, 4, 8 and `v128`), where `base` is the `$base` parameter or the
 //! memory's size minus it, and the address is computed inline (`mul` or
-//! `shl`), by a call to a leaf helper (`$element`-like), or by a pointer
-//! local stepped with the induction; some accesses are made by leaf helper
+//! `shl`), by a call to a leaf helper (`$element`-like), by a pointer
+//! local stepped with the induction, or by a local set once per iteration
+//! and shared by accesses that differ only in `offset=` (bounds-check
+//! fusion's case); some accesses are made by leaf helper
 //! functions (inlining candidates); a division by `$div` (which traps
 //! when it is 0) or a call to a pure leaf can sit between accesses.
 //!
@@ -153,6 +155,32 @@ pub enum Address {
     Element,
     /// A pointer local set before the loop and stepped with `$i`.
     Pointer,
+    /// A local set at the top of every iteration, shared by every `Row`
+    /// access of the same scale and bump: accesses that differ only in
+    /// their `offset=`, off one address value (what bounds-check fusion
+    /// merges).
+    Row,
+}
+
+impl Access {
+    /// The local of a `Row` access.
+    fn row_local(&self) -> String {
+        format!("$r{}_{}", self.scale, self.bump)
+    }
+}
+
+impl LoopFunc {
+    /// Whether two accesses of the body share one address value.
+    pub fn shares_an_address(&self) -> bool {
+        let rows: Vec<_> = self
+            .accesses()
+            .filter(|a| a.address == Address::Row)
+            .map(|a| (a.scale, a.bump))
+            .collect();
+        rows.iter()
+            .enumerate()
+            .any(|(k, key)| rows[k + 1..].contains(key))
+    }
 }
 
 /// One memory access in a loop body.
@@ -348,6 +376,8 @@ fn access(u: &mut Unstructured<'_>, scale: u32) -> Result<Access> {
         Address::Shift,
         Address::Element,
         Address::Pointer,
+        Address::Row,
+        Address::Row,
     ])?;
     if address == Address::Shift && !scale.is_power_of_two() {
         address = Address::Multiply;
@@ -510,6 +540,7 @@ fn element_address(a: &Access, e: usize) -> String {
         ),
         Address::Element => format!("(call $element_{scale} (local.get $b) (local.get $i))"),
         Address::Pointer => format!("(local.get $p{e})"),
+        Address::Row => format!("(local.get {})", a.row_local()),
     }
 }
 
@@ -530,6 +561,15 @@ fn loop_text(text: &mut String, f: usize, func: &LoopFunc) {
         .collect::<Vec<_>>();
     for (e, _) in &pointers {
         let _ = write!(text, " (local $p{e} i32)");
+    }
+    let mut rows: Vec<&Access> = Vec::new();
+    for a in func.accesses().filter(|a| a.address == Address::Row) {
+        if !rows.iter().any(|r| r.row_local() == a.row_local()) {
+            rows.push(a);
+        }
+    }
+    for a in &rows {
+        let _ = write!(text, " (local {} i32)", a.row_local());
     }
     text.push('\n');
     let memory_end = "(i32.shl (memory.size) (i32.const 16))";
@@ -566,6 +606,17 @@ fn loop_text(text: &mut String, f: usize, func: &LoopFunc) {
     if func.progress {
         body.push_str("      (global.set $progress (local.get $i))\n");
     }
+    // Row addresses are computed from `$i` before any access, as the
+    // inline forms compute theirs (with the bump, wrapping the same way).
+    for a in &rows {
+        let _ = writeln!(
+            body,
+            "      (local.set {} (i32.add (i32.add (local.get $b) (i32.mul (local.get $i) (i32.const {}))) (i32.const {})))",
+            a.row_local(),
+            a.scale,
+            a.bump
+        );
+    }
     for (e, event) in func.body.iter().enumerate() {
         let _ = writeln!(body, "      {}", event_text(f, e, event));
     }
@@ -601,7 +652,7 @@ fn event_text(f: usize, e: usize, event: &Event) -> String {
         Event::Mix => "(local.set $acc (call $mix (local.get $acc)))".to_owned(),
         Event::Access(a) => {
             let mut address = element_address(a, e);
-            if a.bump != 0 && a.address != Address::Pointer {
+            if a.bump != 0 && !matches!(a.address, Address::Pointer | Address::Row) {
                 address = format!("(i32.add {address} (i32.const {}))", a.bump);
             }
             // Distinct per access and per iteration, and dependent on
