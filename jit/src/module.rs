@@ -1,6 +1,6 @@
 //! Compiled modules.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cranelift_entity::EntityRef;
 
@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::environ::{EntityIndex, ModuleInfo, read_module};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::DefinedFuncIndex;
+use crate::runtime::memory_images::MemoryImages;
 use crate::types::ExternType;
 
 /// A validated, compiled module: cheap to clone (`Arc`), `Send + Sync`,
@@ -37,6 +38,9 @@ struct ModuleInner {
     code_sizes: Vec<usize>,
     /// The largest stack frame of any defined function, in bytes.
     max_frame_bytes: usize,
+    /// The defined memories' copy-on-write images, built at the first
+    /// instantiation (a module that is never instantiated pays nothing).
+    memory_images: OnceLock<MemoryImages>,
     _code: CodeMemory,
 }
 
@@ -59,6 +63,7 @@ impl Module {
                 entries: compiled.entries,
                 code_sizes: compiled.code_sizes,
                 max_frame_bytes: compiled.max_frame_bytes,
+                memory_images: OnceLock::new(),
                 _code: compiled.code,
             }),
         })
@@ -148,6 +153,18 @@ impl Module {
     /// The largest stack frame of any of the module's functions, in bytes.
     pub(crate) fn max_frame_bytes(&self) -> usize {
         self.inner.max_frame_bytes
+    }
+
+    /// The images the module's defined memories start from, built on the
+    /// first call (none if the engine's `memory_init_cow` is off).
+    pub(crate) fn memory_images(&self) -> &MemoryImages {
+        self.inner.memory_images.get_or_init(|| {
+            if self.inner.engine.config().memory_init_cow {
+                MemoryImages::build(&self.inner.info)
+            } else {
+                MemoryImages::none()
+            }
+        })
     }
 
     pub(crate) fn info(&self) -> &ModuleInfo {

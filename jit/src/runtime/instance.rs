@@ -290,7 +290,7 @@ unsafe fn instantiate(
     // SAFETY: caller's contract.
     let store = unsafe { &mut *opaque };
     let mut entities = resolve_imports(store, module, imports)?;
-    define_memories_and_tables(store, module.info(), limiter, &mut entities)?;
+    define_memories_and_tables(store, module, limiter, &mut entities)?;
     let offsets = module.info().offsets();
     let (vmctx, link) = new_vmctx(store, opaque, &offsets);
     let refs = FuncRefs {
@@ -305,7 +305,7 @@ unsafe fn instantiate(
         store_id: store.id(),
         index: instance_index as u32,
     };
-    init_segments(store, module.info(), instance_index, refs, &entities)?;
+    init_segments(store, module, instance_index, refs, &entities)?;
     // SAFETY: caller's contract; `store` is not used after this.
     unsafe { run_start(opaque, module.info(), &entities) }?;
     Ok(instance)
@@ -402,10 +402,11 @@ fn resolve_imports(
 /// it was.
 fn define_memories_and_tables(
     store: &mut StoreOpaque,
-    info: &ModuleInfo,
+    module: &Module,
     limiter: Option<LimiterHook>,
     entities: &mut Entities,
 ) -> Result<()> {
+    let info = module.info();
     let defined_memories = &info.memories.as_values_slice()[entities.memories.len()..];
     let defined_tables = &info.tables.as_values_slice()[entities.tables.len()..];
     limits::check_counts(
@@ -421,8 +422,10 @@ fn define_memories_and_tables(
     for ty in defined_tables {
         limits::check_table_minimum(limiter, ty)?;
     }
+    let images = module.memory_images();
     for ty in defined_memories {
-        let m = MemoryStorage::new(&store.engine, *ty)?;
+        let image = images.get(entities.memories.next_key());
+        let m = MemoryStorage::new(&store.engine, *ty, image)?;
         entities.memories.push(store.push_created_memory(m));
     }
     for ty in defined_tables {
@@ -601,14 +604,17 @@ fn register_instance(
 /// copied into their tables and dropped (the declared ones dropped too),
 /// then the active data segments are written into their memories and
 /// dropped. A failure traps with the earlier segments' effects kept, as
-/// wasm 2.0 specifies.
+/// wasm 2.0 specifies. The segments of a memory created from an image are
+/// already in it (see `memory_images`): they are only dropped.
 fn init_segments(
     store: &mut StoreOpaque,
-    info: &ModuleInfo,
+    module: &Module,
     instance: usize,
     refs: FuncRefs<'_>,
     entities: &Entities,
 ) -> Result<()> {
+    let info = module.info();
+    let images = module.memory_images();
     let offset = |store: &StoreOpaque, expr: &ConstExpr| {
         eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
     };
@@ -634,8 +640,11 @@ fn init_segments(
     }
     for (i, seg) in &info.data {
         if let DataMode::Active { memory, offset: at } = &seg.mode {
+            store.instance_mut(instance).data[i.index()] = dropped_segment();
+            if images.get(*memory).is_some() {
+                continue;
+            }
             let start = offset(store, at)?;
-            store.instance_mut(instance).data[i.index()] = Arc::from(&[][..]);
             store
                 .instance_memory(instance, memory.as_u32())
                 .write(u64::from(start), &seg.bytes)
@@ -643,6 +652,14 @@ fn init_segments(
         }
     }
     Ok(())
+}
+
+/// What a dropped data segment holds: no bytes. One shared allocation,
+/// so that dropping segments (at instantiation, `data.drop`) allocates
+/// nothing.
+pub(crate) fn dropped_segment() -> Arc<[u8]> {
+    static EMPTY: std::sync::LazyLock<Arc<[u8]>> = std::sync::LazyLock::new(|| Arc::from(&[][..]));
+    Arc::clone(&EMPTY)
 }
 
 /// Runs the module's start function, if it has one.
