@@ -31,9 +31,10 @@ pub struct Module {
 struct ModuleInner {
     engine: Engine,
     info: ModuleInfo,
-    /// Entry point of each defined function. Kept next to `code`, which
-    /// they point into; both drop together.
-    entries: Vec<usize>,
+    /// Array entry of each defined function that escapes (see
+    /// `compile::escaping`). Kept next to `code`, which they point into;
+    /// both drop together.
+    entries: Vec<Option<usize>>,
     /// Machine-code size of each defined function, in bytes.
     code_sizes: Vec<usize>,
     /// The largest stack frame of any defined function, in bytes.
@@ -128,7 +129,9 @@ impl Module {
     /// functions first, as in wasm, so the first defined function's index
     /// is the number of imported functions. The bytes are the function's
     /// body plus its array entry, the small adapter through which the host,
-    /// tables and other modules call it (see `docs/jit.md`).
+    /// tables and other modules call it, which only functions reachable
+    /// that way (exported, in an element segment, named by `ref.func`, the
+    /// start function) have (see `docs/jit.md`).
     ///
     /// ```
     /// let engine = weft::Engine::default();
@@ -171,8 +174,9 @@ impl Module {
         &self.inner.info
     }
 
-    /// The address of defined function `defined`'s array entry.
-    pub(crate) fn entry(&self, defined: DefinedFuncIndex) -> usize {
+    /// The address of defined function `defined`'s array entry; `None` if
+    /// it does not escape, and so has none.
+    pub(crate) fn entry(&self, defined: DefinedFuncIndex) -> Option<usize> {
         self.inner.entries[defined.index()]
     }
 }

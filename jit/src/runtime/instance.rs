@@ -249,9 +249,13 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 
 /// What an instance's index spaces resolve to in its store, filled in
 /// import order and then with the module's own definitions.
+///
+/// A defined function that does not escape (see `compile::escaping`) has
+/// no handle: nothing outside the module can name it, so it costs an
+/// instance no `Func` in the store.
 #[derive(Default)]
 struct Entities {
-    funcs: PrimaryMap<FuncIndex, Func>,
+    funcs: PrimaryMap<FuncIndex, Option<Func>>,
     tables: PrimaryMap<TableIndex, Table>,
     memories: PrimaryMap<MemoryIndex, Memory>,
     globals: PrimaryMap<GlobalIndex, Global>,
@@ -347,7 +351,7 @@ fn resolve_imports(
                 if data.ty != *ty {
                     return Err(bad(&format!("expected {ty}, found {}", data.ty)));
                 }
-                entities.funcs.push(*f);
+                entities.funcs.push(Some(*f));
             }
             (ExternType::Table(ty), Extern::Table(t)) => {
                 let actual: TableType = t.ty_opaque(store)?;
@@ -473,30 +477,42 @@ fn define_funcs(
     for (index, &type_index) in &info.funcs {
         let offset = refs.offsets.func_ref(index.as_u32());
         let funcref_addr = refs.addr(index);
-        if let Some(&f) = entities.funcs.get(index) {
+        let Some(defined) = info.defined_func_index(index) else {
+            let f = entities.funcs[index].expect("imports are resolved to handles");
             let data = store.func_data(f)?;
             // SAFETY: `data.funcref` is a live funcref of this store.
             let imported = unsafe { *data.funcref };
             write_word(refs.vmctx, offset, imported);
             store.register_funcref(funcref_addr, f);
-        } else {
-            let defined = info
-                .defined_func_index(index)
-                .expect("the functions past the imports are defined");
-            write_word(
-                refs.vmctx,
-                offset,
-                VMFuncRef {
-                    code: module.entry(defined) as *const u8,
-                    vmctx: refs.vmctx.cast(),
-                    type_id: info.type_ids[type_index],
-                },
-            );
-            let func = store.push_func(funcref_addr, info.types[type_index].clone());
-            entities.funcs.push(func);
-        }
+            continue;
+        };
+        let entry = module.entry(defined);
+        write_word(
+            refs.vmctx,
+            offset,
+            VMFuncRef {
+                code: entry.map_or(no_array_entry as *const u8, |e| e as *const u8),
+                vmctx: refs.vmctx.cast(),
+                type_id: info.type_ids[type_index],
+            },
+        );
+        let func = entry.map(|_| store.push_func(funcref_addr, info.types[type_index].clone()));
+        entities.funcs.push(func);
     }
     Ok(())
+}
+
+/// What the `VMFuncRef` of a function without an array entry calls
+/// instead: nothing can reach such a reference (see `compile::escaping`),
+/// so this only turns a weft bug into an error ("unknown trap code")
+/// rather than a jump to code that does not exist.
+extern "C" fn no_array_entry(_callee: *mut u8, _caller: *mut u8, _values: *mut u128) -> u32 {
+    u32::MAX
+}
+
+/// The handle of `func`, which escapes (an export, the start function).
+fn escaping_handle(entities: &Entities, func: FuncIndex) -> Func {
+    entities.funcs[func].expect("exports and the start function escape, so they have handles")
 }
 
 /// Evaluates the defined globals' initializers, in order (each may read
@@ -570,7 +586,7 @@ fn register_instance(
     let mut exports = Vec::with_capacity(info.exports.len());
     for (name, index) in &info.exports {
         let e = match *index {
-            EntityIndex::Func(f) => Extern::Func(entities.funcs[f]),
+            EntityIndex::Func(f) => Extern::Func(escaping_handle(entities, f)),
             EntityIndex::Table(t) => Extern::Table(entities.tables[t]),
             // A shared memory is exported as itself, not as a handle into
             // this store, so that instances on other threads can import it.
@@ -674,7 +690,7 @@ unsafe fn run_start(
     let Some(start) = info.start else {
         return Ok(());
     };
-    let f = entities.funcs[start];
+    let f = escaping_handle(entities, start);
     // SAFETY: caller's contract; the reference ends before the call.
     let funcref = unsafe { &*opaque }.func_data(f)?.funcref;
     let mut values = vec![0u128; 1];
