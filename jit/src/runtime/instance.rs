@@ -88,7 +88,9 @@ pub(crate) struct InstanceData {
     /// Data segments; emptied by `data.drop` and after active
     /// initialization.
     pub(crate) data: Vec<Arc<[u8]>>,
-    exports: Vec<(String, Extern)>,
+    /// The exports, in the order (and with the names) of the module's
+    /// `info.exports`; the names are not copied per instance.
+    exports: Vec<Extern>,
 }
 
 impl Drop for InstanceData {
@@ -106,10 +108,13 @@ impl InstanceData {
     }
 
     pub(crate) fn export(&self, name: &str) -> Option<Extern> {
-        self.exports
+        let position = self
+            .module
+            .info()
+            .exports
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, e)| e.clone())
+            .position(|(n, _)| n == name)?;
+        self.exports.get(position).cloned()
     }
 }
 
@@ -171,7 +176,10 @@ impl Instance {
     /// All exports, in the module's order.
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         self.data(&store.as_context().0.opaque)
-            .map(|d| d.exports.clone())
+            .map(|d| {
+                let names = d.module.info().exports.iter().map(|(n, _)| n.clone());
+                names.zip(d.exports.iter().cloned()).collect()
+            })
             .unwrap_or_default()
     }
 
@@ -563,7 +571,9 @@ fn write_pointers(
     }
 }
 
-/// Adds the instance to the store with its element items evaluated, its
+/// Adds the instance to the store with its passive element segments'
+/// items evaluated (the active ones go straight into their tables in
+/// `init_segments`, the declared ones are dropped: both start empty), its
 /// data segments and its exports; its index in the store.
 fn register_instance(
     store: &mut StoreOpaque,
@@ -576,15 +586,18 @@ fn register_instance(
     let info = module.info();
     let mut elements = Vec::with_capacity(info.elements.len());
     for seg in info.elements.values() {
-        let mut items = Vec::with_capacity(seg.items.len());
-        for item in &seg.items {
-            items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
+        let mut items = Vec::new();
+        if let ElementMode::Passive = seg.mode {
+            items.reserve_exact(seg.items.len());
+            for item in &seg.items {
+                items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
+            }
         }
         elements.push(items);
     }
     let data: Vec<Arc<[u8]>> = info.data.values().map(|d| Arc::clone(&d.bytes)).collect();
     let mut exports = Vec::with_capacity(info.exports.len());
-    for (name, index) in &info.exports {
+    for (_, index) in &info.exports {
         let e = match *index {
             EntityIndex::Func(f) => Extern::Func(escaping_handle(entities, f)),
             EntityIndex::Table(t) => Extern::Table(entities.tables[t]),
@@ -599,7 +612,7 @@ fn register_instance(
             }
             EntityIndex::Global(g) => Extern::Global(entities.globals[g]),
         };
-        exports.push((name.clone(), e));
+        exports.push(e);
     }
     let expected = link.instance;
     let index = store.push_instance(InstanceData {
@@ -634,24 +647,22 @@ fn init_segments(
     let offset = |store: &StoreOpaque, expr: &ConstExpr| {
         eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
     };
-    for (i, seg) in &info.elements {
+    for seg in info.elements.values() {
         match &seg.mode {
             ElementMode::Active { table, offset: at } => {
                 let start = offset(store, at)? as usize;
-                let items = std::mem::take(&mut store.instance_mut(instance).elements[i.index()]);
-                let table = store.instance_table(instance, table.as_u32());
-                let end = start.checked_add(items.len());
-                match end {
-                    Some(end) if end <= table.elements.len() => {
-                        table.elements[start..end].copy_from_slice(&items);
-                    }
+                let len = store.instance_table(instance, table.as_u32()).elements.len();
+                match start.checked_add(seg.items.len()) {
+                    Some(end) if end <= len => {}
                     _ => return Err(Trap::new(TrapCode::TableOutOfBounds).into()),
                 }
+                for (k, item) in seg.items.iter().enumerate() {
+                    let word = eval_const(store, &entities.globals, refs, *item)? as usize;
+                    store.instance_table(instance, table.as_u32()).elements[start + k] = word;
+                }
             }
-            ElementMode::Declared => {
-                store.instance_mut(instance).elements[i.index()].clear();
-            }
-            ElementMode::Passive => {}
+            // Registered empty: dropped from the start.
+            ElementMode::Declared | ElementMode::Passive => {}
         }
     }
     for (i, seg) in &info.data {
