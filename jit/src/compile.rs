@@ -112,10 +112,14 @@ pub(crate) fn compile_module(
         body_ids.push(body);
     }
     for &escapes in escaping_functions(info).values() {
-        let entry = escapes
-            .then(|| jit.declare_anonymous_function(&env.wasm_signature()))
-            .transpose()
-            .map_err(|e| compile_error(0, e))?;
+        let entry = if escapes {
+            let id = jit
+                .declare_anonymous_function(&env.wasm_signature())
+                .map_err(|e| compile_error(0, e))?;
+            Some(id)
+        } else {
+            None
+        };
         entry_ids.push(entry);
     }
     let mut jobs: Vec<Queued<'_>> = Vec::with_capacity(2 * pending.len());
@@ -179,11 +183,10 @@ pub(crate) fn compile_module(
         sizes.insert(*id, f.bytes.len());
         frames.insert(*id, f.frame_bytes);
     }
-    let largest_frame = |ids: &mut dyn Iterator<Item = &FuncId>| {
-        ids.map(|id| frames[id]).max().unwrap_or(0)
-    };
-    let max_frame_bytes = largest_frame(&mut body_ids.values())
-        + largest_frame(&mut entry_ids.values().flatten());
+    let largest_frame =
+        |ids: &mut dyn Iterator<Item = &FuncId>| ids.map(|id| frames[id]).max().unwrap_or(0);
+    let max_frame_bytes =
+        largest_frame(&mut body_ids.values()) + largest_frame(&mut entry_ids.values().flatten());
     let size = |id| *sizes.get(id).expect("every declared function was compiled");
     let code_sizes = body_ids
         .values()

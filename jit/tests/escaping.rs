@@ -81,9 +81,9 @@ fn references_read_by_the_host_are_callable() {
     get_triple
         .call(&mut store, &[], &mut result)
         .expect("returns a reference");
-    table.set(&mut store, 3, result[0].clone()).expect("set");
+    table.set(&mut store, 3, result[0]).expect("set");
     let from_table = table.get(&store, 0).expect("in range");
-    for (value, want) in [(from_table, 16), (Some(result[0].clone()), 21)] {
+    for (value, want) in [(from_table, 16), (Some(result[0]), 21)] {
         let Some(Val::FuncRef(Some(f))) = value else {
             panic!("a function reference: {value:?}");
         };

@@ -74,7 +74,9 @@ fn every_instance_starts_from_the_pristine_image_and_grows_past_it() {
         .get_typed_func::<(i32, i32), ()>(&store, "store")
         .expect("store");
     store_byte.call(&mut store, (0, 0x58)).expect("in bounds");
-    store_byte.call(&mut store, (70000, 0x58)).expect("in bounds");
+    store_byte
+        .call(&mut store, (70000, 0x58))
+        .expect("in bounds");
     let grow = first
         .get_typed_func::<i32, i32>(&store, "grow")
         .expect("grow");
@@ -142,8 +144,8 @@ fn an_out_of_bounds_segment_still_traps_after_the_earlier_ones_took_effect() {
     let module = Module::new(&engine, wat).expect("valid");
     let mut store = Store::new(&engine, ());
     let imported = Memory::new(&mut store, MemoryType::new(1, None)).expect("memory");
-    let error = Instance::new(&mut store, &module, &[Extern::Memory(imported)])
-        .expect_err("out of bounds");
+    let error =
+        Instance::new(&mut store, &module, &[Extern::Memory(imported)]).expect_err("out of bounds");
     assert!(
         error.to_string().contains("out of bounds memory access"),
         "{error}"
@@ -168,8 +170,7 @@ fn segments_at_imported_global_offsets_are_copied() {
         Val::I32(4),
     )
     .expect("global");
-    let instance =
-        Instance::new(&mut store, &module, &[Extern::Global(at)]).expect("instantiates");
+    let instance = Instance::new(&mut store, &module, &[Extern::Global(at)]).expect("instantiates");
     let memory = instance.get_memory(&store, "m").expect("memory");
     let mut bytes = [0u8; 17];
     memory.read(&store, 0, &mut bytes).expect("in bounds");
@@ -189,8 +190,11 @@ fn active_segments_are_dropped_after_an_image_applied_them() {
     let init = instance
         .get_typed_func::<i32, ()>(&store, "init")
         .expect("init");
-    init.call(&mut store, 0).expect("a zero-length init of a dropped segment");
-    let error = init.call(&mut store, 1).expect_err("the segment is dropped");
+    init.call(&mut store, 0)
+        .expect("a zero-length init of a dropped segment");
+    let error = init
+        .call(&mut store, 1)
+        .expect_err("the segment is dropped");
     assert!(
         error.to_string().contains("out of bounds memory access"),
         "{error}"

@@ -130,10 +130,7 @@ impl MemoryImage {
     #[cfg(all(target_os = "linux", not(any(loom, miri))))]
     pub(crate) fn memfd(&self) -> Option<rustix::fd::BorrowedFd<'_>> {
         use rustix::fd::AsFd;
-        match &self.source {
-            Some(Source::Memfd(fd)) => Some(fd.as_fd()),
-            None => None,
-        }
+        self.source.as_ref().map(|Source::Memfd(fd)| fd.as_fd())
     }
 }
 

@@ -72,14 +72,14 @@ fn a_memory_from_an_image_holds_the_segments_later_ones_winning() {
 fn writes_to_one_memory_never_reach_the_image_or_another_memory() {
     let segments: &[(u64, &[u8])] = &[(16, b"pristine")];
     let image = image(segments);
-    let mut first = owned(1, None, &image);
+    let mut first = owned(1, Some(1), &image);
     first.write(16, b"modified").expect("in bounds");
     first.write(PAGE as u64 - 1, &[9]).expect("in bounds");
-    let second = owned(1, None, &image);
+    let second = owned(1, Some(1), &image);
     assert_eq!(second.data(), &expected(PAGE, segments)[..]);
     assert_eq!(&first.data()[16..24], b"modified");
     drop(first);
-    let third = owned(1, None, &image);
+    let third = owned(1, Some(1), &image);
     assert_eq!(third.data(), &expected(PAGE, segments)[..]);
 }
 
@@ -98,7 +98,7 @@ fn a_memory_from_an_image_grows_past_it() {
 #[test]
 fn a_minimum_longer_than_the_image_starts_zeroed_past_it() {
     let image = image(&[(0, b"x")]);
-    let memory = owned(3, None, &image);
+    let memory = owned(3, Some(3), &image);
     assert_eq!(memory.data()[0], b'x');
     assert!(memory.data()[1..].iter().all(|&b| b == 0));
 }
@@ -107,7 +107,7 @@ fn a_minimum_longer_than_the_image_starts_zeroed_past_it() {
 fn an_image_longer_than_the_minimum_is_refused() {
     let image = image(&[(PAGE as u64, b"x")]);
     let refused = Memory::with_image(
-        limits(1, None, false),
+        limits(1, Some(1), false),
         ReservationPolicy::default(),
         Some(&image),
     );
@@ -164,7 +164,7 @@ fn the_heap_backing_copies_an_image_in() {
 #[cfg(all(target_os = "linux", not(any(loom, miri))))]
 fn the_real_backing_maps_the_memfd() {
     let image = image(&[(0, b"mapped")]);
-    let memory = owned(2, None, &image);
+    let memory = owned(2, Some(2), &image);
     let base = memory.base() as usize;
     let maps = std::fs::read_to_string("/proc/self/maps").expect("procfs");
     let line = maps

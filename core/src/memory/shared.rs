@@ -1,8 +1,8 @@
 //! `SharedMemory`: one linear memory used by many instances on many threads.
 
 use super::access::{Access, AccessError};
-use super::limits::{MemoryError, MemoryLimits, ReservationPolicy};
 use super::image::MemoryImage;
+use super::limits::{MemoryError, MemoryLimits, ReservationPolicy};
 use super::linear::Linear;
 use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
 use crate::sync::{self, raw};

@@ -651,7 +651,10 @@ fn init_segments(
         match &seg.mode {
             ElementMode::Active { table, offset: at } => {
                 let start = offset(store, at)? as usize;
-                let len = store.instance_table(instance, table.as_u32()).elements.len();
+                let len = store
+                    .instance_table(instance, table.as_u32())
+                    .elements
+                    .len();
                 match start.checked_add(seg.items.len()) {
                     Some(end) if end <= len => {}
                     _ => return Err(Trap::new(TrapCode::TableOutOfBounds).into()),

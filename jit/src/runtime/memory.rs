@@ -458,7 +458,11 @@ impl SharedMemory {
 
     /// Also behind `Memory::new` of a shared type, which obeys the same
     /// rule: no shared memory on an engine without threads.
-    fn create(engine: &Engine, ty: MemoryType, image: Option<&MemoryImage>) -> Result<SharedMemory> {
+    fn create(
+        engine: &Engine,
+        ty: MemoryType,
+        image: Option<&MemoryImage>,
+    ) -> Result<SharedMemory> {
         if !engine.config().threads {
             return Err(Error::usage(
                 "shared memories need an engine with threads enabled (Config::wasm_threads)",
