@@ -1,7 +1,8 @@
 //! Compiling a module's functions and placing them in code memory.
 //!
-//! Every defined function becomes two pieces of code (see the calling
-//! conventions in `translate`): its body and its array entry. All are
+//! Every defined function becomes one or two pieces of code (see the
+//! calling conventions in `translate`): its body, and its array entry if
+//! it escapes (is reachable through a `VMFuncRef`: see `escaping`). All are
 //! declared first, then translated and compiled with `Context::compile`, on
 //! several threads when the configuration allows (code refers to other
 //! code only through relocations). The owning thread then places the
@@ -28,8 +29,10 @@ use crate::error::{ErrorKind, Result};
 use crate::index::{DefinedFuncIndex, FuncIndex};
 use crate::translate::{TranslateEnv, translate_array_entry, translate_function};
 
+mod escaping;
 mod queue;
 
+use self::escaping::escaping_functions;
 use self::queue::{JobQueue, Queued};
 
 /// Executable code of one module; freed when dropped.
@@ -65,10 +68,11 @@ struct CompiledFunc {
 /// What compiling a module leaves behind.
 pub(crate) struct CompiledModule {
     pub(crate) code: CodeMemory,
-    /// Array entry of each defined function (what its `VMFuncRef` holds).
-    pub(crate) entries: Vec<usize>,
+    /// Array entry of each defined function (what its `VMFuncRef` holds),
+    /// for those that escape (see `escaping`).
+    pub(crate) entries: Vec<Option<usize>>,
     /// Machine-code size in bytes of each defined function: its body and
-    /// its array entry.
+    /// its array entry, if it has one.
     pub(crate) code_sizes: Vec<usize>,
     /// How far below the stack limit code of this module can take the
     /// stack pointer before a check catches it, in bytes: the largest body
@@ -91,7 +95,8 @@ pub(crate) fn compile_module(
     let env = TranslateEnv::new(engine, info, &pending);
     let mut body_ids: PrimaryMap<DefinedFuncIndex, FuncId> =
         PrimaryMap::with_capacity(pending.len());
-    let mut entry_ids: PrimaryMap<DefinedFuncIndex, FuncId> =
+    // Only functions that escape get an array entry (see `escaping`).
+    let mut entry_ids: PrimaryMap<DefinedFuncIndex, Option<FuncId>> =
         PrimaryMap::with_capacity(pending.len());
     for defined in pending.keys() {
         let func_index = info.func_index(defined);
@@ -106,17 +111,22 @@ pub(crate) fn compile_module(
         }
         body_ids.push(body);
     }
-    for _ in 0..pending.len() {
-        let entry = jit
-            .declare_anonymous_function(&env.wasm_signature())
-            .map_err(|e| compile_error(0, e))?;
+    for &escapes in escaping_functions(info).values() {
+        let entry = if escapes {
+            let id = jit
+                .declare_anonymous_function(&env.wasm_signature())
+                .map_err(|e| compile_error(0, e))?;
+            Some(id)
+        } else {
+            None
+        };
         entry_ids.push(entry);
     }
     let mut jobs: Vec<Queued<'_>> = Vec::with_capacity(2 * pending.len());
     for (defined, p) in pending {
         jobs.push((info.func_index(defined), body_ids[defined], Job::Body(p)));
     }
-    for (defined, &id) in &entry_ids {
+    for (defined, id) in entry_ids.iter().filter_map(|(d, id)| Some((d, (*id)?))) {
         jobs.push((
             info.func_index(defined),
             id,
@@ -173,21 +183,21 @@ pub(crate) fn compile_module(
         sizes.insert(*id, f.bytes.len());
         frames.insert(*id, f.frame_bytes);
     }
-    let largest_frame = |ids: &PrimaryMap<DefinedFuncIndex, FuncId>| {
-        ids.values().map(|id| frames[id]).max().unwrap_or(0)
-    };
-    let max_frame_bytes = largest_frame(&body_ids) + largest_frame(&entry_ids);
+    let largest_frame =
+        |ids: &mut dyn Iterator<Item = &FuncId>| ids.map(|id| frames[id]).max().unwrap_or(0);
+    let max_frame_bytes =
+        largest_frame(&mut body_ids.values()) + largest_frame(&mut entry_ids.values().flatten());
     let size = |id| *sizes.get(id).expect("every declared function was compiled");
     let code_sizes = body_ids
         .values()
         .zip(entry_ids.values())
-        .map(|(body, entry)| size(body) + size(entry))
+        .map(|(body, entry)| size(body) + entry.as_ref().map_or(0, size))
         .collect();
     jit.finalize_definitions()
         .map_err(|e| compile_error(0, e))?;
     let entries = entry_ids
         .values()
-        .map(|&id| jit.get_finalized_function(id) as usize)
+        .map(|id| id.map(|id| jit.get_finalized_function(id) as usize))
         .collect();
     Ok(CompiledModule {
         code: CodeMemory {

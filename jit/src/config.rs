@@ -39,6 +39,7 @@ pub struct Config {
     pub(crate) bounds_check_fusion: bool,
     pub(crate) loop_versioning: bool,
     pub(crate) inlining: bool,
+    pub(crate) memory_init_cow: bool,
 }
 
 impl Default for Config {
@@ -69,6 +70,7 @@ impl Config {
             bounds_check_fusion: true,
             loop_versioning: true,
             inlining: true,
+            memory_init_cow: true,
         }
     }
 
@@ -224,6 +226,17 @@ impl Config {
     /// next check. With [`Config::consume_fuel`] nothing is inlined.
     pub fn inlining(&mut self, enable: bool) -> &mut Self {
         self.inlining = enable;
+        self
+    }
+
+    /// Gives each defined memory whose data segments all sit at constant
+    /// offsets inside its minimum a copy-on-write image, built once per
+    /// module and mapped into every instance's memory instead of copying
+    /// the segments (Linux; elsewhere, or when the image cannot be built,
+    /// the segments are copied). On by default; the memory's contents are
+    /// the same either way (`docs/jit.md`, "Copy-on-write memory images").
+    pub fn memory_init_cow(&mut self, enable: bool) -> &mut Self {
+        self.memory_init_cow = enable;
         self
     }
 

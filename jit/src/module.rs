@@ -1,6 +1,6 @@
 //! Compiled modules.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cranelift_entity::EntityRef;
 
@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::environ::{EntityIndex, ModuleInfo, read_module};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::DefinedFuncIndex;
+use crate::runtime::memory_images::MemoryImages;
 use crate::types::ExternType;
 
 /// A validated, compiled module: cheap to clone (`Arc`), `Send + Sync`,
@@ -30,13 +31,17 @@ pub struct Module {
 struct ModuleInner {
     engine: Engine,
     info: ModuleInfo,
-    /// Entry point of each defined function. Kept next to `code`, which
-    /// they point into; both drop together.
-    entries: Vec<usize>,
+    /// Array entry of each defined function that escapes (see
+    /// `compile::escaping`). Kept next to `code`, which they point into;
+    /// both drop together.
+    entries: Vec<Option<usize>>,
     /// Machine-code size of each defined function, in bytes.
     code_sizes: Vec<usize>,
     /// The largest stack frame of any defined function, in bytes.
     max_frame_bytes: usize,
+    /// The defined memories' copy-on-write images, built at the first
+    /// instantiation (a module that is never instantiated pays nothing).
+    memory_images: OnceLock<MemoryImages>,
     _code: CodeMemory,
 }
 
@@ -59,6 +64,7 @@ impl Module {
                 entries: compiled.entries,
                 code_sizes: compiled.code_sizes,
                 max_frame_bytes: compiled.max_frame_bytes,
+                memory_images: OnceLock::new(),
                 _code: compiled.code,
             }),
         })
@@ -123,7 +129,9 @@ impl Module {
     /// functions first, as in wasm, so the first defined function's index
     /// is the number of imported functions. The bytes are the function's
     /// body plus its array entry, the small adapter through which the host,
-    /// tables and other modules call it (see `docs/jit.md`).
+    /// tables and other modules call it, which only functions reachable
+    /// that way (exported, in an element segment, named by `ref.func`, the
+    /// start function) have (see `docs/jit.md`).
     ///
     /// ```
     /// let engine = weft::Engine::default();
@@ -150,12 +158,25 @@ impl Module {
         self.inner.max_frame_bytes
     }
 
+    /// The images the module's defined memories start from, built on the
+    /// first call (none if the engine's `memory_init_cow` is off).
+    pub(crate) fn memory_images(&self) -> &MemoryImages {
+        self.inner.memory_images.get_or_init(|| {
+            if self.inner.engine.config().memory_init_cow {
+                MemoryImages::build(&self.inner.info)
+            } else {
+                MemoryImages::none()
+            }
+        })
+    }
+
     pub(crate) fn info(&self) -> &ModuleInfo {
         &self.inner.info
     }
 
-    /// The address of defined function `defined`'s array entry.
-    pub(crate) fn entry(&self, defined: DefinedFuncIndex) -> usize {
+    /// The address of defined function `defined`'s array entry; `None` if
+    /// it does not escape, and so has none.
+    pub(crate) fn entry(&self, defined: DefinedFuncIndex) -> Option<usize> {
         self.inner.entries[defined.index()]
     }
 }

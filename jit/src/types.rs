@@ -82,10 +82,13 @@ impl fmt::Display for ValType {
 }
 
 /// A function signature.
+///
+/// Cheap to clone (reference-counted lists): the store keeps one per
+/// function handle, so instantiating copies one per escaping function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FuncType {
-    params: Box<[ValType]>,
-    results: Box<[ValType]>,
+    params: std::sync::Arc<[ValType]>,
+    results: std::sync::Arc<[ValType]>,
 }
 
 impl FuncType {

@@ -79,6 +79,13 @@ pub enum MemoryError {
         /// Bytes the policy allows (rounded down to whole pages).
         cap_bytes: u64,
     },
+    /// A memory image covers more than the memory's minimum.
+    ImageExceedsMinimum {
+        /// Bytes the image covers.
+        image_bytes: u64,
+        /// Bytes of the memory's minimum.
+        minimum_bytes: u64,
+    },
     /// The operating system refused to reserve the address space.
     Reserve {
         /// Bytes asked for.
@@ -126,6 +133,13 @@ impl fmt::Display for MemoryError {
             } => write!(
                 f,
                 "memory minimum needs {needed_bytes} bytes, more than the reservation cap of {cap_bytes} bytes"
+            ),
+            Self::ImageExceedsMinimum {
+                image_bytes,
+                minimum_bytes,
+            } => write!(
+                f,
+                "memory image of {image_bytes} bytes exceeds the memory's minimum of {minimum_bytes} bytes"
             ),
             Self::Reserve { bytes, source } => {
                 write!(f, "cannot reserve {bytes} bytes of address space: {source}")

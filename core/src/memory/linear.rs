@@ -13,6 +13,7 @@
 use std::ptr::NonNull;
 
 use super::access::{self, Access, AccessError};
+use super::image::MemoryImage;
 use super::limits::{self, MemoryError, MemoryLimits, ReservationPolicy};
 use super::reservation::{Backing, Reservation};
 use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
@@ -48,16 +49,35 @@ impl Linear {
     /// Reserves address space for `limits`' maximum under `policy` and
     /// commits its minimum; `shared` is the kind the caller creates, which
     /// `limits.shared` must match.
+    ///
+    /// With an `image`, the memory starts with the image's contents (see
+    /// [`MemoryImage`]) instead of zeros in the pages it covers, which must
+    /// lie within the minimum.
     pub(crate) fn new(
         limits: MemoryLimits,
         policy: ReservationPolicy,
         shared: bool,
+        image: Option<&MemoryImage>,
     ) -> Result<Linear, MemoryError> {
         let plan = limits::plan(limits, policy, shared)?;
+        let image_len = image.map_or(0, MemoryImage::len);
+        if image_len > plan.initial_bytes {
+            return Err(MemoryError::ImageExceedsMinimum {
+                image_bytes: image_len as u64,
+                minimum_bytes: plan.initial_bytes as u64,
+            });
+        }
         let reservation = Backing::reserve(plan.reserved_bytes)?;
-        // SAFETY: `[0, initial)` lies in the fresh reservation (checked by
-        // `plan`), nothing is committed yet and no one else has seen it.
-        unsafe { reservation.commit(0, plan.initial_bytes)? };
+        if let Some(image) = image {
+            // SAFETY: the image fits the minimum (checked above), which lies
+            // in the fresh reservation (checked by `plan`); nothing is
+            // committed yet and no one else has seen it.
+            unsafe { reservation.map_image(image)? };
+        }
+        // SAFETY: `[image_len, initial)` lies in the fresh reservation,
+        // `[0, image_len)` is what is committed, and no one else has seen
+        // it.
+        unsafe { reservation.commit(image_len, plan.initial_bytes)? };
         Ok(Linear {
             definition: DefinitionBox::new(VMMemoryDefinition {
                 base: reservation.base(),

@@ -14,9 +14,13 @@
 //! (all or nothing), growth. They differ only in how the host touches the
 //! bytes (plain copies under `&mut` for an owned memory, relaxed atomics
 //! for a shared one) and in how grows serialize. [`copy`] copies between
-//! two memories of either kind.
+//! two memories of either kind. A [`MemoryImage`] gives a new memory of
+//! either kind its initial contents copy-on-write.
 
 mod access;
+mod image;
+#[cfg(test)]
+mod image_tests;
 mod limits;
 mod linear;
 #[cfg(test)]
@@ -32,6 +36,7 @@ use crate::sync::atomic::AtomicUsize;
 
 use access::Access;
 pub use access::AccessError;
+pub use image::MemoryImage;
 pub use limits::{MemoryError, MemoryLimits, ReservationPolicy};
 use linear::Linear;
 pub use shared::SharedMemory;
@@ -84,8 +89,19 @@ impl Memory {
     /// Fails if the limits are invalid, are `shared`, if the minimum needs
     /// more than the policy's cap, or if the OS refuses the mapping.
     pub fn new(limits: MemoryLimits, policy: ReservationPolicy) -> Result<Memory, MemoryError> {
+        Self::with_image(limits, policy, None)
+    }
+
+    /// As [`new`](Self::new), but the memory starts with `image`'s
+    /// contents (mapped copy-on-write where the platform can, see
+    /// [`MemoryImage`]); fails if the image is longer than the minimum.
+    pub fn with_image(
+        limits: MemoryLimits,
+        policy: ReservationPolicy,
+        image: Option<&MemoryImage>,
+    ) -> Result<Memory, MemoryError> {
         Ok(Memory {
-            linear: Linear::new(limits, policy, false)?,
+            linear: Linear::new(limits, policy, false, image)?,
         })
     }
 

@@ -8,7 +8,7 @@
 //! committed so that the models and Miri can see a reader touching a page
 //! it has no right to know is committed.
 
-use super::MemoryError;
+use super::{MemoryError, MemoryImage};
 
 /// A fixed range of address space whose prefix is accessible.
 ///
@@ -61,6 +61,26 @@ pub(crate) trait Reservation: Sized {
     /// As for [`commit`](Self::commit), with `from < to`.
     unsafe fn commit_pages(&self, from: usize, to: usize) -> Result<(), MemoryError>;
 
+    /// Makes `[0, image.len())` accessible with the image's contents, as
+    /// [`commit`](Self::commit) would with zeros. This default commits and
+    /// copies; a backing that can map the image does so instead.
+    ///
+    /// # Safety
+    ///
+    /// Nothing is committed yet, `image.len() <=` the reserved length, and
+    /// no thread accesses the range until the caller publishes it.
+    unsafe fn map_image(&self, image: &MemoryImage) -> Result<(), MemoryError> {
+        // SAFETY: nothing is committed, so 0 is the committed length, and
+        // the range is ours alone (the caller's contract).
+        unsafe { self.commit(0, image.len())? };
+        // SAFETY: just committed, and no one else touches it yet.
+        let dst = unsafe { std::slice::from_raw_parts_mut(self.base(), image.len()) };
+        image.copy_into(dst).map_err(|source| MemoryError::Commit {
+            bytes: image.len() as u64,
+            source,
+        })
+    }
+
     /// Checks, where the backing can, that `[start, end)` lies in committed
     /// pages that the calling thread has seen committed. The real backing
     /// cannot check and does nothing; the heap backing panics, which under
@@ -102,7 +122,7 @@ pub(crate) use mmap::MmapReservation;
 
 #[cfg(not(any(loom, miri)))]
 mod mmap {
-    use super::{MemoryError, Reservation, Span};
+    use super::{MemoryError, MemoryImage, Reservation, Span};
     use rustix::mm::{MapFlags, MprotectFlags, ProtFlags};
 
     /// An anonymous `PROT_NONE` mapping, made readable and writable page by
@@ -170,6 +190,59 @@ mod mmap {
                 bytes: (to - from) as u64,
                 source: errno.into(),
             })
+        }
+
+        #[cfg(target_os = "linux")]
+        unsafe fn map_image(&self, image: &MemoryImage) -> Result<(), MemoryError> {
+            match image.memfd() {
+                // SAFETY: the caller's contract, passed on.
+                Some(memfd) => unsafe { self.map_memfd(image, memfd) },
+                // An all-zero image: committing zeros is all there is.
+                // SAFETY: nothing is committed yet (the caller's contract).
+                None => unsafe { self.commit(0, image.len()) },
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    impl MmapReservation {
+        /// Maps `image`'s memfd privately over the start of the range.
+        ///
+        /// # Safety
+        ///
+        /// As for [`Reservation::map_image`].
+        unsafe fn map_memfd(
+            &self,
+            image: &MemoryImage,
+            memfd: rustix::fd::BorrowedFd<'_>,
+        ) -> Result<(), MemoryError> {
+            // SAFETY: `[base, base + len)` lies inside our reservation (the
+            // caller's contract) and nothing uses it yet, so replacing its
+            // PROT_NONE pages with the file's (FIXED) cannot affect anything
+            // else. PRIVATE: writes go to per-mapping copies, never to the
+            // sealed file; the file is exactly `len` bytes long, so no page
+            // of the mapping lies past its end. `base` is page-aligned.
+            let mapped = unsafe {
+                rustix::mm::mmap(
+                    self.span.base.cast(),
+                    image.len(),
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    MapFlags::PRIVATE | MapFlags::FIXED,
+                    memfd,
+                    0,
+                )
+            };
+            match mapped {
+                Ok(at) if at.cast() == self.span.base => Ok(()),
+                Ok(_) => Err(MemoryError::Commit {
+                    bytes: image.len() as u64,
+                    source: std::io::Error::other("MAP_FIXED mapped elsewhere"),
+                }),
+                Err(errno) => Err(MemoryError::Commit {
+                    bytes: image.len() as u64,
+                    source: errno.into(),
+                }),
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! `SharedMemory`: one linear memory used by many instances on many threads.
 
 use super::access::{Access, AccessError};
+use super::image::MemoryImage;
 use super::limits::{MemoryError, MemoryLimits, ReservationPolicy};
 use super::linear::Linear;
 use super::{VMMemoryDefinition, WASM_PAGE_SIZE};
@@ -57,7 +58,19 @@ impl SharedMemory {
         limits: MemoryLimits,
         policy: ReservationPolicy,
     ) -> Result<SharedMemory, MemoryError> {
-        let linear = Linear::new(limits, policy, true)?;
+        Self::with_image(limits, policy, None)
+    }
+
+    /// As [`new`](Self::new), but the memory starts with `image`'s
+    /// contents (mapped copy-on-write where the platform can: one private
+    /// mapping of the process that every thread shares, see
+    /// [`MemoryImage`]); fails if the image is longer than the minimum.
+    pub fn with_image(
+        limits: MemoryLimits,
+        policy: ReservationPolicy,
+        image: Option<&MemoryImage>,
+    ) -> Result<SharedMemory, MemoryError> {
+        let linear = Linear::new(limits, policy, true, image)?;
         // Read before the memory is shared: no grow can race it.
         let initial = linear.byte_len();
         Ok(SharedMemory {

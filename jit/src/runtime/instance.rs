@@ -88,7 +88,9 @@ pub(crate) struct InstanceData {
     /// Data segments; emptied by `data.drop` and after active
     /// initialization.
     pub(crate) data: Vec<Arc<[u8]>>,
-    exports: Vec<(String, Extern)>,
+    /// The exports, in the order (and with the names) of the module's
+    /// `info.exports`; the names are not copied per instance.
+    exports: Vec<Extern>,
 }
 
 impl Drop for InstanceData {
@@ -106,10 +108,13 @@ impl InstanceData {
     }
 
     pub(crate) fn export(&self, name: &str) -> Option<Extern> {
-        self.exports
+        let position = self
+            .module
+            .info()
+            .exports
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, e)| e.clone())
+            .position(|(n, _)| n == name)?;
+        self.exports.get(position).cloned()
     }
 }
 
@@ -171,7 +176,10 @@ impl Instance {
     /// All exports, in the module's order.
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         self.data(&store.as_context().0.opaque)
-            .map(|d| d.exports.clone())
+            .map(|d| {
+                let names = d.module.info().exports.iter().map(|(n, _)| n.clone());
+                names.zip(d.exports.iter().cloned()).collect()
+            })
             .unwrap_or_default()
     }
 
@@ -249,9 +257,13 @@ fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<
 
 /// What an instance's index spaces resolve to in its store, filled in
 /// import order and then with the module's own definitions.
+///
+/// A defined function that does not escape (see `compile::escaping`) has
+/// no handle: nothing outside the module can name it, so it costs an
+/// instance no `Func` in the store.
 #[derive(Default)]
 struct Entities {
-    funcs: PrimaryMap<FuncIndex, Func>,
+    funcs: PrimaryMap<FuncIndex, Option<Func>>,
     tables: PrimaryMap<TableIndex, Table>,
     memories: PrimaryMap<MemoryIndex, Memory>,
     globals: PrimaryMap<GlobalIndex, Global>,
@@ -290,7 +302,7 @@ unsafe fn instantiate(
     // SAFETY: caller's contract.
     let store = unsafe { &mut *opaque };
     let mut entities = resolve_imports(store, module, imports)?;
-    define_memories_and_tables(store, module.info(), limiter, &mut entities)?;
+    define_memories_and_tables(store, module, limiter, &mut entities)?;
     let offsets = module.info().offsets();
     let (vmctx, link) = new_vmctx(store, opaque, &offsets);
     let refs = FuncRefs {
@@ -305,7 +317,7 @@ unsafe fn instantiate(
         store_id: store.id(),
         index: instance_index as u32,
     };
-    init_segments(store, module.info(), instance_index, refs, &entities)?;
+    init_segments(store, module, instance_index, refs, &entities)?;
     // SAFETY: caller's contract; `store` is not used after this.
     unsafe { run_start(opaque, module.info(), &entities) }?;
     Ok(instance)
@@ -347,7 +359,7 @@ fn resolve_imports(
                 if data.ty != *ty {
                     return Err(bad(&format!("expected {ty}, found {}", data.ty)));
                 }
-                entities.funcs.push(*f);
+                entities.funcs.push(Some(*f));
             }
             (ExternType::Table(ty), Extern::Table(t)) => {
                 let actual: TableType = t.ty_opaque(store)?;
@@ -402,10 +414,11 @@ fn resolve_imports(
 /// it was.
 fn define_memories_and_tables(
     store: &mut StoreOpaque,
-    info: &ModuleInfo,
+    module: &Module,
     limiter: Option<LimiterHook>,
     entities: &mut Entities,
 ) -> Result<()> {
+    let info = module.info();
     let defined_memories = &info.memories.as_values_slice()[entities.memories.len()..];
     let defined_tables = &info.tables.as_values_slice()[entities.tables.len()..];
     limits::check_counts(
@@ -421,8 +434,10 @@ fn define_memories_and_tables(
     for ty in defined_tables {
         limits::check_table_minimum(limiter, ty)?;
     }
+    let images = module.memory_images();
     for ty in defined_memories {
-        let m = MemoryStorage::new(&store.engine, *ty)?;
+        let image = images.get(entities.memories.next_key());
+        let m = MemoryStorage::new(&store.engine, *ty, image)?;
         entities.memories.push(store.push_created_memory(m));
     }
     for ty in defined_tables {
@@ -470,30 +485,42 @@ fn define_funcs(
     for (index, &type_index) in &info.funcs {
         let offset = refs.offsets.func_ref(index.as_u32());
         let funcref_addr = refs.addr(index);
-        if let Some(&f) = entities.funcs.get(index) {
+        let Some(defined) = info.defined_func_index(index) else {
+            let f = entities.funcs[index].expect("imports are resolved to handles");
             let data = store.func_data(f)?;
             // SAFETY: `data.funcref` is a live funcref of this store.
             let imported = unsafe { *data.funcref };
             write_word(refs.vmctx, offset, imported);
             store.register_funcref(funcref_addr, f);
-        } else {
-            let defined = info
-                .defined_func_index(index)
-                .expect("the functions past the imports are defined");
-            write_word(
-                refs.vmctx,
-                offset,
-                VMFuncRef {
-                    code: module.entry(defined) as *const u8,
-                    vmctx: refs.vmctx.cast(),
-                    type_id: info.type_ids[type_index],
-                },
-            );
-            let func = store.push_func(funcref_addr, info.types[type_index].clone());
-            entities.funcs.push(func);
-        }
+            continue;
+        };
+        let entry = module.entry(defined);
+        write_word(
+            refs.vmctx,
+            offset,
+            VMFuncRef {
+                code: entry.map_or(no_array_entry as *const u8, |e| e as *const u8),
+                vmctx: refs.vmctx.cast(),
+                type_id: info.type_ids[type_index],
+            },
+        );
+        let func = entry.map(|_| store.push_func(funcref_addr, info.types[type_index].clone()));
+        entities.funcs.push(func);
     }
     Ok(())
+}
+
+/// What the `VMFuncRef` of a function without an array entry calls
+/// instead: nothing can reach such a reference (see `compile::escaping`),
+/// so this only turns a weft bug into an error ("unknown trap code")
+/// rather than a jump to code that does not exist.
+extern "C" fn no_array_entry(_callee: *mut u8, _caller: *mut u8, _values: *mut u128) -> u32 {
+    u32::MAX
+}
+
+/// The handle of `func`, which escapes (an export, the start function).
+fn escaping_handle(entities: &Entities, func: FuncIndex) -> Func {
+    entities.funcs[func].expect("exports and the start function escape, so they have handles")
 }
 
 /// Evaluates the defined globals' initializers, in order (each may read
@@ -544,7 +571,9 @@ fn write_pointers(
     }
 }
 
-/// Adds the instance to the store with its element items evaluated, its
+/// Adds the instance to the store with its passive element segments'
+/// items evaluated (the active ones go straight into their tables in
+/// `init_segments`, the declared ones are dropped: both start empty), its
 /// data segments and its exports; its index in the store.
 fn register_instance(
     store: &mut StoreOpaque,
@@ -557,17 +586,20 @@ fn register_instance(
     let info = module.info();
     let mut elements = Vec::with_capacity(info.elements.len());
     for seg in info.elements.values() {
-        let mut items = Vec::with_capacity(seg.items.len());
-        for item in &seg.items {
-            items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
+        let mut items = Vec::new();
+        if let ElementMode::Passive = seg.mode {
+            items.reserve_exact(seg.items.len());
+            for item in &seg.items {
+                items.push(eval_const(store, &entities.globals, refs, *item)? as usize);
+            }
         }
         elements.push(items);
     }
     let data: Vec<Arc<[u8]>> = info.data.values().map(|d| Arc::clone(&d.bytes)).collect();
     let mut exports = Vec::with_capacity(info.exports.len());
-    for (name, index) in &info.exports {
+    for (_, index) in &info.exports {
         let e = match *index {
-            EntityIndex::Func(f) => Extern::Func(entities.funcs[f]),
+            EntityIndex::Func(f) => Extern::Func(escaping_handle(entities, f)),
             EntityIndex::Table(t) => Extern::Table(entities.tables[t]),
             // A shared memory is exported as itself, not as a handle into
             // this store, so that instances on other threads can import it.
@@ -580,7 +612,7 @@ fn register_instance(
             }
             EntityIndex::Global(g) => Extern::Global(entities.globals[g]),
         };
-        exports.push((name.clone(), e));
+        exports.push(e);
     }
     let expected = link.instance;
     let index = store.push_instance(InstanceData {
@@ -601,41 +633,48 @@ fn register_instance(
 /// copied into their tables and dropped (the declared ones dropped too),
 /// then the active data segments are written into their memories and
 /// dropped. A failure traps with the earlier segments' effects kept, as
-/// wasm 2.0 specifies.
+/// wasm 2.0 specifies. The segments of a memory created from an image are
+/// already in it (see `memory_images`): they are only dropped.
 fn init_segments(
     store: &mut StoreOpaque,
-    info: &ModuleInfo,
+    module: &Module,
     instance: usize,
     refs: FuncRefs<'_>,
     entities: &Entities,
 ) -> Result<()> {
+    let info = module.info();
+    let images = module.memory_images();
     let offset = |store: &StoreOpaque, expr: &ConstExpr| {
         eval_const(store, &entities.globals, refs, *expr).map(|bits| bits as u32)
     };
-    for (i, seg) in &info.elements {
+    for seg in info.elements.values() {
         match &seg.mode {
             ElementMode::Active { table, offset: at } => {
                 let start = offset(store, at)? as usize;
-                let items = std::mem::take(&mut store.instance_mut(instance).elements[i.index()]);
-                let table = store.instance_table(instance, table.as_u32());
-                let end = start.checked_add(items.len());
-                match end {
-                    Some(end) if end <= table.elements.len() => {
-                        table.elements[start..end].copy_from_slice(&items);
-                    }
+                let len = store
+                    .instance_table(instance, table.as_u32())
+                    .elements
+                    .len();
+                match start.checked_add(seg.items.len()) {
+                    Some(end) if end <= len => {}
                     _ => return Err(Trap::new(TrapCode::TableOutOfBounds).into()),
                 }
+                for (k, item) in seg.items.iter().enumerate() {
+                    let word = eval_const(store, &entities.globals, refs, *item)? as usize;
+                    store.instance_table(instance, table.as_u32()).elements[start + k] = word;
+                }
             }
-            ElementMode::Declared => {
-                store.instance_mut(instance).elements[i.index()].clear();
-            }
-            ElementMode::Passive => {}
+            // Registered empty: dropped from the start.
+            ElementMode::Declared | ElementMode::Passive => {}
         }
     }
     for (i, seg) in &info.data {
         if let DataMode::Active { memory, offset: at } = &seg.mode {
+            store.instance_mut(instance).data[i.index()] = dropped_segment();
+            if images.get(*memory).is_some() {
+                continue;
+            }
             let start = offset(store, at)?;
-            store.instance_mut(instance).data[i.index()] = Arc::from(&[][..]);
             store
                 .instance_memory(instance, memory.as_u32())
                 .write(u64::from(start), &seg.bytes)
@@ -643,6 +682,14 @@ fn init_segments(
         }
     }
     Ok(())
+}
+
+/// What a dropped data segment holds: no bytes. One shared allocation,
+/// so that dropping segments (at instantiation, `data.drop`) allocates
+/// nothing.
+pub(crate) fn dropped_segment() -> Arc<[u8]> {
+    static EMPTY: std::sync::LazyLock<Arc<[u8]>> = std::sync::LazyLock::new(|| Arc::from(&[][..]));
+    Arc::clone(&EMPTY)
 }
 
 /// Runs the module's start function, if it has one.
@@ -657,7 +704,7 @@ unsafe fn run_start(
     let Some(start) = info.start else {
         return Ok(());
     };
-    let f = entities.funcs[start];
+    let f = escaping_handle(entities, start);
     // SAFETY: caller's contract; the reference ends before the call.
     let funcref = unsafe { &*opaque }.func_data(f)?.funcref;
     let mut values = vec![0u128; 1];

@@ -143,7 +143,7 @@ pub(crate) unsafe extern "C" fn memory_init(
 pub(crate) unsafe extern "C" fn data_drop(vmctx: *mut u8, data: u32) {
     // SAFETY: called from generated code of a live instance.
     let (store, inst) = unsafe { instance(vmctx) };
-    store.instance_mut(inst).data[data as usize] = std::sync::Arc::from(&[][..]);
+    store.instance_mut(inst).data[data as usize] = crate::runtime::instance::dropped_segment();
 }
 
 /// # Safety

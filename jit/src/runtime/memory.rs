@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use weft_core::memory::{self as core_memory, AccessError, MemoryLimits, VMMemoryDefinition};
+use weft_core::memory::{
+    self as core_memory, AccessError, MemoryImage, MemoryLimits, VMMemoryDefinition,
+};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -31,13 +33,20 @@ fn limits(ty: &MemoryType) -> MemoryLimits {
 
 impl MemoryStorage {
     /// A new memory of type `ty`, its reservation capped by `engine`'s
-    /// configuration.
-    pub(crate) fn new(engine: &Engine, ty: MemoryType) -> Result<MemoryStorage> {
+    /// configuration, starting from `image`'s contents if given (zeros
+    /// otherwise).
+    pub(crate) fn new(
+        engine: &Engine,
+        ty: MemoryType,
+        image: Option<&MemoryImage>,
+    ) -> Result<MemoryStorage> {
         if ty.shared {
-            Ok(MemoryStorage::Shared(SharedMemory::create(engine, ty)?))
+            Ok(MemoryStorage::Shared(SharedMemory::create(
+                engine, ty, image,
+            )?))
         } else {
             let policy = engine.config().reservation_policy();
-            let m = core_memory::Memory::new(limits(&ty), policy)
+            let m = core_memory::Memory::with_image(limits(&ty), policy, image)
                 .map_err(|e| creation_error("memory", &e))?;
             Ok(MemoryStorage::Owned(m, ty))
         }
@@ -281,7 +290,7 @@ impl Memory {
         let (store, limiter) = split(store.as_context_mut().0);
         limits::check_counts(store, limiter, 0, 1, 0)?;
         limits::check_memory_minimum(limiter, &ty)?;
-        let storage = MemoryStorage::new(&store.engine, ty)?;
+        let storage = MemoryStorage::new(&store.engine, ty, None)?;
         Ok(store.push_created_memory(storage))
     }
 
@@ -444,19 +453,23 @@ impl SharedMemory {
         if !ty.shared {
             return Err(Error::usage("SharedMemory::new needs a shared memory type"));
         }
-        SharedMemory::create(engine, ty)
+        SharedMemory::create(engine, ty, None)
     }
 
     /// Also behind `Memory::new` of a shared type, which obeys the same
     /// rule: no shared memory on an engine without threads.
-    fn create(engine: &Engine, ty: MemoryType) -> Result<SharedMemory> {
+    fn create(
+        engine: &Engine,
+        ty: MemoryType,
+        image: Option<&MemoryImage>,
+    ) -> Result<SharedMemory> {
         if !engine.config().threads {
             return Err(Error::usage(
                 "shared memories need an engine with threads enabled (Config::wasm_threads)",
             ));
         }
         let policy = engine.config().reservation_policy();
-        let inner = core_memory::SharedMemory::new(limits(&ty), policy)
+        let inner = core_memory::SharedMemory::with_image(limits(&ty), policy, image)
             .map_err(|e| creation_error("shared memory", &e))?;
         Ok(SharedMemory {
             inner,

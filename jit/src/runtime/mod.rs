@@ -9,6 +9,7 @@ pub(crate) mod interrupt;
 pub(crate) mod libcalls;
 pub(crate) mod limits;
 pub(crate) mod memory;
+pub(crate) mod memory_images;
 pub(crate) mod shared_atomics;
 pub(crate) mod stack;
 pub(crate) mod store;
