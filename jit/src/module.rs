@@ -228,7 +228,11 @@ mod tests {
         wat.push(')');
         wat.push_str(&globals);
         wat.push(')');
-        let engine = Engine::default();
+        // A real call: inlined, `$next` would no longer clobber the
+        // registers the locals live in.
+        let mut config = crate::Config::new();
+        config.inlining(false);
+        let engine = Engine::new(&config).expect("supported host");
         let module = Module::new(&engine, &wat).expect("valid");
         assert!(
             module.max_frame_bytes() >= 8 * locals,
