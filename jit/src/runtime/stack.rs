@@ -25,9 +25,34 @@
 pub(crate) const HOST_RESERVE: usize = 256 * 1024;
 
 /// The lowest usable address of the current thread's stack, if the OS
-/// says.
-#[cfg(target_os = "linux")]
+/// says; looked up once per thread.
+///
+/// Every outermost host-to-wasm call needs it, and on the main thread
+/// glibc's `pthread_getattr_np` finds the stack by reading and parsing
+/// `/proc/self/maps`: 0.1-0.2 ms per call in a process with many mappings
+/// (the bench's, with two runtimes' code and reservations), which was most
+/// of what `sieve` and `strided_copy` lost to wasmtime per call. A thread's
+/// stack does not move while it runs, so the first answer stays right. (On
+/// the main thread glibc derives the bottom from `RLIMIT_STACK` at the time
+/// of the query; a program that lowers that limit later, while wasm runs,
+/// would keep the older, lower bottom.)
 fn thread_stack_low() -> Option<usize> {
+    thread_local! {
+        static STACK_LOW: std::cell::Cell<Option<Option<usize>>> =
+            const { std::cell::Cell::new(None) };
+    }
+    STACK_LOW.with(|cached| {
+        cached.get().unwrap_or_else(|| {
+            let low = query_thread_stack_low();
+            cached.set(Some(low));
+            low
+        })
+    })
+}
+
+/// Asks the OS where the current thread's stack ends.
+#[cfg(target_os = "linux")]
+fn query_thread_stack_low() -> Option<usize> {
     let mut attr = std::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
     // SAFETY: `pthread_self` is always valid; `attr` is written by
     // `pthread_getattr_np` before we read it, and destroyed once.
@@ -44,7 +69,7 @@ fn thread_stack_low() -> Option<usize> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn thread_stack_low() -> Option<usize> {
+fn query_thread_stack_low() -> Option<usize> {
     None
 }
 
@@ -135,6 +160,19 @@ mod tests {
         if let Some(low) = thread_stack_low() {
             assert!(limit >= low + HOST_RESERVE);
         }
+    }
+
+    #[test]
+    fn each_thread_remembers_its_own_stack() {
+        let here = thread_stack_low().expect("linux reports thread stacks");
+        assert_eq!(query_thread_stack_low(), Some(here));
+        assert_eq!(thread_stack_low(), Some(here), "the cached answer");
+        let (there, queried) =
+            std::thread::spawn(|| (thread_stack_low(), query_thread_stack_low()))
+                .join()
+                .expect("the thread runs");
+        assert_eq!(there, queried);
+        assert_ne!(there, Some(here), "another thread has another stack");
     }
 
     #[test]
