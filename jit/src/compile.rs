@@ -333,6 +333,31 @@ type Scratch<'s> = (
     &'s mut FuncValidatorAllocations,
 );
 
+/// Blocks beyond which a function leaves its [`Context`] too large to reuse.
+///
+/// Reusing one `Context` per thread saves allocations, but regalloc2 keeps
+/// its scratch structures' capacity from job to job, and some of them cost
+/// their capacity, not their contents, to clear: the conflict set that
+/// `try_to_allocate_bundle_to_reg` clears on every attempt is a hash set
+/// whose `clear` rewrites every control byte. The queue hands out the
+/// largest functions first, so without a reset one large function at the
+/// start made every later, small one pay for its size. Measured with
+/// callgrind on `weft compile` of sql.js (`docs/jit.md`, "Compile time on
+/// real modules"): 12.94 G instructions with one context per thread, 11.84 G
+/// with a fresh one per job (allocation then costs more), 11.64 G resetting
+/// only after a function above this many blocks, 11.68 G above 300.
+const CONTEXT_RESET_BLOCKS: usize = 1000;
+
+/// Clears `ctx` for the next job, or replaces it after a large function
+/// (see [`CONTEXT_RESET_BLOCKS`]).
+fn reset_context(ctx: &mut Context) {
+    if ctx.func.dfg.num_blocks() > CONTEXT_RESET_BLOCKS {
+        *ctx = Context::new();
+    } else {
+        ctx.clear();
+    }
+}
+
 /// Translates and compiles one job.
 fn compile_job(
     env: &TranslateEnv<'_>,
@@ -340,7 +365,7 @@ fn compile_job(
     (func_index, id, job): Queued<'_>,
     (ctx, fctx, ctrl, allocs): Scratch<'_>,
 ) -> Result<CompiledFunc> {
-    ctx.clear();
+    reset_context(ctx);
     ctx.func.name = ir::UserFuncName::user(0, id.as_u32());
     match job {
         Job::Body(pending) => {
