@@ -55,6 +55,13 @@ macro_rules! foreach_builtin {
             memory_atomic_wait64(vmctx: vmctx, memory: u32, addr: u64, expected: u64, timeout: i64) -> value_or_trap;
             /// The epoch deadline was reached (or the group interrupted).
             epoch_interrupt(vmctx: vmctx) -> trap_code;
+            /// A trap starts in function `func` (of the caller's module): records
+            /// where, as the backtrace's first frame. Called from the function's
+            /// cold `raise` exit only.
+            trap_raise(vmctx: vmctx, func: u32) -> none;
+            /// A trap a callee returned passes through function `func`: appends it
+            /// to the backtrace. Called from the cold `propagate` exit only.
+            trap_propagate(vmctx: vmctx, func: u32) -> none;
         }
     };
 }

@@ -438,6 +438,26 @@ pub(crate) unsafe extern "C" fn epoch_interrupt(vmctx: *mut u8) -> u32 {
     unsafe { reach_epoch_deadline(vmctx) }
 }
 
+/// Records where a trap starts; see `Builtin::trap_raise`.
+///
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn trap_raise(vmctx: *mut u8, func: u32) {
+    // SAFETY: called from generated code of a live instance.
+    let (store, _) = unsafe { instance(vmctx) };
+    store.record_trap_origin(vmctx, func);
+}
+
+/// Appends a frame to a trap's backtrace; see `Builtin::trap_propagate`.
+///
+/// # Safety
+/// Called by generated code only; see [`instance`].
+pub(crate) unsafe extern "C" fn trap_propagate(vmctx: *mut u8, func: u32) {
+    // SAFETY: called from generated code of a live instance.
+    let (store, _) = unsafe { instance(vmctx) };
+    store.record_trap_frame(vmctx, func);
+}
+
 /// What reaching the epoch deadline does, for running code's check
 /// ([`epoch_interrupt`]) and for a wait in progress ([`wait_on`]) alike:
 /// `OK` to go on (the deadline moved meanwhile, or the callback extended

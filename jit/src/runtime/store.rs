@@ -332,6 +332,32 @@ impl StoreOpaque {
         self.interrupt.zero_if_interrupted(&self.epoch_deadline);
     }
 
+    /// Where a trap starts: function `func` of the instance `vmctx`, the
+    /// first frame of its backtrace (generated code's `raise` exit, through
+    /// the `trap_raise` builtin).
+    pub(crate) fn record_trap_origin(&mut self, vmctx: *mut u8, func: u32) {
+        let vmstore = self.vmstore.get_mut();
+        vmstore.trap_vmctx = vmctx;
+        vmstore.trap_func_index = func;
+        vmstore.trap_frames_len = 0;
+        self.record_trap_frame(vmctx, func);
+    }
+
+    /// Appends function `func` of the instance `vmctx` to the backtrace of
+    /// the trap in flight (generated code's `propagate` exit, through the
+    /// `trap_propagate` builtin). Past [`TRAP_FRAMES`] frames the spare last
+    /// slot is overwritten and only the count goes on, so the runtime can
+    /// say how many frames were left out.
+    pub(crate) fn record_trap_frame(&mut self, vmctx: *mut u8, func: u32) {
+        let vmstore = self.vmstore.get_mut();
+        let slot = vmstore.trap_frames_len.min(TRAP_FRAMES) as usize;
+        vmstore.trap_frames[slot] = VMTrapFrame {
+            vmctx,
+            func_index: func,
+        };
+        vmstore.trap_frames_len = vmstore.trap_frames_len.saturating_add(1);
+    }
+
     pub(crate) fn vmstore_ptr(&self) -> *mut VMStoreContext {
         self.vmstore.get()
     }

@@ -58,12 +58,7 @@ use cranelift_entity::PrimaryMap;
 use cranelift_frontend::{FunctionBuilder, Variable};
 use wasmparser::{FuncValidator, ValidatorResources};
 
-use weft_core::vm::{
-    TRAP_FRAMES, VMCTX_STORE_OFFSET, VMOffsets, VMSTORE_CONTEXT_STACK_LIMIT_OFFSET,
-    VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET, VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET,
-    VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET, VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET,
-    VMTRAP_FRAME_FUNC_INDEX_OFFSET, VMTRAP_FRAME_SIZE, VMTRAP_FRAME_VMCTX_OFFSET,
-};
+use weft_core::vm::{VMCTX_STORE_OFFSET, VMOffsets, VMSTORE_CONTEXT_STACK_LIMIT_OFFSET};
 
 use crate::builtins::Builtin;
 use crate::engine::Engine;
@@ -505,47 +500,17 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         self.builder.ins().return_(&values);
     }
 
-    /// On the trap path: appends this function to the store's trap
-    /// backtrace, which holds `recorded` frames so far (`None` where the
-    /// trap originates: this frame starts it). Past the capacity every frame
-    /// lands on the spare last slot, so the only cost is a `select`, not a
-    /// branch; the count goes on, so the runtime knows how many were left
-    /// out.
-    fn record_trap_frame(&mut self, recorded: Option<ir::Value>) {
-        let pointer = self.env.pointer;
-        let (vmctx, store_ctx, func_index) = (self.vmctx, self.store_ctx, self.func_index);
-        let b = &mut self.builder;
-        let (frame, count) = match recorded {
-            None => (store_ctx, b.ins().iconst(types::I32, 1)),
-            Some(recorded) => {
-                let capacity = b.ins().iconst(types::I32, i64::from(TRAP_FRAMES));
-                let full = b.ins().icmp(IntCC::UnsignedGreaterThan, recorded, capacity);
-                let slot = b.ins().select(full, capacity, recorded);
-                let slot = b.ins().uextend(pointer, slot);
-                let offset = b.ins().imul_imm_u(slot, i64::from(VMTRAP_FRAME_SIZE));
-                let frame = b.ins().iadd(store_ctx, offset);
-                (frame, b.ins().iadd_imm_u(recorded, 1))
-            }
-        };
-        b.ins().store(
-            trusted(),
-            vmctx,
-            frame,
-            (VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET + VMTRAP_FRAME_VMCTX_OFFSET) as i32,
-        );
-        let index = b.ins().iconst(types::I32, i64::from(func_index.as_u32()));
-        b.ins().store(
-            trusted(),
-            index,
-            frame,
-            (VMSTORE_CONTEXT_TRAP_FRAMES_OFFSET + VMTRAP_FRAME_FUNC_INDEX_OFFSET) as i32,
-        );
-        b.ins().store(
-            trusted(),
-            count,
-            store_ctx,
-            VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET as i32,
-        );
+    /// On the trap path: records this function in the store's trap
+    /// backtrace, as where the trap starts (`raise`) or as a frame it
+    /// passes through. A builtin call, not inline stores: the exits are
+    /// cold and in every function, and the stores cost more to compile than
+    /// the call (`docs/jit.md`, "Compile time on real modules").
+    fn record_trap_frame(&mut self, builtin: Builtin) {
+        let func = self
+            .builder
+            .ins()
+            .iconst(types::I32, i64::from(self.func_index.as_u32()));
+        self.call_builtin(builtin, &[func]);
     }
 
     /// Fills the exits and seals the function.
@@ -578,35 +543,13 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
         if let Some(raise) = self.traps.raise {
             self.builder.switch_to_block(raise);
             let code = self.builder.block_params(raise)[0];
-            self.builder.ins().store(
-                trusted(),
-                self.vmctx,
-                self.store_ctx,
-                VMSTORE_CONTEXT_TRAP_VMCTX_OFFSET as i32,
-            );
-            let index = self
-                .builder
-                .ins()
-                .iconst(types::I32, i64::from(self.func_index.as_u32()));
-            self.builder.ins().store(
-                trusted(),
-                index,
-                self.store_ctx,
-                VMSTORE_CONTEXT_TRAP_FUNC_INDEX_OFFSET as i32,
-            );
-            self.record_trap_frame(None);
+            self.record_trap_frame(Builtin::trap_raise);
             self.leave_with_trap(code, inlined_into);
         }
         if let Some(propagate) = self.traps.propagate {
             self.builder.switch_to_block(propagate);
             let code = self.builder.block_params(propagate)[0];
-            let recorded = self.builder.ins().load(
-                types::I32,
-                trusted(),
-                self.store_ctx,
-                VMSTORE_CONTEXT_TRAP_FRAMES_LEN_OFFSET as i32,
-            );
-            self.record_trap_frame(Some(recorded));
+            self.record_trap_frame(Builtin::trap_propagate);
             self.leave_with_trap(code, inlined_into);
         }
     }
