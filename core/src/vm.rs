@@ -50,8 +50,9 @@ pub struct VMStoreContext {
     /// its stack pointer against it at entry and traps below it.
     pub stack_limit: usize,
     /// The `VMContext` of the function that raised the last trap; written
-    /// by generated code only where a trap originates, not where it is
-    /// propagated, so that the runtime can say where it happened.
+    /// only where a trap originates (generated code's `raise` exit, through
+    /// the runtime's `trap_raise` builtin), not where it is propagated, so
+    /// that the runtime can say where it happened.
     pub trap_vmctx: *mut u8,
     /// The function index (in its module) that raised the last trap.
     pub trap_func_index: u32,
@@ -67,15 +68,18 @@ pub struct VMStoreContext {
     /// The store's epoch deadline (an `AtomicU64`, written by an interrupt
     /// from any thread: it sets the deadline to 0, already passed).
     pub epoch_deadline: *const u64,
-    /// How many frames the last trap passed through: generated code sets it
-    /// to 1 where a trap originates and adds 1 in every function that
-    /// propagates it, so it may exceed [`TRAP_FRAMES`].
+    /// How many frames the last trap passed through: set to 1 where a trap
+    /// originates and increased by 1 in every function that propagates it
+    /// (the `trap_raise` and `trap_propagate` builtins), so it may exceed
+    /// [`TRAP_FRAMES`].
     pub trap_frames_len: u32,
     /// The wasm backtrace of the last trap, innermost first: the first
     /// [`TRAP_FRAMES`] functions it left, written only on the trap path
     /// (so a trap-free call costs nothing). The extra last entry is where
-    /// frames beyond the capacity are written and overwritten, so that
-    /// generated code needs no branch.
+    /// frames beyond the capacity are written and overwritten. Since
+    /// generated code calls builtins for them, only the runtime reads and
+    /// writes the trap fields; moving them out of this `#[repr(C)]` struct
+    /// is left for a later change.
     pub trap_frames: [VMTrapFrame; TRAP_FRAMES as usize + 1],
 }
 

@@ -504,7 +504,8 @@ impl<'a, 'f> FuncTranslator<'a, 'f> {
     /// backtrace, as where the trap starts (`raise`) or as a frame it
     /// passes through. A builtin call, not inline stores: the exits are
     /// cold and in every function, and the stores cost more to compile than
-    /// the call (`docs/jit.md`, "Compile time on real modules").
+    /// the call (`docs/jit.md`, "A context too large to reuse, trap exits
+    /// as calls")).
     fn record_trap_frame(&mut self, builtin: Builtin) {
         let func = self
             .builder
