@@ -158,30 +158,18 @@ impl FuncTranslator<'_, '_> {
     /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
     /// offset) is within the memory, and continues in a new block.
     pub(super) fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
-        let length = self.builder.use_var(cache.length);
+        let length = if cache.shared {
+            self.current_length(cache)
+        } else {
+            self.builder.use_var(cache.length)
+        };
         let oob = self
             .builder
             .ins()
             .icmp(IntCC::UnsignedGreaterThan, end, length);
         let out_of_bounds = self.traps.out_of_bounds_block(&mut self.builder);
         let cont = self.builder.create_block();
-        if cache.shared {
-            let recheck = self.builder.create_block();
-            self.builder.set_cold_block(recheck);
-            self.builder.ins().brif(oob, recheck, &[], cont, &[]);
-            self.builder.seal_block(recheck);
-            self.builder.switch_to_block(recheck);
-            let fresh = self.reload_length(cache);
-            let still_oob = self
-                .builder
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThan, end, fresh);
-            self.builder
-                .ins()
-                .brif(still_oob, out_of_bounds, &[], cont, &[]);
-        } else {
-            self.builder.ins().brif(oob, out_of_bounds, &[], cont, &[]);
-        }
+        self.builder.ins().brif(oob, out_of_bounds, &[], cont, &[]);
         self.builder.seal_block(cont);
         self.builder.switch_to_block(cont);
     }

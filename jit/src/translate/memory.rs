@@ -2,25 +2,24 @@
 //! `memory.grow` and the bulk operations.
 //!
 //! Bounds checks are explicit (no guard pages, no signals). Each function
-//! loads every memory's definition pointer and base once at entry and
-//! caches its `current_length` in a variable. Memories only grow and
-//! weft-core never moves a base, so the cached length is a lower bound: an
-//! access that passes against it is in bounds, and the hot path is one
-//! compare.
-//!
-//! What a failing compare does depends on who can grow the memory:
+//! loads every memory's definition pointer and base once at entry; weft-core
+//! never moves a base. What an access compares its end with depends on who
+//! can grow the memory:
 //!
 //! - **Unshared**: only this thread, and only through `memory.grow` or a
-//!   call (a callee, wasm or host, may grow it). The translator reloads the
-//!   cached length after each of those, so the cache is exact and a failing
-//!   compare traps at once. No re-check, no extra block per access.
-//! - **Shared**: any thread, at any moment. A failing compare goes to a
-//!   small cold block that reloads the length atomically, updates the cache
-//!   and compares again before trapping, so a grow on another thread is
-//!   never missed.
+//!   call (a callee, wasm or host, may grow it). The length is cached in a
+//!   variable, loaded at entry and reloaded after each of those, so the
+//!   cache is exact and the hot path is one compare with a register.
+//! - **Shared**: any thread, at any moment. Each check loads the current
+//!   length atomically and compares with it, so a grow on another thread
+//!   is never missed. A cached compare with a cold re-check block per
+//!   access would save the load but costs the backend a block and a merge
+//!   per access: a quarter of ffmpeg's compile time (`docs/jit.md`,
+//!   "Shared memories: a fresh length per check"). The variable holds only
+//!   the declared minimum, a lower bound that costs no load.
 //!
-//! Every trapping compare branches to the function's one `out_of_bounds`
-//! exit. The access path that calls it, shared by every load and store,
+//! Either way a failing compare traps at once: every one branches to the
+//! function's one `out_of_bounds` exit. The access path that calls it, shared by every load and store,
 //! is `translate/access.rs`.
 
 use cranelift_codegen::ir::{self, InstBuilder, types};
@@ -63,12 +62,29 @@ impl FuncTranslator<'_, '_> {
                 definition,
                 offset32(VMMEMORY_DEFINITION_BASE_OFFSET),
             );
-            let current = self.builder.ins().load(
-                pointer,
-                trusted(),
-                definition,
-                offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),
-            );
+            let ty = self
+                .env
+                .info
+                .memories
+                .get(index)
+                .expect("the VM offsets count the module's memories");
+            // At most 2^16 pages of 2^16 bytes: no overflow.
+            let minimum = ty.minimum.saturating_mul(PAGE_SIZE);
+            let current = if ty.shared {
+                // A shared memory's checks load the length afresh
+                // (`bounds_check`), so the cache starts at the declared
+                // minimum, a lower bound that costs no load.
+                // (Zero, also a lower bound, if it were ever beyond `i64`.)
+                let minimum = i64::try_from(minimum).unwrap_or(0);
+                self.builder.ins().iconst(pointer, minimum)
+            } else {
+                self.builder.ins().load(
+                    pointer,
+                    trusted(),
+                    definition,
+                    offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),
+                )
+            };
             let length = self.builder.declare_var(pointer);
             self.builder.def_var(length, current);
             let loads = [definition, base, current]
@@ -76,19 +92,12 @@ impl FuncTranslator<'_, '_> {
                 .to_vec();
             self.memory_loads.push(loads);
             self.memory_used.push(false);
-            let ty = self
-                .env
-                .info
-                .memories
-                .get(index)
-                .expect("the VM offsets count the module's memories");
             self.memories.push(MemoryCache {
                 definition,
                 base,
                 length,
                 shared: ty.shared,
-                // At most 2^16 pages of 2^16 bytes: no overflow.
-                minimum: ty.minimum.saturating_mul(PAGE_SIZE),
+                minimum,
             });
         }
     }
@@ -121,18 +130,26 @@ impl FuncTranslator<'_, '_> {
     }
 
     /// The current length, reloaded atomically (it may have been grown by
-    /// this thread through a host call or by another thread).
+    /// this thread through a host call or by another thread), which also
+    /// refreshes the cache.
     pub(super) fn reload_length(&mut self, cache: MemoryCache) -> ir::Value {
+        let length = self.current_length(cache);
+        self.builder.def_var(cache.length, length);
+        length
+    }
+
+    /// The current length, loaded atomically, without touching the cache:
+    /// a shared memory's bounds check compares against it. Not refreshing
+    /// the cache keeps the variable's definitions to the entry and
+    /// `memory.size`, so checks add no block parameters for it.
+    pub(super) fn current_length(&mut self, cache: MemoryCache) -> ir::Value {
         let addr = self.builder_addr(
             cache.definition,
             offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),
         );
-        let length = self
-            .builder
+        self.builder
             .ins()
-            .atomic_load(self.env.pointer, trusted(), addr);
-        self.builder.def_var(cache.length, length);
-        length
+            .atomic_load(self.env.pointer, trusted(), addr)
     }
 
     /// Reloads the cached length of every unshared memory, after anything

@@ -202,10 +202,12 @@ struct MemoryCache {
     definition: ir::Value,
     /// The memory's base; weft-core never moves it.
     base: ir::Value,
-    /// The last `current_length` seen: a lower bound, since memories only
-    /// grow. For an unshared memory it is also exact: only this thread can
-    /// grow it, and only by `memory.grow` or inside a call, after each of
-    /// which the translator reloads it.
+    /// A lower bound of `current_length`, since memories only grow. For an
+    /// unshared memory it is the last length seen, and exact: only this
+    /// thread can grow it, and only by `memory.grow` or inside a call,
+    /// after each of which the translator reloads it. For a shared memory
+    /// it is the declared minimum until `memory.size` reloads it; its
+    /// bounds checks load the length afresh instead.
     length: Variable,
     /// Whether other threads can grow the memory at any moment.
     shared: bool,

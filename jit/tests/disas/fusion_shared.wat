@@ -1,5 +1,5 @@
-;; On a shared memory the widened end is what the cold re-check compares
-;; with the freshly loaded length too: both use the one `iadd`.
+;; On a shared memory the widened end is compared with the length loaded
+;; at the first access: lengths only grow, so it still holds at the second.
 (module
   (memory 1 1 shared)
   (func (export "pair") (param $p i32) (result i64)

@@ -1,6 +1,7 @@
-;; A shared memory can be grown by another thread at any moment: a failing
-;; compare goes to a small cold block per access that reloads the length
-;; atomically, updates the cache and compares again before trapping.
+;; A shared memory can be grown by another thread at any moment: each check
+;; loads the current length atomically and compares with it, one branch to
+;; the trap exit and no re-check block (`docs/jit.md`, "Shared memories:
+;; a fresh length per check").
 (module
   (memory 1 2 shared)
   (func (export "copy_word") (param i32 i32)
