@@ -158,11 +158,7 @@ impl FuncTranslator<'_, '_> {
     /// Leaves for the `out_of_bounds` exit unless `end` (the access's end
     /// offset) is within the memory, and continues in a new block.
     pub(super) fn bounds_check(&mut self, cache: MemoryCache, end: ir::Value) {
-        let length = if cache.shared {
-            self.current_length(cache)
-        } else {
-            self.builder.use_var(cache.length)
-        };
+        let length = self.check_length(cache);
         let oob = self
             .builder
             .ins()

@@ -15,12 +15,13 @@
 //!   is never missed. A cached compare with a cold re-check block per
 //!   access would save the load but costs the backend a block and a merge
 //!   per access: a quarter of ffmpeg's compile time (`docs/jit.md`,
-//!   "Shared memories: a fresh length per check"). The variable holds only
-//!   the declared minimum, a lower bound that costs no load.
+//!   "Shared memories: a fresh length per check"). No check reads the
+//!   variable; it starts at the declared minimum, a lower bound that costs
+//!   no load, and `memory.size` refreshes it.
 //!
 //! Either way a failing compare traps at once: every one branches to the
-//! function's one `out_of_bounds` exit. The access path that calls it, shared by every load and store,
-//! is `translate/access.rs`.
+//! function's one `out_of_bounds` exit. The access path that calls it,
+//! shared by every load and store, is `translate/access.rs`.
 
 use cranelift_codegen::ir::{self, InstBuilder, types};
 use wasmparser::{MemArg, Operator};
@@ -138,11 +139,22 @@ impl FuncTranslator<'_, '_> {
         length
     }
 
-    /// The current length, loaded atomically, without touching the cache:
-    /// a shared memory's bounds check compares against it. Not refreshing
-    /// the cache keeps the variable's definitions to the entry and
-    /// `memory.size`, so checks add no block parameters for it.
-    pub(super) fn current_length(&mut self, cache: MemoryCache) -> ir::Value {
+    /// The length a bounds check (or a versioned loop's range check)
+    /// compares with: the cached one of an unshared memory, which is
+    /// exact, or the current one of a shared memory, loaded afresh.
+    pub(super) fn check_length(&mut self, cache: MemoryCache) -> ir::Value {
+        if cache.shared {
+            self.current_length(cache)
+        } else {
+            self.builder.use_var(cache.length)
+        }
+    }
+
+    /// The current length, loaded atomically, without touching the cache.
+    /// Checks use it so, not [`Self::reload_length`]: refreshing the cache
+    /// at every check would make the length a block parameter of every
+    /// join after one.
+    fn current_length(&mut self, cache: MemoryCache) -> ir::Value {
         let addr = self.builder_addr(
             cache.definition,
             offset32(VMMEMORY_DEFINITION_CURRENT_LENGTH_OFFSET),

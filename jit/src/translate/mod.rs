@@ -206,8 +206,8 @@ struct MemoryCache {
     /// unshared memory it is the last length seen, and exact: only this
     /// thread can grow it, and only by `memory.grow` or inside a call,
     /// after each of which the translator reloads it. For a shared memory
-    /// it is the declared minimum until `memory.size` reloads it; its
-    /// bounds checks load the length afresh instead.
+    /// it is the declared minimum until `memory.size` reloads it, and no
+    /// check reads it: they load the length afresh (`check_length`).
     length: Variable,
     /// Whether other threads can grow the memory at any moment.
     shared: bool,

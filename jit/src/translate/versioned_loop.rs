@@ -169,14 +169,9 @@ impl FuncTranslator<'_, '_> {
         let mut all = None;
         for (memory, end) in ends {
             let cache = self.memory_cache(MemoryIndex::from_u32(memory))?;
-            // A lower bound of the length now and later (lengths only
-            // grow, on any thread): the cache for an unshared memory, a
-            // fresh load for a shared one, whose cache is only its minimum.
-            let length = if cache.shared {
-                self.current_length(cache)
-            } else {
-                self.builder.use_var(cache.length)
-            };
+            // A lower bound of the length now and later: lengths only
+            // grow, on any thread.
+            let length = self.check_length(cache);
             let fits = self
                 .builder
                 .ins()
